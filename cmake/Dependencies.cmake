@@ -1,0 +1,40 @@
+# Third-party libraries, all from Debian packages. Every lookup names the package to
+# install when it fails, so a missing dependency is a one-line fix.
+# tools/install_deps.sh installs all of them.
+
+# resnet_require(<package-for-find_package> <debian-package> [find_package args...])
+macro(resnet_require name debian_package)
+  find_package(${name} ${ARGN} QUIET)
+  if(NOT ${name}_FOUND)
+    message(FATAL_ERROR
+      "resnet: ${name} not found. Install it with:\n"
+      "    sudo apt-get install ${debian_package}\n"
+      "or install everything the project needs with tools/install_deps.sh")
+  endif()
+endmacro()
+
+# OpenBLAS, not the reference BLAS, so that matrix products are multithreaded and fast.
+set(BLA_VENDOR OpenBLAS)
+
+resnet_require(xtl xtl-dev)
+resnet_require(xtensor libxtensor-dev)
+resnet_require(xtensor-blas libxtensor-blas-dev)
+resnet_require(BLAS libopenblas-dev)
+resnet_require(CLI11 libcli11-dev)
+resnet_require(nlohmann_json nlohmann-json3-dev)
+resnet_require(Threads libc6-dev)
+if(RESNET_BUILD_TESTS)
+  resnet_require(Catch2 catch2 2)
+endif()
+
+# stb (PNG reading and writing) ships a pkg-config file and a shared library, no CMake config.
+find_path(STB_INCLUDE_DIR stb_image_write.h PATH_SUFFIXES stb)
+find_library(STB_LIBRARY stb)
+if(NOT STB_INCLUDE_DIR OR NOT STB_LIBRARY)
+  message(FATAL_ERROR
+    "resnet: stb (stb_image, stb_image_write) not found. Install it with:\n"
+    "    sudo apt-get install libstb-dev")
+endif()
+add_library(resnet_stb INTERFACE)
+target_include_directories(resnet_stb SYSTEM INTERFACE ${STB_INCLUDE_DIR})
+target_link_libraries(resnet_stb INTERFACE ${STB_LIBRARY})

@@ -1,0 +1,17 @@
+# Compiler warnings and sanitizers, applied per target by resnet_target_defaults().
+
+# Sanitizers apply to everything we compile (lib, chapters, tests) so that an
+# out-of-bounds access anywhere is reported where it happens.
+if(RESNET_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# resnet_target_defaults(<target>): the warning flags every target of ours uses.
+function(resnet_target_defaults target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor>)
+  if(RESNET_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
+  endif()
+endfunction()

@@ -1,0 +1,99 @@
+/// @file
+/// @brief GPU memory: the few CUDA runtime calls a tensor needs to live on the device.
+///
+/// Compiled against the CUDA runtime when the build found nvcc, and as clear
+/// "this build has no CUDA" errors otherwise, so code above this header never needs an
+/// `#ifdef`. Every CUDA call's status is checked; a failure throws DeviceError naming
+/// the call.
+#pragma once
+
+#include <cstddef>
+#include <utility>
+
+namespace resnet::cuda {
+
+/// @ingroup core
+/// @brief True when this build was compiled with CUDA support (nvcc was found).
+bool is_built() noexcept;
+
+/// @ingroup core
+/// @brief The number of usable CUDA devices; 0 when the build has no CUDA, when there is
+///        no GPU, or when the driver is missing. Any CUDA error here means "no device"
+///        (with the toolkit but no driver, `cudaGetDeviceCount` fails with
+///        cudaErrorInsufficientDriver instead of returning 0).
+int device_count() noexcept;
+
+/// @ingroup core
+/// @brief True when at least one CUDA device can be used.
+inline bool is_available() noexcept { return device_count() > 0; }
+
+/// @ingroup core
+/// @brief `cudaMalloc(bytes)`; throws DeviceError when CUDA is unavailable or out of memory.
+void* allocate(std::size_t bytes);
+/// @ingroup core
+/// @brief `cudaFree(pointer)`; a null pointer is ignored. Never throws (used in destructors).
+void release(void* pointer) noexcept;
+/// @ingroup core
+/// @brief Copies `bytes` from host memory `source` to device memory `destination`.
+void copy_host_to_device(void* destination, const void* source, std::size_t bytes);
+/// @ingroup core
+/// @brief Copies `bytes` from device memory `source` to host memory `destination`.
+void copy_device_to_host(void* destination, const void* source, std::size_t bytes);
+/// @ingroup core
+/// @brief Copies `bytes` between two device allocations.
+void copy_device_to_device(void* destination, const void* source, std::size_t bytes);
+/// @ingroup core
+/// @brief Sets `bytes` of device memory to zero.
+void fill_zero(void* destination, std::size_t bytes);
+
+/// @ingroup core
+/// @brief An owned array of `size` values of type T in GPU memory (RAII over
+///        allocate/release). Copying copies the device memory; moving moves ownership.
+template <class T>
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  /// @brief Allocates room for `size` values (uninitialised).
+  explicit DeviceBuffer(std::size_t size)
+      : data_(size == 0 ? nullptr : static_cast<T*>(allocate(size * sizeof(T)))), size_(size) {}
+  ~DeviceBuffer() { release(data_); }
+
+  /// @brief A new allocation holding a copy of `other`'s values (device to device).
+  DeviceBuffer(const DeviceBuffer& other) : DeviceBuffer(other.size_) {
+    if (size_ > 0) copy_device_to_device(data_, other.data_, size_ * sizeof(T));
+  }
+  /// @brief Replaces this buffer by a copy of `other`.
+  DeviceBuffer& operator=(const DeviceBuffer& other) {
+    if (this != &other) {
+      DeviceBuffer copy(other);
+      swap(copy);
+    }
+    return *this;
+  }
+  /// @brief Takes over `other`'s allocation, leaving `other` empty.
+  DeviceBuffer(DeviceBuffer&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  /// @brief Exchanges allocations with `other` (which frees ours when it is destroyed).
+  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
+    swap(other);
+    return *this;
+  }
+  /// @brief Exchanges the contents of two buffers.
+  void swap(DeviceBuffer& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+  }
+
+  /// @brief Device pointer to the first value (null when empty).
+  T* data() noexcept { return data_; }
+  /// @brief Device pointer to the first value (null when empty).
+  const T* data() const noexcept { return data_; }
+  /// @brief Number of values.
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace resnet::cuda

@@ -1,0 +1,28 @@
+/// @file
+/// @brief Image files: PNG writing and PNG/JPEG reading (through stb_image and
+///        stb_image_write). Images here are (H, W, C) bytes, channels interleaved, as in
+///        the files; the network's NCHW layout is one nhwc_to_nchw() away.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <xtensor/xtensor.hpp>
+
+namespace resnet {
+
+/// @ingroup core
+/// @brief Writes an image as PNG (atomically: a temporary file, then a rename).
+/// @param path the file to write
+/// @param image pixels of shape (H, W, C) with C = 1 (grey), 3 (RGB) or 4 (RGBA)
+/// @throws ShapeError for another channel count or an empty image; DataError when the
+///         file cannot be written
+void write_png(const std::string& path, const xt::xtensor<std::uint8_t, 3>& image);
+
+/// @ingroup core
+/// @brief Reads a PNG, JPEG, BMP or TGA file as RGB pixels of shape (H, W, 3); grey and
+///        RGBA images are converted to RGB.
+/// @throws DataError naming the file when it is missing or cannot be decoded
+xt::xtensor<std::uint8_t, 3> read_image_rgb(const std::string& path);
+
+}  // namespace resnet

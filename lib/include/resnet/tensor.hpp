@@ -1,0 +1,172 @@
+/// @file
+/// @brief The project's tensor handle: a shape plus values on the CPU (an xtensor) or on
+///        a CUDA device (a device buffer).
+///
+/// How the pieces fit (DESIGN.md section 3):
+///  - CPU ops are free functions on `xt::xtensor<T, N>` (chapters 1-5 read as plain
+///    xtensor code).
+///  - Modules (chapters 3-5) keep their parameters and activations in `Tensor<T, N>` and
+///    hand the CPU ops `tensor.host()`; in chapter 6 the CUDA ops get
+///    `tensor.device_data()` instead. Chapters 2-5 never change when the GPU arrives.
+///  - Copies between devices are explicit: `tensor.to(Device::cuda)`.
+///  - One scalar-type mechanism: everything is a template on T, compiled for `float`
+///    (training) and `double` (gradient checks).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <xtensor/xtensor.hpp>
+
+#include "resnet/cuda/memory.hpp"
+#include "resnet/error.hpp"
+#include "resnet/shape.hpp"
+
+namespace resnet {
+
+/// @ingroup core
+/// @brief Where a tensor's values live.
+enum class Device { cpu, cuda };
+
+/// @ingroup core
+/// @brief "cpu" or "cuda".
+inline std::string to_string(Device device) { return device == Device::cpu ? "cpu" : "cuda"; }
+
+/// @ingroup core
+/// @brief Reads "cpu" or "cuda" (as given to `--device`); anything else throws
+///        std::invalid_argument naming the accepted values.
+inline Device parse_device(const std::string& name) {
+  if (name == "cpu") return Device::cpu;
+  if (name == "cuda") return Device::cuda;
+  throw std::invalid_argument("unknown device '" + name + "' (expected cpu or cuda)");
+}
+
+/// @ingroup core
+/// @brief A rank-N array of T that lives on the CPU or on a CUDA device.
+///
+/// On the CPU the values are an `xt::xtensor<T, N>` (row-major; images are NCHW), so the
+/// CPU ops take `host()` directly with no copy. On a GPU they are a DeviceBuffer of the
+/// same row-major layout. Copying a Tensor copies its values (value semantics, like
+/// xtensor); moving is cheap.
+///
+/// @tparam T value type: `float` for training, `double` for gradient checks
+/// @tparam N rank, fixed at compile time (4 for NCHW images, 2 for matrices, 1 for vectors)
+///
+/// @code
+/// resnet::Tensor<float, 4> images({128, 3, 32, 32});   // zeros, on the CPU
+/// xt::xtensor<float, 4>& values = images.host();        // what CPU ops take
+/// auto on_gpu = images.to(resnet::Device::cuda);        // explicit copy (chapter 6)
+/// @endcode
+template <class T, std::size_t N>
+class Tensor {
+  static_assert(std::is_arithmetic_v<T>, "Tensor holds numbers");
+
+ public:
+  using value_type = T;                           ///< the element type
+  using shape_type = std::array<std::size_t, N>;  ///< one size per axis
+  static constexpr std::size_t rank = N;          ///< number of axes
+
+  /// @brief An empty tensor (every size 0) on the CPU.
+  Tensor() : host_(shape_type{}) {}
+
+  /// @brief A tensor of zeros with the given shape on the given device.
+  explicit Tensor(const shape_type& shape, Device device = Device::cpu) : device_(device) {
+    if (device == Device::cpu) {
+      host_ = xt::xtensor<T, N>(shape, T(0));
+    } else {
+      device_shape_ = shape;
+      device_values_ = cuda::DeviceBuffer<T>(element_count(shape));
+      cuda::fill_zero(device_values_.data(), device_values_.size() * sizeof(T));
+    }
+  }
+
+  /// @brief A CPU tensor holding `values` (moved in, no copy when passed an rvalue).
+  explicit Tensor(xt::xtensor<T, N> values) : host_(std::move(values)) {}
+
+  /// @brief The size along every axis.
+  const shape_type& shape() const { return device_ == Device::cpu ? host_.shape() : device_shape_; }
+  /// @brief The size along one axis.
+  std::size_t dim(std::size_t axis) const {
+    if (axis >= N) {
+      throw ShapeError("Tensor::dim: axis " + std::to_string(axis) + " out of range for rank " +
+                       std::to_string(N));
+    }
+    return shape()[axis];
+  }
+  /// @brief The number of values (product of the sizes).
+  std::size_t size() const { return element_count(shape()); }
+  /// @brief Where the values live.
+  Device device() const { return device_; }
+
+  /// @brief The values as an xtensor, for CPU ops. Throws DeviceError on a CUDA tensor:
+  ///        copy it back first with `to(Device::cpu)`.
+  xt::xtensor<T, N>& host() {
+    require_device(Device::cpu, "host()");
+    return host_;
+  }
+  /// @copydoc host()
+  const xt::xtensor<T, N>& host() const {
+    require_device(Device::cpu, "host()");
+    return host_;
+  }
+
+  /// @brief The device pointer, for CUDA ops. Throws DeviceError on a CPU tensor.
+  T* device_data() {
+    require_device(Device::cuda, "device_data()");
+    return device_values_.data();
+  }
+  /// @copydoc device_data()
+  const T* device_data() const {
+    require_device(Device::cuda, "device_data()");
+    return device_values_.data();
+  }
+
+  /// @brief A copy of this tensor on `target` (always a copy, even on the same device,
+  ///        so that writing to the result never changes this tensor).
+  Tensor to(Device target) const {
+    if (device_ == Device::cpu && target == Device::cpu) return *this;
+    if (device_ == Device::cuda && target == Device::cuda) return *this;
+    if (target == Device::cuda) {
+      Tensor result(shape(), Device::cuda);
+      cuda::copy_host_to_device(result.device_values_.data(), host_.data(), size() * sizeof(T));
+      return result;
+    }
+    Tensor result(shape(), Device::cpu);
+    cuda::copy_device_to_host(result.host_.data(), device_values_.data(), size() * sizeof(T));
+    return result;
+  }
+
+  /// @brief Sets every value to zero, on whichever device the tensor lives.
+  void fill_zero() {
+    if (device_ == Device::cpu) {
+      host_.fill(T(0));
+    } else {
+      cuda::fill_zero(device_values_.data(), size() * sizeof(T));
+    }
+  }
+
+ private:
+  static std::size_t element_count(const shape_type& shape) {
+    std::size_t count = 1;
+    for (std::size_t size : shape) count *= size;
+    return count;
+  }
+
+  void require_device(Device expected, const char* accessor) const {
+    if (device_ != expected) {
+      throw DeviceError(std::string("Tensor::") + accessor + ": the tensor of shape " +
+                        format_shape(shape()) + " lives on " + to_string(device_) +
+                        "; copy it with to(Device::" + to_string(expected) + ") first");
+    }
+  }
+
+  Device device_ = Device::cpu;
+  xt::xtensor<T, N> host_;             // the values when device_ == cpu
+  shape_type device_shape_{};          // the shape when device_ == cuda
+  cuda::DeviceBuffer<T> device_values_;  // the values when device_ == cuda
+};
+
+}  // namespace resnet

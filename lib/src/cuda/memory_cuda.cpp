@@ -1,0 +1,68 @@
+// GPU memory through the CUDA runtime. Compiled only when the build found nvcc
+// (see cmake/Cuda.cmake); memory_unavailable.cpp stands in otherwise.
+#include <string>
+
+#include <cuda_runtime.h>
+
+#include "resnet/cuda/memory.hpp"
+#include "resnet/error.hpp"
+
+namespace resnet::cuda {
+
+namespace {
+
+// Every CUDA call goes through here: a failure becomes a DeviceError naming the call.
+void check(cudaError_t status, const char* call) {
+  if (status != cudaSuccess) {
+    throw DeviceError(std::string(call) + " failed: " + cudaGetErrorName(status) + " (" +
+                      cudaGetErrorString(status) + ")");
+  }
+}
+
+}  // namespace
+
+bool is_built() noexcept { return true; }
+
+int device_count() noexcept {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky error so later calls are not confused by it
+    return 0;
+  }
+  return count;
+}
+
+void* allocate(std::size_t bytes) {
+  if (device_count() == 0) {
+    throw DeviceError("cudaMalloc: no CUDA device is available (no GPU, or no driver)");
+  }
+  void* pointer = nullptr;
+  check(cudaMalloc(&pointer, bytes), "cudaMalloc");
+  return pointer;
+}
+
+void release(void* pointer) noexcept {
+  if (pointer != nullptr) cudaFree(pointer);
+}
+
+void copy_host_to_device(void* destination, const void* source, std::size_t bytes) {
+  check(cudaMemcpy(destination, source, bytes, cudaMemcpyHostToDevice),
+        "cudaMemcpy (host to device)");
+}
+
+void copy_device_to_host(void* destination, const void* source, std::size_t bytes) {
+  check(cudaMemcpy(destination, source, bytes, cudaMemcpyDeviceToHost),
+        "cudaMemcpy (device to host)");
+}
+
+void copy_device_to_device(void* destination, const void* source, std::size_t bytes) {
+  check(cudaMemcpy(destination, source, bytes, cudaMemcpyDeviceToDevice),
+        "cudaMemcpy (device to device)");
+}
+
+void fill_zero(void* destination, std::size_t bytes) {
+  if (bytes == 0) return;
+  check(cudaMemset(destination, 0, bytes), "cudaMemset");
+}
+
+}  // namespace resnet::cuda

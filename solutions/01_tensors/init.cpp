@@ -1,0 +1,58 @@
+// Chapter 1, task 1.7: Kaiming-normal initialisation (see chapters/01_tensors/README.md).
+#include "resnet/init.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "resnet/error.hpp"
+#include "resnet/exercise.hpp"
+#include "resnet/shape.hpp"
+
+namespace resnet {
+
+template <std::size_t N>
+Fans compute_fans(const std::array<std::size_t, N>& shape) {
+  static_assert(N >= 2, "fan-in and fan-out need a weight of rank 2 or more");
+  for (std::size_t size : shape) {
+    if (size == 0) {
+      throw ShapeError("compute_fans: weight shape " + format_shape(shape) +
+                       " has an empty axis; there is nothing to initialise");
+    }
+  }
+  // BEGIN SOLUTION 1.7 compute_fans: receptive field = product of shape[2:]; fan_in = shape[1] * field, fan_out = shape[0] * field
+  std::size_t receptive_field = 1;  // R * S for a conv weight (K, C, R, S); 1 for a linear weight
+  for (std::size_t axis = 2; axis < N; ++axis) receptive_field *= shape[axis];
+  return Fans{shape[1] * receptive_field, shape[0] * receptive_field};
+  // END SOLUTION
+}
+
+template <std::size_t N>
+double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode) {
+  // BEGIN SOLUTION 1.7 kaiming_normal_std: gain sqrt(2) for ReLU divided by the square root of the chosen fan
+  const Fans fans = compute_fans(shape);
+  const double fan = static_cast<double>(mode == FanMode::fan_in ? fans.fan_in : fans.fan_out);
+  const double relu_gain = std::sqrt(2.0);
+  return relu_gain / std::sqrt(fan);
+  // END SOLUTION
+}
+
+template <class T, std::size_t N>
+xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode,
+                                 Generator& generator) {
+  // BEGIN SOLUTION 1.7 kaiming_normal: draw from random_normal with mean 0 and the standard deviation of kaiming_normal_std
+  return random_normal<T>(shape, generator, 0.0, kaiming_normal_std(shape, mode));
+  // END SOLUTION
+}
+
+template Fans compute_fans(const std::array<std::size_t, 2>&);
+template Fans compute_fans(const std::array<std::size_t, 3>&);
+template Fans compute_fans(const std::array<std::size_t, 4>&);
+template double kaiming_normal_std(const std::array<std::size_t, 2>&, FanMode);
+template double kaiming_normal_std(const std::array<std::size_t, 3>&, FanMode);
+template double kaiming_normal_std(const std::array<std::size_t, 4>&, FanMode);
+template xt::xtensor<float, 2> kaiming_normal(const std::array<std::size_t, 2>&, FanMode, Generator&);
+template xt::xtensor<float, 4> kaiming_normal(const std::array<std::size_t, 4>&, FanMode, Generator&);
+template xt::xtensor<double, 2> kaiming_normal(const std::array<std::size_t, 2>&, FanMode, Generator&);
+template xt::xtensor<double, 4> kaiming_normal(const std::array<std::size_t, 4>&, FanMode, Generator&);
+
+}  // namespace resnet

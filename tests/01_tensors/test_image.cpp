@@ -1,0 +1,62 @@
+// PNG files and the captioned image grid.
+#include <catch2/catch.hpp>
+#include <xtensor/xview.hpp>
+
+#include "resnet/error.hpp"
+#include "resnet/io/image.hpp"
+#include "resnet/random.hpp"
+#include "resnet/viz/image_grid.hpp"
+#include "support/all_close.hpp"
+#include "support/temporary_directory.hpp"
+
+using namespace resnet;
+using resnet::testing::AllClose;
+using resnet::testing::TemporaryDirectory;
+namespace tolerance = resnet::testing::tolerance;
+
+TEST_CASE("a PNG written and read back has the same pixels", "[ch01][image]") {
+  TemporaryDirectory folder;
+  Generator generator(8);
+  xt::xtensor<std::uint8_t, 3> image({5, 7, 3});
+  for (auto& pixel : image) pixel = static_cast<std::uint8_t>(generator.below(256));
+  write_png(folder.file("image.png"), image);
+  CHECK_THAT(read_image_rgb(folder.file("image.png")), AllClose(image, tolerance::exact));
+}
+
+TEST_CASE("image files that cannot be written or read are clear errors", "[ch01][image][error]") {
+  TemporaryDirectory folder;
+  const xt::xtensor<std::uint8_t, 3> two_channels = xt::zeros<std::uint8_t>({4, 4, 2});
+  CHECK_THROWS_AS(write_png(folder.file("x.png"), two_channels), ShapeError);
+  CHECK_THROWS_WITH(read_image_rgb(folder.file("absent.png")), Catch::Contains("absent.png"));
+}
+
+TEST_CASE("image_grid places each image in its cell and writes its caption", "[ch01][image]") {
+  // Three 2x2 images: all red, all green, all blue; two columns, pixels scaled by 3.
+  xt::xtensor<std::uint8_t, 4> images = xt::zeros<std::uint8_t>({3, 2, 2, 3});
+  for (std::size_t i = 0; i < 3; ++i) xt::view(images, i, xt::all(), xt::all(), i) = 255;
+  const GridLayout layout{2, 3, 4};
+  const auto grid = image_grid(images, {"cat", "dog", ""}, layout);
+  // Cells are (2*3 + 4) wide and (2*3 + 12 caption + 4) high, plus the outer padding.
+  REQUIRE(grid.shape() == std::array<std::size_t, 3>{2 * 22 + 4, 2 * 10 + 4, 3});
+  auto pixel = [&](std::size_t y, std::size_t x) {
+    return std::array<int, 3>{grid(y, x, 0), grid(y, x, 1), grid(y, x, 2)};
+  };
+  CHECK(pixel(4, 4) == std::array<int, 3>{255, 0, 0});         // image 0, top-left
+  CHECK(pixel(4 + 5, 4 + 5) == std::array<int, 3>{255, 0, 0}); // image 0, bottom-right
+  CHECK(pixel(4, 14) == std::array<int, 3>{0, 255, 0});        // image 1
+  CHECK(pixel(26, 4) == std::array<int, 3>{0, 0, 255});        // image 2, second row
+  // The caption "cat" darkens some pixels under image 0; the empty caption of image 2 none.
+  auto dark_pixels_in = [&](std::size_t top, std::size_t left) {
+    int dark = 0;
+    for (std::size_t y = top; y < top + 12; ++y)
+      for (std::size_t x = left; x < left + 10; ++x) dark += grid(y, x, 0) < 128 ? 1 : 0;
+    return dark;
+  };
+  CHECK(dark_pixels_in(4 + 6, 4) > 5);
+  CHECK(dark_pixels_in(26 + 6, 4) == 0);
+}
+
+TEST_CASE("image_grid rejects a caption count that does not match", "[ch01][image][error]") {
+  const xt::xtensor<std::uint8_t, 4> images = xt::zeros<std::uint8_t>({2, 4, 4, 3});
+  CHECK_THROWS_AS(image_grid(images, {"only one"}), ShapeError);
+}

@@ -1,0 +1,84 @@
+// .npy files: round trips, NumPy-written files, and every kind of bad file.
+#include <cstdint>
+
+#include <catch2/catch.hpp>
+#include <xtensor/xnpy.hpp>
+
+#include "resnet/error.hpp"
+#include "resnet/io/npy.hpp"
+#include "resnet/random.hpp"
+#include "support/all_close.hpp"
+#include "support/golden.hpp"
+#include "support/temporary_directory.hpp"
+
+using namespace resnet;
+using resnet::testing::AllClose;
+using resnet::testing::TemporaryDirectory;
+namespace tolerance = resnet::testing::tolerance;
+using resnet::testing::write_bytes;
+
+TEST_CASE("arrays survive a save and load unchanged", "[ch01][npy]") {
+  TemporaryDirectory folder;
+  Generator generator(4);
+  const auto floats = random_normal<float, 4>({2, 3, 4, 5}, generator);
+  save_npy(folder.file("floats.npy"), floats);
+  CHECK_THAT((load_npy<float, 4>(folder.file("floats.npy"))), AllClose(floats, tolerance::exact));
+
+  const xt::xtensor<std::uint8_t, 1> bytes = {0, 7, 255};
+  save_npy(folder.file("bytes.npy"), bytes);
+  CHECK_THAT((load_npy<std::uint8_t, 1>(folder.file("bytes.npy"))), AllClose(bytes, tolerance::exact));
+}
+
+TEST_CASE("a float32 file loads as double and a float64 file as float", "[ch01][npy]") {
+  TemporaryDirectory folder;
+  const xt::xtensor<float, 2> values = {{0.5f, -1.25f}, {3.0f, 1e-3f}};
+  save_npy(folder.file("f4.npy"), values);
+  const xt::xtensor<double, 2> as_double = load_npy<double, 2>(folder.file("f4.npy"));
+  CHECK_THAT(as_double, AllClose(values, tolerance::exact));
+  save_npy(folder.file("f8.npy"), as_double);
+  CHECK_THAT((load_npy<float, 2>(folder.file("f8.npy"))), AllClose(values, tolerance::exact));
+}
+
+TEST_CASE("a Fortran-order file written by NumPy comes back in row-major order", "[ch01][npy]") {
+  const auto x = load_npy<float, 3>(resnet::testing::golden_path("ch01/fortran_order.npy"));
+  REQUIRE(x.shape() == std::array<std::size_t, 3>{2, 3, 4});
+  for (std::size_t i = 0; i < 2; ++i)
+    for (std::size_t j = 0; j < 3; ++j)
+      for (std::size_t k = 0; k < 4; ++k) CHECK(x(i, j, k) == static_cast<float>(i * 12 + j * 4 + k));
+}
+
+TEST_CASE("bad .npy files are errors that name the file and the problem", "[ch01][npy][error]") {
+  TemporaryDirectory folder;
+  const xt::xtensor<float, 2> values = xt::ones<float>({4, 4});
+  const std::string good = xt::dump_npy(values);
+
+  SECTION("missing file") {
+    CHECK_THROWS_WITH((load_npy<float, 2>(folder.file("absent.npy"))),
+                      Catch::Contains("cannot open") && Catch::Contains("absent.npy"));
+  }
+  SECTION("not a .npy file") {
+    write_bytes(folder.file("text.npy"), "hello, world: not numpy");
+    CHECK_THROWS_WITH((load_npy<float, 2>(folder.file("text.npy"))), Catch::Contains("not a .npy file"));
+  }
+  SECTION("truncated data") {
+    write_bytes(folder.file("short.npy"), good.substr(0, good.size() - 5));
+    CHECK_THROWS_WITH((load_npy<float, 2>(folder.file("short.npy"))), Catch::Contains("truncated"));
+  }
+  SECTION("truncated header") {
+    write_bytes(folder.file("header.npy"), good.substr(0, 20));
+    CHECK_THROWS_AS((load_npy<float, 2>(folder.file("header.npy"))), DataError);
+  }
+  SECTION("wrong rank") {
+    save_npy(folder.file("rank2.npy"), values);
+    CHECK_THROWS_WITH((load_npy<float, 4>(folder.file("rank2.npy"))),
+                      Catch::Contains("(4, 4)") && Catch::Contains("expected rank 4"));
+  }
+  SECTION("wrong element type") {
+    save_npy(folder.file("bytes.npy"), xt::xtensor<std::uint8_t, 1>{1, 2});
+    CHECK_THROWS_WITH((load_npy<float, 1>(folder.file("bytes.npy"))),
+                      Catch::Contains("|u1") && Catch::Contains("<f4"));
+  }
+  SECTION("unwritable path") {
+    CHECK_THROWS_AS(save_npy(folder.file("no/such/folder/x.npy"), values), DataError);
+  }
+}

@@ -1,0 +1,88 @@
+// Task 1.4: reductions along an axis.
+#include <catch2/catch.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "resnet/error.hpp"
+#include "resnet/ops/reduce.hpp"
+#include "support/all_close.hpp"
+#include "support/golden.hpp"
+
+using namespace resnet;
+using resnet::testing::AllClose;
+using resnet::testing::load_golden;
+namespace tolerance = resnet::testing::tolerance;
+
+namespace {
+template <class T>
+resnet::testing::Tolerance float_or_double() {
+  return std::is_same_v<T, float> ? tolerance::reduction_float32 : tolerance::float64;
+}
+}  // namespace
+
+TEST_CASE("sum, mean and variance of a hand example", "[ch01][reduce][hand][1.4]") {
+  const xt::xtensor<double, 2> x = {{1.0, 2.0, 3.0, 4.0}, {2.0, 2.0, 2.0, 10.0}};
+  CHECK_THAT(sum_along(x, 1), AllClose(xt::xtensor<double, 1>{10.0, 16.0}, tolerance::float64));
+  CHECK_THAT(sum_along(x, 0), AllClose(xt::xtensor<double, 1>{3.0, 4.0, 5.0, 14.0}, tolerance::float64));
+  CHECK_THAT(mean_along(x, 1), AllClose(xt::xtensor<double, 1>{2.5, 4.0}, tolerance::float64));
+  // Row 0: deviations -1.5 -0.5 0.5 1.5, squares sum to 5: biased 5/4, unbiased 5/3.
+  // Row 1: deviations -2 -2 -2 6, squares sum to 48: biased 12, unbiased 16.
+  CHECK_THAT(variance_along(x, 1, Variance::biased),
+             AllClose(xt::xtensor<double, 1>{1.25, 12.0}, tolerance::float64));
+  CHECK_THAT(variance_along(x, 1, Variance::unbiased),
+             AllClose(xt::xtensor<double, 1>{5.0 / 3.0, 16.0}, tolerance::float64));
+}
+
+TEMPLATE_TEST_CASE("sum and mean along each axis match PyTorch", "[ch01][reduce][golden][1.4]", float, double) {
+  const auto x = load_golden<TestType, 3>("ch01/reduce_x.npy");
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    INFO("axis " << axis);
+    const std::string suffix = "_axis" + std::to_string(axis) + ".npy";
+    CHECK_THAT(sum_along(x, axis),
+               AllClose(load_golden<double, 2>("ch01/sum" + suffix), float_or_double<TestType>()));
+    CHECK_THAT(mean_along(x, axis),
+               AllClose(load_golden<double, 2>("ch01/mean" + suffix), float_or_double<TestType>()));
+  }
+}
+
+TEMPLATE_TEST_CASE("biased and unbiased variance along each axis match torch.var", "[ch01][reduce][golden][1.4]", float, double) {
+  // The inputs are about 100 +- 2: a one-pass E[x^2] - E[x]^2 in float32 loses most
+  // digits here, the two-pass formula does not.
+  const auto x = load_golden<TestType, 3>("ch01/reduce_x.npy");
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    INFO("axis " << axis);
+    const std::string suffix = "_axis" + std::to_string(axis) + ".npy";
+    CHECK_THAT(variance_along(x, axis, Variance::biased),
+               AllClose(load_golden<double, 2>("ch01/var_biased" + suffix), float_or_double<TestType>()));
+    CHECK_THAT(variance_along(x, axis, Variance::unbiased),
+               AllClose(load_golden<double, 2>("ch01/var_unbiased" + suffix), float_or_double<TestType>()));
+  }
+}
+
+TEST_CASE("reductions work on every rank from 1 to 4", "[ch01][reduce][property][1.4]") {
+  const xt::xtensor<double, 1> v = {1.0, 2.0, 6.0};
+  CHECK(sum_along(v, 0)() == 9.0);
+  CHECK(mean_along(v, 0)() == 3.0);
+  CHECK(variance_along(v, 0, Variance::unbiased)() == Approx(7.0));  // (4 + 1 + 9) / 2
+  const xt::xtensor<float, 4> ones = xt::ones<float>({2, 3, 4, 5});
+  const xt::xtensor<float, 3> sums = sum_along(ones, 2);
+  REQUIRE(sums.shape() == std::array<std::size_t, 3>{2, 3, 5});
+  CHECK(xt::all(xt::equal(sums, 4.0f)));
+}
+
+TEST_CASE("mean_along of many floats stays accurate", "[ch01][reduce][property][1.4]") {
+  // 2^24 + 1 is not representable in float32: a float accumulator adding 1.0f 2^25 times
+  // gets stuck at 2^24 = 16777216 and the mean comes out as 0.5. Accumulating in double
+  // gives exactly 1.
+  const xt::xtensor<float, 1> ones = xt::ones<float>({std::size_t{1} << 25});
+  CHECK(mean_along(ones, 0)() == 1.0f);
+}
+
+TEST_CASE("reductions reject a bad axis and too few values", "[ch01][reduce][error][1.4]") {
+  const xt::xtensor<float, 2> x = xt::ones<float>({3, 1});
+  CHECK_THROWS_AS(sum_along(x, 2), ShapeError);
+  CHECK_THROWS_WITH(mean_along(x, 5), Catch::Contains("axis 5") && Catch::Contains("(3, 1)"));
+  CHECK_THROWS_AS(variance_along(x, 1, Variance::unbiased), ShapeError);  // n - 1 = 0
+  CHECK_NOTHROW(variance_along(x, 1, Variance::biased));
+  const xt::xtensor<float, 2> empty = xt::ones<float>({3, 0});
+  CHECK_THROWS_AS(mean_along(empty, 1), ShapeError);
+}

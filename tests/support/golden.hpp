@@ -1,0 +1,22 @@
+// Reading the PyTorch reference values in tests/golden (written by make_golden.py).
+#pragma once
+
+#include <string>
+
+#include <xtensor/xtensor.hpp>
+
+#include "resnet/io/npy.hpp"
+
+namespace resnet::testing {
+
+/// The path of a golden file, e.g. golden_path("ch01/softmax_logits.npy").
+/// Throws a DataError that says how to regenerate the goldens when the file is missing.
+std::string golden_path(const std::string& name);
+
+/// Loads a golden array as T (float32 files read as double convert exactly).
+template <class T, std::size_t N>
+xt::xtensor<T, N> load_golden(const std::string& name) {
+  return load_npy<T, N>(golden_path(name));
+}
+
+}  // namespace resnet::testing

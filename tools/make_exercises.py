@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Generates exercises/ from solutions/: the exercise switch's single source of truth.
+
+    tools/make_exercises.py            regenerate every exercises/NN_name/ file
+    tools/make_exercises.py --check    exit 1 if exercises/ differs from what would be generated
+
+In a solution file, each piece the student writes is marked:
+
+        // BEGIN SOLUTION 1.4 variance_along: two passes: the mean, then ...
+        ... reference code ...
+        // END SOLUTION
+
+The number is the task id (chapter.task, as in the chapter guide's "Task 1.4" section)
+and the rest of the line is one sentence saying what to compute. In the exercise file the
+region becomes a stub with the same indentation, inside markers the student writes
+between (and that `./course reset 1.4` uses to restore the stub):
+
+        // BEGIN EXERCISE 1.4: replace the next line with your code (./course hint 1.4)
+        todo("1.4", "variance_along: two passes: the mean, then ...");
+        // END EXERCISE 1.4
+
+Everything outside the regions (includes, signatures, helpers, explicit instantiations)
+is copied unchanged, so a stub keeps the solution's exact signature. `todo` is
+resnet::todo from resnet/exercise.hpp, which throws resnet::NotImplemented.
+"""
+import argparse
+import difflib
+import os
+import re
+import sys
+from dataclasses import dataclass
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+SOLUTIONS = os.path.join(ROOT, "solutions")
+EXERCISES = os.path.join(ROOT, "exercises")
+SOURCE_SUFFIXES = (".cpp", ".hpp", ".cu", ".cuh")
+
+BEGIN_SOLUTION = re.compile(r"^(?P<indent>\s*)// BEGIN SOLUTION (?P<task>\d+\.\d+) (?P<what>\S.*)$")
+END_SOLUTION = re.compile(r"^\s*// END SOLUTION\s*$")
+BEGIN_EXERCISE = re.compile(r"^(?P<indent>\s*)// BEGIN EXERCISE (?P<task>\d+\.\d+)\b")
+END_EXERCISE = re.compile(r"^\s*// END EXERCISE (?P<task>\d+\.\d+)\s*$")
+
+
+class MarkerError(Exception):
+    """A solution or exercise file whose markers do not pair up."""
+
+
+@dataclass
+class Region:
+    """One marked solution region."""
+    task: str
+    what: str
+    path: str   # the solution file, relative to the repository root
+    line: int   # 1-based line of the BEGIN SOLUTION marker
+
+
+def cpp_string(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def stub_lines(indent, task, what):
+    """The lines that replace one solution region."""
+    return [
+        f"{indent}// BEGIN EXERCISE {task}: replace the next line with your code (./course hint {task})\n",
+        f"{indent}todo({cpp_string(task)}, {cpp_string(what)});\n",
+        f"{indent}// END EXERCISE {task}\n",
+    ]
+
+
+def banner(solution_rel):
+    return [
+        f"// EXERCISE FILE, generated from {solution_rel} by tools/make_exercises.py.\n",
+        "// Write your code between the BEGIN EXERCISE and END EXERCISE lines; the rest of the\n",
+        "// file is given. `./course test TASK` runs a task's tests, `./course reset TASK`\n",
+        "// restores its stub (your version is kept in a backup).\n",
+    ]
+
+
+def parse_regions(solution_path):
+    """Returns (lines, regions with their (start, end) line indexes) of a solution file."""
+    rel = os.path.relpath(solution_path, ROOT)
+    with open(solution_path) as f:
+        lines = f.readlines()
+    spans = []
+    open_region = None
+    for index, line in enumerate(lines):
+        begin = BEGIN_SOLUTION.match(line)
+        if begin:
+            if open_region:
+                raise MarkerError(f"{rel}:{index + 1}: BEGIN SOLUTION inside the region opened at line {open_region[1].line}")
+            open_region = (index, Region(begin["task"], begin["what"].strip(), rel, index + 1), begin["indent"])
+        elif END_SOLUTION.match(line):
+            if not open_region:
+                raise MarkerError(f"{rel}:{index + 1}: END SOLUTION without BEGIN SOLUTION")
+            spans.append((open_region[0], index, open_region[1], open_region[2]))
+            open_region = None
+        elif "BEGIN SOLUTION" in line or "END SOLUTION" in line:
+            raise MarkerError(f"{rel}:{index + 1}: malformed marker (expected '// BEGIN SOLUTION <task> <what to do>' or '// END SOLUTION')")
+    if open_region:
+        raise MarkerError(f"{rel}:{open_region[1].line}: BEGIN SOLUTION is never closed")
+    if spans and not any('#include "resnet/exercise.hpp"' in line for line in lines):
+        raise MarkerError(f"{rel}: has solution regions but does not #include \"resnet/exercise.hpp\" (the stubs need todo())")
+    return lines, spans
+
+
+def exercise_text(solution_path):
+    """The exercise version of one solution file."""
+    lines, spans = parse_regions(solution_path)
+    out = banner(os.path.relpath(solution_path, ROOT))
+    cursor = 0
+    for start, end, region, indent in spans:
+        out.extend(lines[cursor:start])
+        out.extend(stub_lines(indent, region.task, region.what))
+        cursor = end + 1
+    out.extend(lines[cursor:])
+    return "".join(out)
+
+
+def solution_files():
+    """Every solution source file, as paths relative to solutions/."""
+    found = []
+    for chapter in sorted(os.listdir(SOLUTIONS)):
+        folder = os.path.join(SOLUTIONS, chapter)
+        if not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(SOURCE_SUFFIXES):
+                found.append(os.path.join(chapter, name))
+    return found
+
+
+def all_regions():
+    """Every solution region of every chapter, in file order."""
+    regions = []
+    for rel in solution_files():
+        _, spans = parse_regions(os.path.join(SOLUTIONS, rel))
+        regions.extend(region for _, _, region, _ in spans)
+    return regions
+
+
+def generated_files():
+    """{path relative to exercises/: text} for every file exercises/ should hold."""
+    return {rel: exercise_text(os.path.join(SOLUTIONS, rel)) for rel in solution_files()}
+
+
+def existing_exercise_files():
+    found = []
+    if not os.path.isdir(EXERCISES):
+        return found
+    for chapter in sorted(os.listdir(EXERCISES)):
+        folder = os.path.join(EXERCISES, chapter)
+        if os.path.isdir(folder):
+            found.extend(os.path.join(chapter, name) for name in sorted(os.listdir(folder))
+                         if name.endswith(SOURCE_SUFFIXES))
+    return found
+
+
+def write_all():
+    expected = generated_files()
+    for rel, text in expected.items():
+        path = os.path.join(EXERCISES, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+    for rel in set(existing_exercise_files()) - set(expected):
+        os.remove(os.path.join(EXERCISES, rel))
+        print(f"removed exercises/{rel} (no solution file any more)")
+    print(f"exercises: wrote {len(expected)} files with {len(all_regions())} stubs")
+
+
+def check_all():
+    expected = generated_files()
+    problems = []
+    for rel, text in expected.items():
+        path = os.path.join(EXERCISES, rel)
+        if not os.path.exists(path):
+            problems.append(f"exercises/{rel} is missing")
+            continue
+        with open(path) as f:
+            actual = f.read()
+        if actual != text:
+            diff = difflib.unified_diff(actual.splitlines(True), text.splitlines(True),
+                                        f"exercises/{rel} (committed)", f"exercises/{rel} (generated)", n=1)
+            problems.append(f"exercises/{rel} differs from its solution:\n" + "".join(list(diff)[:40]))
+    for rel in set(existing_exercise_files()) - set(expected):
+        problems.append(f"exercises/{rel} has no solution file")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print("exercises/ is out of sync with solutions/: run tools/make_exercises.py", file=sys.stderr)
+        return 1
+    print(f"exercises: all {len(expected)} files in sync with solutions/")
+    return 0
+
+
+def reset_task(task):
+    """Restores the stubs of `task` in the exercise files; returns the files changed.
+
+    Only the lines between BEGIN EXERCISE <task> and END EXERCISE <task> change; the
+    student's work on other tasks stays as it is.
+    """
+    regions = [r for r in all_regions() if r.task == task]
+    if not regions:
+        raise MarkerError(f"no task {task} in solutions/ (tasks: {', '.join(sorted({r.task for r in all_regions()}, key=task_key))})")
+    changed = []
+    for solution_rel in sorted({r.path for r in regions}):
+        rel = os.path.relpath(os.path.join(ROOT, solution_rel), SOLUTIONS)
+        path = os.path.join(EXERCISES, rel)
+        stubs = iter([r for r in regions if r.path == solution_rel])
+        with open(path) as f:
+            lines = f.readlines()
+        out, index, replaced = [], 0, 0
+        while index < len(lines):
+            begin = BEGIN_EXERCISE.match(lines[index])
+            if not begin or begin["task"] != task:
+                out.append(lines[index])
+                index += 1
+                continue
+            end = index + 1
+            while end < len(lines) and not (END_EXERCISE.match(lines[end]) and END_EXERCISE.match(lines[end])["task"] == task):
+                end += 1
+            if end == len(lines):
+                raise MarkerError(f"exercises/{rel}:{index + 1}: BEGIN EXERCISE {task} has no END EXERCISE {task}; "
+                                  f"restore the whole file with: git checkout -- exercises/{rel}")
+            region = next(stubs, None)
+            if region is None:
+                raise MarkerError(f"exercises/{rel} has more task {task} regions than its solution")
+            out.extend(stub_lines(begin["indent"], task, region.what))
+            replaced += 1
+            index = end + 1
+        if replaced != len([r for r in regions if r.path == solution_rel]):
+            raise MarkerError(f"exercises/{rel}: found {replaced} task {task} regions, the solution has "
+                              f"{len([r for r in regions if r.path == solution_rel])}; "
+                              f"restore the whole file with: git checkout -- exercises/{rel}")
+        new_text = "".join(out)
+        if new_text != "".join(lines):
+            with open(path, "w") as f:
+                f.write(new_text)
+            changed.append(path)
+    return changed
+
+
+def task_key(task):
+    chapter, number = task.split(".")
+    return int(chapter), int(number)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="verify instead of writing")
+    args = parser.parse_args()
+    try:
+        return check_all() if args.check else write_all()
+    except MarkerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main() or 0)
