@@ -38,12 +38,17 @@ using namespace resnet;
 // Per-channel statistics over every pixel of every image: view the (N, C, H, W) batch as
 // (C, N*H*W), one row per channel, and reduce along the rows.
 void print_channel_statistics(const Cifar10Data& train) {
-  const xt::xtensor<float, 4> pixels = xt::cast<float>(train.images) / 255.0f;  // in [0, 1]
-  const xt::xtensor<float, 4> channels_first = xt::transpose(pixels, {1, 0, 2, 3});
-  const std::size_t per_channel = pixels.size() / 3;
-  const xt::xtensor<float, 2> rows = xt::reshape_view(channels_first, {std::size_t{3}, per_channel});
+  //! [channel statistics]
+  const std::size_t channels = train.images.shape()[1];
+  const std::size_t per_channel = train.images.size() / channels;  // N * H * W values each
+  // Put the channel axis first (still bytes, so the copy is small), then read the
+  // (C, N, H, W) block as (C, N*H*W) rows and scale the pixels to [0, 1].
+  const xt::xtensor<std::uint8_t, 4> channels_first = xt::transpose(train.images, {1, 0, 2, 3});
+  const xt::xtensor<float, 2> rows =
+      xt::cast<float>(xt::reshape_view(channels_first, {channels, per_channel})) / 255.0f;
   const xt::xtensor<float, 1> mean = mean_along(rows, 1);
   const xt::xtensor<float, 1> stddev = xt::sqrt(variance_along(rows, 1, Variance::biased));
+  //! [channel statistics]
 
   // The statistics of the official training set, as published and used by most recipes.
   const float published_mean[3] = {0.4914f, 0.4822f, 0.4465f};
@@ -122,7 +127,9 @@ int main(int argc, char** argv) {
                  "CIFAR-10 folder (cifar-10-batches-bin or its parent); default: the full "
                  "set in data/ if present, else the committed sample");
   app.add_option("--out", out_dir, "folder for the pictures")->capture_default_str();
-  app.add_option("--sizes", sizes, "matrix sizes to time")->capture_default_str();
+  app.add_option("--sizes", sizes, "matrix sizes to time, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   try {
