@@ -33,6 +33,16 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
+def torch_blas():
+    """Which BLAS this PyTorch build multiplies matrices with, from its build settings."""
+    config = torch.__config__.show()
+    info = next((part.split("=", 1)[1] for part in config.replace(",", " ").split()
+                 if part.startswith("BLAS_INFO=")), "unknown")
+    if info == "generic":
+        return "BLAS_INFO=generic: the system libblas, which Debian points at OpenBLAS"
+    return f"BLAS_INFO={info}"
+
+
 def best_seconds(work, repeats):
     work()
     best = float("inf")
@@ -72,7 +82,8 @@ def main():
         "# Matrix multiply: ours vs PyTorch (float32, n x n)",
         "",
         f"- Machine: {cpu_model()}, {os.cpu_count()} logical CPUs; {platform.system()} {platform.release()}",
-        f"- PyTorch {torch.__version__} with {torch.get_num_threads()} threads; ours: OpenBLAS through xtensor-blas",
+        f"- PyTorch {torch.__version__} ({torch_blas()}); ours: matmul_blas, OpenBLAS through xtensor-blas,"
+        " and matmul_naive, the loop of task 1.5",
         f"- Date: {datetime.date.today().isoformat()}",
         f"- Command: `/usr/bin/python3 bench/compare_matmul.py --sizes {args.sizes} --repeats {args.repeats}`",
         "- Method: one warm-up call, then the best of the timed calls, for every entry.",
