@@ -15,10 +15,10 @@
 set(RESNET_EXERCISES "" CACHE STRING
     "Chapters built from exercises/: empty, all, or chapter numbers such as 1;3 or 1,3")
 
-# Chapters of the course, in order. A chapter takes part in the build once its
-# solutions/ folder exists.
-set(RESNET_ALL_CHAPTERS
-    01_tensors 02_convolution 03_batchnorm 04_residual_blocks 05_resnet34 06_cuda 07_training)
+# Chapters of the course, in order, from chapters/chapters.txt (the one list). A chapter
+# takes part in the build once its solutions/ folder exists.
+file(STRINGS ${PROJECT_SOURCE_DIR}/chapters/chapters.txt RESNET_ALL_CHAPTERS REGEX "^[0-9][0-9]_")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/chapters/chapters.txt)
 
 set(RESNET_CHAPTERS "")
 foreach(chapter IN LISTS RESNET_ALL_CHAPTERS)

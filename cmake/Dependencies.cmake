@@ -24,7 +24,13 @@ resnet_require(CLI11 libcli11-dev)
 resnet_require(nlohmann_json nlohmann-json3-dev)
 resnet_require(Threads libc6-dev)
 if(RESNET_BUILD_TESTS)
-  resnet_require(Catch2 catch2 2)
+  resnet_require(Catch2 catch2)
+  if(NOT Catch2_VERSION VERSION_LESS 3)
+    message(FATAL_ERROR
+      "resnet: found Catch2 ${Catch2_VERSION}, but the tests are written for Catch2 v2 "
+      "(Debian 12's catch2 package, 2.13). Ubuntu 24.04 and newer ship Catch2 v3; build on "
+      "Debian 12, or configure with -DRESNET_BUILD_TESTS=OFF to build without the tests.")
+  endif()
 endif()
 
 # stb (PNG reading and writing) ships a pkg-config file and a shared library, no CMake config.

@@ -3,6 +3,10 @@
 
     tools/make_exercises.py            regenerate every exercises/NN_name/ file
     tools/make_exercises.py --check    exit 1 if exercises/ differs from what would be generated
+    tools/make_exercises.py --force    regenerate even over a student's code (backed up first)
+
+Without --force, a file in which a student has written code (an EXERCISE region that is
+not just its stub) is left alone, with a message: regenerating never loses anyone's work.
 
 In a solution file, each piece the student writes is marked:
 
@@ -27,17 +31,21 @@ import argparse
 import difflib
 import os
 import re
+import shutil
 import sys
+import time
 from dataclasses import dataclass
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 SOLUTIONS = os.path.join(ROOT, "solutions")
 EXERCISES = os.path.join(ROOT, "exercises")
+BACKUPS = os.path.join(ROOT, ".course-backups")
 SOURCE_SUFFIXES = (".cpp", ".hpp", ".cu", ".cuh")
 
 BEGIN_SOLUTION = re.compile(r"^(?P<indent>\s*)// BEGIN SOLUTION (?P<task>\d+\.\d+) (?P<what>\S.*)$")
 END_SOLUTION = re.compile(r"^\s*// END SOLUTION\s*$")
 BEGIN_EXERCISE = re.compile(r"^(?P<indent>\s*)// BEGIN EXERCISE (?P<task>\d+\.\d+)\b")
+STUB_LINE = re.compile(r'^\s*todo\("(?P<task>\d+\.\d+)", ".*"\);\s*$')
 END_EXERCISE = re.compile(r"^\s*// END EXERCISE (?P<task>\d+\.\d+)\s*$")
 
 
@@ -155,8 +163,47 @@ def existing_exercise_files():
     return found
 
 
-def write_all():
+def holds_student_code(path):
+    """True when an EXERCISE region of the file holds anything but its one-line stub."""
+    if not os.path.exists(path):
+        return False
+    with open(path) as f:
+        lines = f.readlines()
+    inside = None
+    for line in lines:
+        if BEGIN_EXERCISE.match(line):
+            inside = []
+        elif END_EXERCISE.match(line) and inside is not None:
+            if len(inside) != 1 or not STUB_LINE.match(inside[0]):
+                return True
+            inside = None
+        elif inside is not None and line.strip():
+            inside.append(line)
+    return False
+
+
+def back_up(paths):
+    """Copies files into .course-backups/<time>/, keeping their path; returns the folder."""
+    folder = os.path.join(BACKUPS, time.strftime("%Y%m%d-%H%M%S"))
+    for path in paths:
+        target = os.path.join(folder, os.path.relpath(path, ROOT))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(path, target)
+    return folder
+
+
+def write_all(force=False):
     expected = generated_files()
+    edited = [os.path.join(EXERCISES, rel) for rel in expected
+              if holds_student_code(os.path.join(EXERCISES, rel))]
+    if edited and not force:
+        names = "\n  ".join(os.path.relpath(p, ROOT) for p in edited)
+        raise MarkerError(f"these files hold your code in their EXERCISE regions:\n  {names}\n"
+                          "nothing was written; rerun with --force to regenerate them anyway "
+                          "(they are backed up to .course-backups/ first)")
+    if edited:
+        print(f"backed up {len(edited)} files with your code to "
+              f"{os.path.relpath(back_up(edited), ROOT)}/")
     for rel, text in expected.items():
         path = os.path.join(EXERCISES, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -248,9 +295,10 @@ def task_key(task):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="verify instead of writing")
+    parser.add_argument("--force", action="store_true", help="overwrite files holding student code (after a backup)")
     args = parser.parse_args()
     try:
-        return check_all() if args.check else write_all()
+        return check_all() if args.check else write_all(force=args.force)
     except MarkerError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

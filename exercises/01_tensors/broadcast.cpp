@@ -19,7 +19,7 @@ namespace resnet {
 std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,
                                           const std::vector<std::size_t>& b) {
   // BEGIN EXERCISE 1.3: replace the next line with your code (./course hint 1.3)
-  todo("1.3", "broadcast_shapes: walk both shapes from the last axis; sizes must match or one must be 1");
+  todo("1.3", "broadcast_shapes: the shape two shapes broadcast to, or a ShapeError");
   // END EXERCISE 1.3
 }
 
@@ -28,7 +28,7 @@ xt::xtensor<T, 4> normalize_channels(const xt::xtensor<T, 4>& x,        // (N, C
                                      const xt::xtensor<T, 1>& mean,     // (C)
                                      const xt::xtensor<T, 1>& stddev) {  // (C)
   // BEGIN EXERCISE 1.3: replace the next line with your code (./course hint 1.3)
-  todo("1.3", "normalize_channels: check that mean and stddev have C entries, view them as (1, C, 1, 1), then (x - mean) / stddev");
+  todo("1.3", "normalize_channels: check the sizes, then (x - mean) / stddev per channel, by broadcasting");
   // END EXERCISE 1.3
 }
 

@@ -5,6 +5,7 @@
 // Chapter 1, task 1.1: strides and flat offsets (see chapters/01_tensors/README.md).
 #include "resnet/ops/indexing.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -16,7 +17,7 @@ namespace resnet {
 template <std::size_t N>
 std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& shape) {
   // BEGIN EXERCISE 1.1: replace the next line with your code (./course hint 1.1)
-  todo("1.1", "row_major_strides: the last axis has stride 1; each earlier axis steps over everything after it");
+  todo("1.1", "row_major_strides: the row-major stride of every axis");
   // END EXERCISE 1.1
 }
 
@@ -24,7 +25,7 @@ template <std::size_t N>
 std::size_t flat_offset(const std::array<std::size_t, N>& shape,
                         const std::array<std::size_t, N>& index) {
   // BEGIN EXERCISE 1.1: replace the next line with your code (./course hint 1.1)
-  todo("1.1", "flat_offset: check every coordinate against its size, then sum index[i] * stride[i]");
+  todo("1.1", "flat_offset: bounds-check the index, then find the element's position in flat storage");
   // END EXERCISE 1.1
 }
 

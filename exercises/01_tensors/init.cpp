@@ -24,14 +24,14 @@ Fans compute_fans(const std::array<std::size_t, N>& shape) {
     }
   }
   // BEGIN EXERCISE 1.7: replace the next line with your code (./course hint 1.7)
-  todo("1.7", "compute_fans: receptive field = product of shape[2:]; fan_in = shape[1] * field, fan_out = shape[0] * field");
+  todo("1.7", "compute_fans: the fan-in and fan-out of a weight shape");
   // END EXERCISE 1.7
 }
 
 template <std::size_t N>
 double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode) {
   // BEGIN EXERCISE 1.7: replace the next line with your code (./course hint 1.7)
-  todo("1.7", "kaiming_normal_std: gain sqrt(2) for ReLU divided by the square root of the chosen fan");
+  todo("1.7", "kaiming_normal_std: the standard deviation of Kaiming-normal initialisation for ReLU");
   // END EXERCISE 1.7
 }
 
@@ -39,7 +39,7 @@ template <class T, std::size_t N>
 xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode,
                                  Generator& generator) {
   // BEGIN EXERCISE 1.7: replace the next line with your code (./course hint 1.7)
-  todo("1.7", "kaiming_normal: draw from random_normal with mean 0 and the standard deviation of kaiming_normal_std");
+  todo("1.7", "kaiming_normal: draw a weight with mean 0 and that standard deviation");
   // END EXERCISE 1.7
 }
 

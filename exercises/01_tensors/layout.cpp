@@ -16,14 +16,14 @@ namespace resnet {
 template <class T>
 xt::xtensor<T, 4> nchw_to_nhwc(const xt::xtensor<T, 4>& x) {  // x: (N, C, H, W)
   // BEGIN EXERCISE 1.2: replace the next line with your code (./course hint 1.2)
-  todo("1.2", "nchw_to_nhwc: output axis i is input axis {0, 2, 3, 1}[i]; assign the transposed view to a new xtensor");
+  todo("1.2", "nchw_to_nhwc: reorder an (N, C, H, W) batch to (N, H, W, C)");
   // END EXERCISE 1.2
 }
 
 template <class T>
 xt::xtensor<T, 4> nhwc_to_nchw(const xt::xtensor<T, 4>& x) {  // x: (N, H, W, C)
   // BEGIN EXERCISE 1.2: replace the next line with your code (./course hint 1.2)
-  todo("1.2", "nhwc_to_nchw: output axis i is input axis {0, 3, 1, 2}[i]");
+  todo("1.2", "nhwc_to_nchw: reorder an (N, H, W, C) batch to (N, C, H, W)");
   // END EXERCISE 1.2
 }
 

@@ -33,7 +33,7 @@ template <class T>
 xt::xtensor<T, 2> softmax(const xt::xtensor<T, 2>& logits) {  // (N, K)
   check_has_classes("softmax", logits);
   // BEGIN EXERCISE 1.6: replace the next line with your code (./course hint 1.6)
-  todo("1.6", "softmax: subtract each row's maximum, exponentiate, divide by the row sum");
+  todo("1.6", "softmax: the probabilities of each row, without overflow");
   // END EXERCISE 1.6
 }
 
@@ -41,7 +41,7 @@ template <class T>
 xt::xtensor<T, 2> log_softmax(const xt::xtensor<T, 2>& logits) {  // (N, K)
   check_has_classes("log_softmax", logits);
   // BEGIN EXERCISE 1.6: replace the next line with your code (./course hint 1.6)
-  todo("1.6", "log_softmax: shifted = z - row max; return shifted - log(sum(exp(shifted))) per row");
+  todo("1.6", "log_softmax: the log-probabilities of each row, without overflow or log(0)");
   // END EXERCISE 1.6
 }
 

@@ -1,15 +1,10 @@
 #include "resnet/exercise.hpp"
 
-#include <array>
+#include "resnet/config.hpp"
 
 namespace resnet {
 
 namespace {
-
-// The chapter folders, in order: task "3.2" belongs to chapter 3, 03_batchnorm.
-constexpr std::array<const char*, 7> kChapterFolders = {
-    "01_tensors",        "02_convolution", "03_batchnorm", "04_residual_blocks",
-    "05_resnet34",       "06_cuda",        "07_training"};
 
 std::string message_for(const std::string& task_id, const std::string& what_to_do) {
   return "not implemented yet: task " + task_id + " (" + what_to_do + ") -- see " +
@@ -26,8 +21,8 @@ std::string guide_for_task(const std::string& task_id) {
     if (digit < '0' || digit > '9') return "the chapter guides in chapters/";
     chapter = chapter * 10 + static_cast<std::size_t>(digit - '0');
   }
-  if (chapter < 1 || chapter > kChapterFolders.size()) return "the chapter guides in chapters/";
-  return std::string("chapters/") + kChapterFolders[chapter - 1] + "/README.md";
+  if (chapter < 1 || chapter > config::chapter_folders.size()) return "the chapter guides in chapters/";
+  return std::string("chapters/") + config::chapter_folders[chapter - 1] + "/README.md";
 }
 
 NotImplemented::NotImplemented(const std::string& task_id, const std::string& what_to_do)

@@ -14,7 +14,7 @@ namespace resnet {
 
 std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,
                                           const std::vector<std::size_t>& b) {
-  // BEGIN SOLUTION 1.3 broadcast_shapes: walk both shapes from the last axis; sizes must match or one must be 1
+  // BEGIN SOLUTION 1.3 broadcast_shapes: the shape two shapes broadcast to, or a ShapeError
   const std::size_t rank = std::max(a.size(), b.size());
   std::vector<std::size_t> result(rank);
   // Axis `k` counts from the right: k = 0 is the last axis of every shape.
@@ -27,7 +27,8 @@ std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,
                        std::to_string(size_b) + " at axis " + std::to_string(rank - 1 - k) +
                        " of the result differ and neither is 1");
     }
-    result[rank - 1 - k] = std::max(size_a, size_b);
+    // The size that is not 1 wins (an empty axis, size 0, stays empty against 1).
+    result[rank - 1 - k] = size_a == 1 ? size_b : size_a;
   }
   return result;
   // END SOLUTION
@@ -37,7 +38,7 @@ template <class T>
 xt::xtensor<T, 4> normalize_channels(const xt::xtensor<T, 4>& x,        // (N, C, H, W)
                                      const xt::xtensor<T, 1>& mean,     // (C)
                                      const xt::xtensor<T, 1>& stddev) {  // (C)
-  // BEGIN SOLUTION 1.3 normalize_channels: check that mean and stddev have C entries, view them as (1, C, 1, 1), then (x - mean) / stddev
+  // BEGIN SOLUTION 1.3 normalize_channels: check the sizes, then (x - mean) / stddev per channel, by broadcasting
   const std::size_t channels = x.shape()[1];
   if (mean.size() != channels || stddev.size() != channels) {
     throw ShapeError("normalize_channels: x has " + std::to_string(channels) +

@@ -1,6 +1,7 @@
 // Chapter 1, task 1.1: strides and flat offsets (see chapters/01_tensors/README.md).
 #include "resnet/ops/indexing.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -11,12 +12,14 @@ namespace resnet {
 
 template <std::size_t N>
 std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& shape) {
-  // BEGIN SOLUTION 1.1 row_major_strides: the last axis has stride 1; each earlier axis steps over everything after it
+  // BEGIN SOLUTION 1.1 row_major_strides: the row-major stride of every axis
   std::array<std::size_t, N> strides{};
   std::size_t step = 1;
   for (std::size_t axis = N; axis-- > 0;) {
     strides[axis] = step;
-    step *= shape[axis];
+    // An empty axis (size 0) counts as size 1, as in PyTorch: the array has no elements,
+    // so any stride would do, and this keeps the other strides meaningful.
+    step *= std::max<std::size_t>(shape[axis], 1);
   }
   return strides;
   // END SOLUTION
@@ -25,7 +28,7 @@ std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& s
 template <std::size_t N>
 std::size_t flat_offset(const std::array<std::size_t, N>& shape,
                         const std::array<std::size_t, N>& index) {
-  // BEGIN SOLUTION 1.1 flat_offset: check every coordinate against its size, then sum index[i] * stride[i]
+  // BEGIN SOLUTION 1.1 flat_offset: bounds-check the index, then find the element's position in flat storage
   const std::array<std::size_t, N> strides = row_major_strides(shape);
   std::size_t offset = 0;
   for (std::size_t axis = 0; axis < N; ++axis) {

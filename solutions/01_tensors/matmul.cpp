@@ -12,7 +12,9 @@ namespace resnet {
 template <class T>
 xt::xtensor<T, 2> matmul_naive(const xt::xtensor<T, 2>& a,    // (M, K)
                                const xt::xtensor<T, 2>& b) {  // (K, N)
-  // BEGIN SOLUTION 1.5 matmul_naive: check that a's columns equal b's rows, then C[i, j] = sum over p of A[i, p] * B[p, j]
+  // BEGIN SOLUTION 1.5 matmul_naive: check the shapes, then C = A B with three loops
+  // M, K, N are the usual names of a matrix product's sizes (not the batch N and the
+  // output channels K of the image legend used elsewhere).
   const std::size_t M = a.shape()[0], K = a.shape()[1], N = b.shape()[1];
   if (b.shape()[0] != K) {
     throw ShapeError("matmul_naive: a has shape " + format_shape(a.shape()) + " and b has shape " +

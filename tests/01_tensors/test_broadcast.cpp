@@ -20,6 +20,9 @@ TEST_CASE("broadcast_shapes follows NumPy's rule", "[ch01][broadcast][hand][1.3]
   CHECK(broadcast_shapes({4}, {2, 3, 4, 4}) == Shape{2, 3, 4, 4});
   CHECK(broadcast_shapes({}, {5, 2}) == Shape{5, 2});
   CHECK(broadcast_shapes({5, 1}, {1, 6}) == Shape{5, 6});
+  // An empty axis stays empty against a size-1 axis: the size that is not 1 wins.
+  CHECK(broadcast_shapes({0}, {1}) == Shape{0});
+  CHECK(broadcast_shapes({2, 1}, {2, 0}) == Shape{2, 0});
 }
 
 TEST_CASE("broadcast_shapes rejects sizes that differ and are not 1", "[ch01][broadcast][error][1.3]") {

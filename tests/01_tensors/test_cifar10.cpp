@@ -29,7 +29,7 @@ std::string record(std::uint8_t label, std::uint8_t red, std::uint8_t green, std
 
 }  // namespace
 
-TEST_CASE("a batch file is read as planar NCHW images and labels", "[ch01][cifar10]") {
+TEST_CASE("a batch file is read as planar NCHW images and labels", "[ch01][cifar10][hand]") {
   TemporaryDirectory folder;
   std::string second = record(9, 0, 0, 0);
   second[1 + 5 * 32 + 7] = static_cast<char>(200);  // red channel, row 5, column 7
@@ -45,7 +45,7 @@ TEST_CASE("a batch file is read as planar NCHW images and labels", "[ch01][cifar
   CHECK(data.images(1, 0, 5, 8) == 0);
 }
 
-TEST_CASE("the committed sample has 1,000 training and 200 test images, balanced", "[ch01][cifar10]") {
+TEST_CASE("the committed sample has 1,000 training and 200 test images, balanced", "[ch01][cifar10][property]") {
   const std::string sample =
       std::string(resnet::testing::paths::data_directory) + "/cifar10-sample/cifar-10-batches-bin";
   const Cifar10Data train = load_cifar10(sample, Split::train);
@@ -61,7 +61,7 @@ TEST_CASE("the committed sample has 1,000 training and 200 test images, balanced
   CHECK(*std::min_element(train.images.begin(), train.images.end()) == 0);
 }
 
-TEST_CASE("without --data the full set is used when complete, else the sample", "[ch01][cifar10]") {
+TEST_CASE("without --data the full set is used when complete, else the sample", "[ch01][cifar10][property]") {
   const Cifar10Location location = find_cifar10();
   const std::string full = std::string(resnet::testing::paths::data_directory) + "/cifar-10-batches-bin";
   const bool full_present = std::filesystem::exists(full + "/data_batch_5.bin") &&
@@ -71,7 +71,7 @@ TEST_CASE("without --data the full set is used when complete, else the sample", 
                                                               : "data/cifar10-sample/cifar-10-batches-bin"));
 }
 
-TEST_CASE("class names are in label order", "[ch01][cifar10]") {
+TEST_CASE("class names are in label order", "[ch01][cifar10][hand]") {
   CHECK(cifar10_class_names()[0] == "airplane");
   CHECK(cifar10_class_names()[1] == "automobile");
   CHECK(cifar10_class_names()[9] == "truck");
@@ -116,7 +116,7 @@ TEST_CASE("bad CIFAR-10 files are errors that name the file and the problem", "[
   }
 }
 
-TEST_CASE("several training files are joined in order", "[ch01][cifar10]") {
+TEST_CASE("several training files are joined in order", "[ch01][cifar10][hand]") {
   TemporaryDirectory folder;
   write_bytes(folder.file("data_batch_1.bin"), record(1, 11, 0, 0) + record(2, 12, 0, 0));
   write_bytes(folder.file("data_batch_2.bin"), record(3, 13, 0, 0));

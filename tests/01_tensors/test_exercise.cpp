@@ -5,7 +5,7 @@
 
 using namespace resnet;
 
-TEST_CASE("todo() throws NotImplemented naming the task, the guide and the hint command", "[ch01][exercise]") {
+TEST_CASE("todo() throws NotImplemented naming the task, the guide and the hint command", "[ch01][exercise][hand]") {
   try {
     todo("1.4", "variance_along: two passes");
     FAIL("todo() returned");
@@ -19,7 +19,7 @@ TEST_CASE("todo() throws NotImplemented naming the task, the guide and the hint 
   }
 }
 
-TEST_CASE("every chapter's tasks point at that chapter's guide", "[ch01][exercise]") {
+TEST_CASE("every chapter's tasks point at that chapter's guide", "[ch01][exercise][hand]") {
   CHECK(guide_for_task("2.3") == "chapters/02_convolution/README.md");
   CHECK(guide_for_task("7.1") == "chapters/07_training/README.md");
   CHECK(guide_for_task("9.1") == "the chapter guides in chapters/");

@@ -14,7 +14,7 @@ using resnet::testing::AllClose;
 using resnet::testing::TemporaryDirectory;
 namespace tolerance = resnet::testing::tolerance;
 
-TEST_CASE("a PNG written and read back has the same pixels", "[ch01][image]") {
+TEST_CASE("a PNG written and read back has the same pixels", "[ch01][image][property]") {
   TemporaryDirectory folder;
   Generator generator(8);
   xt::xtensor<std::uint8_t, 3> image({5, 7, 3});
@@ -30,7 +30,7 @@ TEST_CASE("image files that cannot be written or read are clear errors", "[ch01]
   CHECK_THROWS_WITH(read_image_rgb(folder.file("absent.png")), Catch::Contains("absent.png"));
 }
 
-TEST_CASE("image_grid places each image in its cell and writes its caption", "[ch01][image]") {
+TEST_CASE("image_grid places each image in its cell and writes its caption", "[ch01][image][hand]") {
   // Three 2x2 images: all red, all green, all blue; two columns, pixels scaled by 3.
   xt::xtensor<std::uint8_t, 4> images = xt::zeros<std::uint8_t>({3, 2, 2, 3});
   for (std::size_t i = 0; i < 3; ++i) xt::view(images, i, xt::all(), xt::all(), i) = 255;

@@ -13,6 +13,11 @@ TEST_CASE("row-major strides of an NCHW batch are (C*H*W, H*W, W, 1)", "[ch01][i
   CHECK(row_major_strides(shape) == expected);
 }
 
+TEST_CASE("an empty axis counts as size 1 in the strides, as in PyTorch", "[ch01][indexing][hand][1.1]") {
+  // torch.empty(2, 0, 3).stride() == (3, 3, 1)
+  CHECK(row_major_strides<3>({2, 0, 3}) == std::array<std::size_t, 3>{3, 3, 1});
+}
+
 TEST_CASE("row-major strides match xtensor's own strides for every rank", "[ch01][indexing][property][1.1]") {
   const xt::xtensor<float, 1> a = xt::xtensor<float, 1>::from_shape({7});
   const xt::xtensor<float, 2> b = xt::xtensor<float, 2>::from_shape({3, 7});

@@ -43,7 +43,7 @@ void check_against_pytorch(const nlohmann::json& weight) {
 
 }  // namespace
 
-TEST_CASE("fans and Kaiming standard deviations match PyTorch for every ResNet-34 weight shape", "[ch01][init][golden][1.7]") {
+TEST_CASE("fans and Kaiming standard deviations match PyTorch for every weight shape of ResNet-34", "[ch01][init][golden][1.7]") {
   std::ifstream file(resnet::testing::golden_path("ch01/kaiming.json"));
   const auto golden = nlohmann::json::parse(file);
   REQUIRE(golden["weights"].size() >= 10);

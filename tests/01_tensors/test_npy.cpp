@@ -17,7 +17,7 @@ using resnet::testing::TemporaryDirectory;
 namespace tolerance = resnet::testing::tolerance;
 using resnet::testing::write_bytes;
 
-TEST_CASE("arrays survive a save and load unchanged", "[ch01][npy]") {
+TEST_CASE("arrays survive a save and load unchanged", "[ch01][npy][property]") {
   TemporaryDirectory folder;
   Generator generator(4);
   const auto floats = random_normal<float, 4>({2, 3, 4, 5}, generator);
@@ -29,7 +29,7 @@ TEST_CASE("arrays survive a save and load unchanged", "[ch01][npy]") {
   CHECK_THAT((load_npy<std::uint8_t, 1>(folder.file("bytes.npy"))), AllClose(bytes, tolerance::exact));
 }
 
-TEST_CASE("a float32 file loads as double and a float64 file as float", "[ch01][npy]") {
+TEST_CASE("a float32 file loads as double and a float64 file as float", "[ch01][npy][property]") {
   TemporaryDirectory folder;
   const xt::xtensor<float, 2> values = {{0.5f, -1.25f}, {3.0f, 1e-3f}};
   save_npy(folder.file("f4.npy"), values);
@@ -39,7 +39,7 @@ TEST_CASE("a float32 file loads as double and a float64 file as float", "[ch01][
   CHECK_THAT((load_npy<float, 2>(folder.file("f8.npy"))), AllClose(values, tolerance::exact));
 }
 
-TEST_CASE("a Fortran-order file written by NumPy comes back in row-major order", "[ch01][npy]") {
+TEST_CASE("a Fortran-order file written by NumPy comes back in row-major order", "[ch01][npy][golden]") {
   const auto x = load_npy<float, 3>(resnet::testing::golden_path("ch01/fortran_order.npy"));
   REQUIRE(x.shape() == std::array<std::size_t, 3>{2, 3, 4});
   for (std::size_t i = 0; i < 2; ++i)

@@ -8,7 +8,7 @@
 
 using namespace resnet;
 
-TEST_CASE("the same seed gives the same numbers, another seed other numbers", "[ch01][random]") {
+TEST_CASE("the same seed gives the same numbers, another seed other numbers", "[ch01][random][property]") {
   Generator a(7), b(7), c(8);
   for (int i = 0; i < 100; ++i) {
     const double x = a.normal();
@@ -17,7 +17,7 @@ TEST_CASE("the same seed gives the same numbers, another seed other numbers", "[
   }
 }
 
-TEST_CASE("the generator produces the same first numbers on every platform", "[ch01][random]") {
+TEST_CASE("the generator produces the same first numbers on every platform", "[ch01][random][hand]") {
   // mt19937_64 is specified by the C++ standard: its 10000th output from the default
   // seed 5489 must be 9981545732273789042 ([rand.predef]).
   Generator generator(5489);
@@ -26,7 +26,7 @@ TEST_CASE("the generator produces the same first numbers on every platform", "[c
   CHECK(value == 9981545732273789042ULL);
 }
 
-TEST_CASE("uniform draws lie between 0 and 1 with mean 1/2 and variance 1/12", "[ch01][random]") {
+TEST_CASE("uniform draws lie between 0 and 1 with mean 1/2 and variance 1/12", "[ch01][random][property]") {
   Generator generator(1);
   const auto u = random_uniform<double, 1>({200000}, generator);
   CHECK(xt::amin(u)() >= 0.0);
@@ -36,7 +36,7 @@ TEST_CASE("uniform draws lie between 0 and 1 with mean 1/2 and variance 1/12", "
   CHECK(std::abs(xt::variance(u)() - 1.0 / 12.0) < 5e-4);
 }
 
-TEST_CASE("normal draws have the requested mean and standard deviation", "[ch01][random]") {
+TEST_CASE("normal draws have the requested mean and standard deviation", "[ch01][random][property]") {
   Generator generator(2);
   const auto z = random_normal<double, 1>({200000}, generator, 3.0, 2.0);
   // Standard errors for n = 200000: 2 / sqrt(n) = 4.5e-3 for the mean and
@@ -48,7 +48,7 @@ TEST_CASE("normal draws have the requested mean and standard deviation", "[ch01]
   CHECK(std::abs(within - 0.6827) < 0.005);
 }
 
-TEST_CASE("below(n) hits every value from 0 to n - 1 equally often", "[ch01][random]") {
+TEST_CASE("below(n) hits every value from 0 to n - 1 equally often", "[ch01][random][property]") {
   Generator generator(3);
   std::array<int, 10> counts{};
   const int draws = 100000;
@@ -58,7 +58,7 @@ TEST_CASE("below(n) hits every value from 0 to n - 1 equally often", "[ch01][ran
   CHECK_THROWS_AS(generator.below(0), std::invalid_argument);
 }
 
-TEST_CASE("a saved state continues exactly where it was saved", "[ch01][random]") {
+TEST_CASE("a saved state continues exactly where it was saved", "[ch01][random][property]") {
   Generator generator(99);
   generator.normal();  // leaves a cached Box-Muller value in the state
   const std::string saved = generator.state();

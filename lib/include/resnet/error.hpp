@@ -13,7 +13,7 @@ namespace resnet {
 ///        (mismatched channels, a zero stride, an axis out of range...).
 ///
 /// The message names the operation and the shapes involved, for example
-/// `normalize_channels: x has 3 channels (shape (2, 3, 4, 4)) but mean has 4 entries`.
+/// `matmul_naive: a has shape (2, 3) and b has shape (4, 2); a's columns must equal b's rows`.
 class ShapeError : public std::invalid_argument {
  public:
   using std::invalid_argument::invalid_argument;

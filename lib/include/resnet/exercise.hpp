@@ -11,7 +11,8 @@ namespace resnet {
 /// @brief Thrown by an exercise that the student has not written yet.
 ///
 /// The message reads, for example:
-/// `not implemented yet: task 1.4 (variance_along: ...) -- see chapters/01_tensors/README.md, section "Task 1.4"`.
+/// `not implemented yet: task 1.4 (variance_along: ...) -- see chapters/01_tensors/README.md,
+/// section "Task 1.4", or run ./course hint 1.4`.
 /// The test runner shows it as the reason a test failed; `./course hint 1.4` prints the hint.
 class NotImplemented : public std::logic_error {
  public:

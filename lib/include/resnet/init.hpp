@@ -26,6 +26,7 @@ struct Fans {
 /// Mirrors `torch.nn.init._calculate_fan_in_and_fan_out`.
 /// @param shape weight shape, rank N >= 2: (out, in, kernel sizes...)
 /// @throws ShapeError for a weight with a zero-sized axis
+/// @see https://pytorch.org/docs/stable/nn.init.html
 template <std::size_t N>
 Fans compute_fans(const std::array<std::size_t, N>& shape);
 
@@ -44,6 +45,7 @@ enum class FanMode {
 /// weights need variance 2/fan (not 1/fan) to keep it constant from layer to layer.
 /// @param shape weight shape (out, in, kernel sizes...)
 /// @param mode FanMode::fan_in or FanMode::fan_out
+/// @see https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.calculate_gain
 template <std::size_t N>
 double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode);
 

@@ -56,9 +56,9 @@ inline Device parse_device(const std::string& name) {
 /// @tparam N rank, fixed at compile time (4 for NCHW images, 2 for matrices, 1 for vectors)
 ///
 /// @code
-/// resnet::Tensor<float, 4> images({128, 3, 32, 32});   // zeros, on the CPU
-/// xt::xtensor<float, 4>& values = images.host();        // what CPU ops take
-/// auto on_gpu = images.to(resnet::Device::cuda);        // explicit copy (chapter 6)
+/// auto images = resnet::Tensor<float, 4>::zeros({128, 3, 32, 32});  // on the CPU
+/// xt::xtensor<float, 4>& values = images.host();   // what CPU ops take, no copy
+/// auto on_gpu = images.to(resnet::Device::cuda);   // an explicit copy (chapter 6)
 /// @endcode
 template <class T, std::size_t N>
 class Tensor {
@@ -70,21 +70,33 @@ class Tensor {
   static constexpr std::size_t rank = N;          ///< number of axes
 
   /// @brief An empty tensor (every size 0) on the CPU.
-  Tensor() : host_(shape_type{}) {}
+  Tensor() : host_(xt::xtensor<T, N>::from_shape(shape_type{})) {}
 
   /// @brief A tensor of zeros with the given shape on the given device.
-  explicit Tensor(const shape_type& shape, Device device = Device::cpu) : device_(device) {
+  ///
+  /// A named function rather than a constructor: for rank 1, `Tensor<float, 1>({3})`
+  /// could mean "shape (3)" or "the one value 3", and xtensor itself reads `{3}` as values.
+  static Tensor zeros(const shape_type& shape, Device device = Device::cpu) {
+    Tensor result;
+    result.device_ = device;
     if (device == Device::cpu) {
-      host_ = xt::xtensor<T, N>(shape, T(0));
+      result.host_ = xt::xtensor<T, N>::from_shape(shape);
+      result.host_.fill(T(0));
     } else {
-      device_shape_ = shape;
-      device_values_ = cuda::DeviceBuffer<T>(element_count(shape));
-      cuda::fill_zero(device_values_.data(), device_values_.size() * sizeof(T));
+      result.host_ = xt::xtensor<T, N>::from_shape(shape_type{});
+      result.device_shape_ = shape;
+      result.device_values_ = cuda::DeviceBuffer<T>(element_count(shape));
+      cuda::fill_zero(result.device_values_.data(), result.device_values_.size() * sizeof(T));
     }
+    return result;
   }
 
-  /// @brief A CPU tensor holding `values` (moved in, no copy when passed an rvalue).
-  explicit Tensor(xt::xtensor<T, N> values) : host_(std::move(values)) {}
+  /// @brief A CPU tensor holding `values` (moved in: no copy when given an rvalue).
+  static Tensor from_host(xt::xtensor<T, N> values) {
+    Tensor result;
+    result.host_ = std::move(values);
+    return result;
+  }
 
   /// @brief The size along every axis.
   const shape_type& shape() const { return device_ == Device::cpu ? host_.shape() : device_shape_; }
@@ -130,11 +142,11 @@ class Tensor {
     if (device_ == Device::cpu && target == Device::cpu) return *this;
     if (device_ == Device::cuda && target == Device::cuda) return *this;
     if (target == Device::cuda) {
-      Tensor result(shape(), Device::cuda);
+      Tensor result = zeros(shape(), Device::cuda);
       cuda::copy_host_to_device(result.device_values_.data(), host_.data(), size() * sizeof(T));
       return result;
     }
-    Tensor result(shape(), Device::cpu);
+    Tensor result = zeros(shape(), Device::cpu);
     cuda::copy_device_to_host(result.host_.data(), device_values_.data(), size() * sizeof(T));
     return result;
   }

@@ -24,11 +24,16 @@ void check(cudaError_t status, const char* call) {
 bool is_built() noexcept { return true; }
 
 int device_count() noexcept {
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess) {
-    cudaGetLastError();  // clear the sticky error so later calls are not confused by it
-    return 0;
-  }
+  // Asked once per process: devices do not come and go while we run, and allocate()
+  // checks this on every call.
+  static const int count = [] {
+    int found = 0;
+    if (cudaGetDeviceCount(&found) != cudaSuccess) {
+      cudaGetLastError();  // clear the error so later calls are not confused by it
+      return 0;
+    }
+    return found;
+  }();
   return count;
 }
 

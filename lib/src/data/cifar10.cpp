@@ -15,9 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kDownloadHint =
-    "; download the official set with tools/download_cifar10.sh, or omit --data to use the "
-    "committed sample";
+constexpr const char* kDownloadHint = "; tools/download_cifar10.sh downloads the official set";
 
 std::string train_file_name(int number) { return "data_batch_" + std::to_string(number) + ".bin"; }
 
@@ -118,7 +116,8 @@ Cifar10Location find_cifar10(const std::string& requested) {
       }
     }
     throw DataError("no CIFAR-10 data in " + requested + " (expected data_batch_1.bin and "
-                    "test_batch.bin there or in its cifar-10-batches-bin folder)" + kDownloadHint);
+                    "test_batch.bin there or in its cifar-10-batches-bin folder)" + kDownloadHint +
+                    ", or leave out --data to use the committed sample");
   }
   const fs::path data_dir(config::data_directory);
   const fs::path full = data_dir / "cifar-10-batches-bin";

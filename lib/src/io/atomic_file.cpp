@@ -4,37 +4,67 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "resnet/error.hpp"
 
 namespace resnet {
 
+namespace {
+
+std::string system_error_text() { return std::strerror(errno); }
+
+// Writes all of `bytes` to an open file descriptor, retrying short writes.
+bool write_all(int descriptor, const std::string& bytes) {
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t result = ::write(descriptor, bytes.data() + written, bytes.size() - written);
+    if (result < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    written += static_cast<std::size_t>(result);
+  }
+  return true;
+}
+
+// Flushes a folder's entries to disk, so that a rename inside it survives a power loss.
+void sync_directory(const std::filesystem::path& folder) {
+  const int descriptor = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (descriptor >= 0) {
+    ::fsync(descriptor);
+    ::close(descriptor);
+  }
+}
+
+}  // namespace
+
 void write_file_atomically(const std::string& path, const std::string& bytes) {
-  // The temporary file sits next to the target: rename() is only atomic within one file system.
+  // The temporary file sits next to the target: rename() is atomic only within one file system.
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      throw DataError("cannot write " + path + ": cannot create " + temporary + " (" +
-                      std::strerror(errno) + ")");
-    }
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw DataError("cannot write " + path + ": writing " + std::to_string(bytes.size()) +
-                      " bytes failed (disk full?)");
-    }
+  const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (descriptor < 0) {
+    throw DataError("cannot write " + path + ": cannot create " + temporary + " (" +
+                    system_error_text() + ")");
+  }
+  // fsync before the rename: otherwise a power loss can leave the new name pointing at a
+  // file whose contents never reached the disk.
+  const bool ok = write_all(descriptor, bytes) && ::fsync(descriptor) == 0;
+  const std::string reason = ok ? "" : system_error_text();
+  if (::close(descriptor) != 0 || !ok) {
+    std::remove(temporary.c_str());
+    throw DataError("cannot write " + path + ": writing " + std::to_string(bytes.size()) +
+                    " bytes failed (" + (ok ? system_error_text() : reason) + ")");
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
+    const std::string rename_reason = system_error_text();
     std::remove(temporary.c_str());
     throw DataError("cannot write " + path + ": rename from " + temporary + " failed (" +
-                    reason + ")");
+                    rename_reason + ")");
   }
+  sync_directory(std::filesystem::path(path).parent_path());
 }
 
 }  // namespace resnet

@@ -13,7 +13,7 @@ namespace tolerance = resnet::testing::tolerance;
 TEST_CASE("a tensor copied to the GPU and back is unchanged", "[ch01][tensor][gpu]") {
   resnet::testing::require_cuda_device();
   Generator generator(10);
-  const Tensor<float, 4> host(random_normal<float, 4>({2, 3, 5, 7}, generator));
+  const auto host = Tensor<float, 4>::from_host(random_normal<float, 4>({2, 3, 5, 7}, generator));
   const Tensor<float, 4> device = host.to(Device::cuda);
   CHECK(device.device() == Device::cuda);
   CHECK(device.shape() == host.shape());
@@ -24,9 +24,9 @@ TEST_CASE("a tensor copied to the GPU and back is unchanged", "[ch01][tensor][gp
 
 TEST_CASE("a new GPU tensor is zero and fill_zero clears one", "[ch01][tensor][gpu]") {
   resnet::testing::require_cuda_device();
-  Tensor<double, 2> zeros({3, 4}, Device::cuda);
+  auto zeros = Tensor<double, 2>::zeros({3, 4}, Device::cuda);
   CHECK(xt::all(xt::equal(zeros.to(Device::cpu).host(), 0.0)));
-  Tensor<double, 2> ones = Tensor<double, 2>(xt::xtensor<double, 2>(xt::ones<double>({3, 4}))).to(Device::cuda);
+  auto ones = Tensor<double, 2>::from_host(xt::ones<double>({3, 4})).to(Device::cuda);
   Tensor<double, 2> copy = ones;  // device-to-device copy
   ones.fill_zero();
   CHECK(xt::all(xt::equal(ones.to(Device::cpu).host(), 0.0)));

@@ -8,10 +8,11 @@ namespace resnet {
 
 /// @ingroup core
 /// @brief Writes `bytes` to `path` atomically: first to a temporary file in the same
-///        folder, flushed and closed, then renamed over `path` (rename is atomic on POSIX).
+///        folder, flushed to disk (fsync) and closed, then renamed over `path` (rename is
+///        atomic on POSIX), and the folder flushed too.
 ///
-/// An interrupted run therefore leaves either the old file or the new one, which is what
-/// keeps a checkpoint safe when training is killed mid-save.
+/// A run killed at any moment, or a power loss, therefore leaves either the complete old
+/// file or the complete new one, which is what keeps a checkpoint safe mid-save.
 /// @throws DataError naming the file when any step fails (the temporary file is removed)
 void write_file_atomically(const std::string& path, const std::string& bytes);
 

@@ -14,7 +14,8 @@ namespace resnet {
 ///
 /// Align the shapes at their last axis; pad the shorter one with 1s on the left; along
 /// each axis the sizes must be equal or one of them must be 1, and the result takes the
-/// larger. Example: (8, 1, 6, 1) and (7, 1, 5) give (8, 7, 6, 5).
+/// size that is not 1 (so an empty axis, size 0, stays empty against size 1).
+/// Example: (8, 1, 6, 1) and (7, 1, 5) give (8, 7, 6, 5).
 /// @param a shape of the first array
 /// @param b shape of the second array
 /// @throws ShapeError naming both shapes and the first axis where they conflict

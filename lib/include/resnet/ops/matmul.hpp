@@ -26,6 +26,7 @@ xt::xtensor<T, 2> matmul_naive(const xt::xtensor<T, 2>& a, const xt::xtensor<T, 
 /// @param b matrix of shape (K, N)
 /// @return matrix of shape (M, N)
 /// @throws ShapeError when the inner sizes differ
+/// @see https://pytorch.org/docs/stable/generated/torch.matmul.html
 template <class T>
 xt::xtensor<T, 2> matmul_blas(const xt::xtensor<T, 2>& a, const xt::xtensor<T, 2>& b);
 
