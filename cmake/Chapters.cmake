@@ -69,8 +69,9 @@ if(NOT RESNET_EXERCISE_CHAPTERS_DISPLAY)
 endif()
 
 # resnet_chapter_sources(<out-var>): the .cpp files of every chapter, each from the
-# folder its mode selects. Exercise stubs leave parameters and locals unused until the
-# student fills them in, so those two warnings are silenced for exercise files only.
+# folder its mode selects. Exercise stubs leave parameters, locals and given helper
+# functions unused until the student fills them in, so those warnings are silenced for
+# exercise files only.
 function(resnet_chapter_sources out_var)
   set(sources "")
   foreach(chapter IN LISTS RESNET_CHAPTERS)
@@ -83,7 +84,7 @@ function(resnet_chapter_sources out_var)
     endif()
     if(RESNET_CHAPTER_MODE_${number} STREQUAL "exercises")
       set_source_files_properties(${chapter_sources} PROPERTIES COMPILE_OPTIONS
-        "-Wno-unused-parameter;-Wno-unused-variable;-Wno-unused-but-set-variable")
+        "-Wno-unused-parameter;-Wno-unused-variable;-Wno-unused-but-set-variable;-Wno-unused-function")
     endif()
     list(APPEND sources ${chapter_sources})
   endforeach()

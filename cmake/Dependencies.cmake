@@ -23,6 +23,9 @@ resnet_require(BLAS libopenblas-dev)
 resnet_require(CLI11 libcli11-dev)
 resnet_require(nlohmann_json nlohmann-json3-dev)
 resnet_require(Threads libc6-dev)
+# OpenMP (GCC's libgomp): `#pragma omp parallel for` shares loops such as im2col out
+# among the cores.
+resnet_require(OpenMP libgomp1)
 if(RESNET_BUILD_TESTS)
   resnet_require(Catch2 catch2)
   if(NOT Catch2_VERSION VERSION_LESS 3)

@@ -147,9 +147,182 @@ def chapter1(out):
               "numpy.asfortranarray(arange(24).reshape(2, 3, 4)) as float32")
 
 
+# ---------------------------------------------------------------------------- chapter 2
+#
+# Inputs of chapter 2 are not stored: both sides compute them from a seed with the same
+# integer hash (SplitMix64), so even ResNet-34's 512x512x3x3 weights cost nothing to ship.
+# tests/support/hash_inputs.hpp is the C++ twin of hash_uniform() below. Value i of a
+# tensor is u_i * scale rounded to float32, with u_i uniform in [-1, 1).
+
+GAMMA = np.uint64(0x9E3779B97F4A7C15)
+
+
+def hash_uniform(seed, count):
+    """u_i in [-1, 1), i = 0 .. count-1: SplitMix64 of seed + (i + 1) * GAMMA, top 53 bits."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + np.arange(1, count + 1, dtype=np.uint64) * GAMMA
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53 * 2.0 - 1.0
+
+
+def hash_tensor(seed, shape, scale=1.0):
+    """A float32 tensor from the hash, as the C++ side builds it (the golden's input)."""
+    count = int(np.prod(shape))
+    return torch.from_numpy((hash_uniform(seed, count) * scale).astype(np.float32).reshape(shape))
+
+
+def sample_indices(seed, size, count=200):
+    """Sorted flat indices at which a large result is compared (all of them when small)."""
+    if size <= count:
+        return np.arange(size, dtype=np.int64)
+    return np.sort(np.random.RandomState(seed).choice(size, count, replace=False)).astype(np.int64)
+
+
+def conv_case(out, name, x_shape, w_shape, stride, padding, bias, seed, full):
+    """Conv2d forward and backward in float64 from float32 hash inputs."""
+    fan_in = w_shape[1] * w_shape[2] * w_shape[3]
+    spec = {"name": name, "x_shape": list(x_shape), "w_shape": list(w_shape), "stride": stride,
+            "padding": padding, "bias": bias, "x_seed": seed, "w_seed": seed + 1,
+            "w_scale": 1.0 / math.sqrt(fan_in), "b_seed": seed + 2, "dy_seed": seed + 3,
+            "full": full}
+    x = hash_tensor(spec["x_seed"], x_shape).double().requires_grad_()
+    w = hash_tensor(spec["w_seed"], w_shape, spec["w_scale"]).double().requires_grad_()
+    b = hash_tensor(spec["b_seed"], (w_shape[0],)).double().requires_grad_() if bias else None
+    y = torch.nn.functional.conv2d(x, w, b, stride=stride, padding=padding)
+    dy = hash_tensor(spec["dy_seed"], tuple(y.shape)).double()
+    y.backward(dy)
+    spec["y_shape"] = list(y.shape)
+    results = {"y": y.detach(), "dx": x.grad, "dweight": w.grad}
+    if bias:
+        results["dbias"] = b.grad
+    for key, value in results.items():
+        flat = value.detach().reshape(-1).numpy()
+        where = np.arange(flat.size, dtype=np.int64) if full else sample_indices(seed + 10 + len(key), flat.size)
+        out.array(f"ch02/conv/{name}_{key}_index.npy", where, f"flat indices of {key} compared")
+        out.array(f"ch02/conv/{name}_{key}.npy", flat[where],
+                  f"torch conv2d in float64, {key} at those indices")
+    return spec
+
+
+def chapter2(out):
+    convs = []
+    # Small configurations, every value compared: odd sizes, stride 2, 1x1, 7x7, bias or not.
+    small = [("small_3x3", (2, 3, 7, 7), (4, 3, 3, 3), 1, 1, False),
+             ("small_3x3_bias", (2, 3, 7, 7), (4, 3, 3, 3), 1, 1, True),
+             ("odd_stride2_bias", (3, 5, 9, 11), (6, 5, 3, 3), 2, 1, True),
+             ("projection_1x1", (2, 4, 8, 8), (8, 4, 1, 1), 2, 0, False),
+             ("stem_7x7_odd", (2, 3, 15, 13), (4, 3, 7, 7), 2, 3, False),
+             ("kernel_equals_input", (1, 2, 5, 5), (3, 2, 5, 5), 1, 0, True)]
+    # Every distinct convolution of ResNet-34 at batch 2 on 32x32 images, with the ImageNet
+    # stem (7x7/2 conv and a 3x3/2 max-pool: layer1 sees 8x8) and with the CIFAR stem
+    # (3x3/1 conv, no pool: layer1 sees 32x32). Values compared at 200 sampled positions.
+    resnet = []
+    for stem, size, first in (("imagenet", 8, ("stem", (2, 3, 32, 32), (64, 3, 7, 7), 2, 3)),
+                              ("cifar", 32, ("stem", (2, 3, 32, 32), (64, 3, 3, 3), 1, 1))):
+        resnet.append((f"{stem}_{first[0]}",) + first[1:])
+        channels = [64, 128, 256, 512]
+        for stage, c in enumerate(channels):
+            h = size >> stage
+            if stage == 0:
+                resnet.append((f"{stem}_layer1", (2, 64, h, h), (64, 64, 3, 3), 1, 1))
+                continue
+            previous = channels[stage - 1]
+            resnet.append((f"{stem}_layer{stage + 1}_first", (2, previous, 2 * h, 2 * h), (c, previous, 3, 3), 2, 1))
+            resnet.append((f"{stem}_layer{stage + 1}_downsample", (2, previous, 2 * h, 2 * h), (c, previous, 1, 1), 2, 0))
+            resnet.append((f"{stem}_layer{stage + 1}", (2, c, h, h), (c, c, 3, 3), 1, 1))
+    seed = 100
+    for name, x_shape, w_shape, stride, padding, bias in small:
+        convs.append(conv_case(out, name, x_shape, w_shape, stride, padding, bias, seed, True))
+        seed += 20
+    for name, x_shape, w_shape, stride, padding in resnet:
+        convs.append(conv_case(out, name, x_shape, w_shape, stride, padding, False, seed, False))
+        seed += 20
+    out.json("ch02/conv_cases.json", {"cases": convs},
+             "the convolution cases: shapes, seeds and scales of the hashed inputs")
+
+    # Linear: a small layer and ResNet's CIFAR head (512 features, 10 classes).
+    linears = []
+    for name, n, c, k in (("small", 3, 7, 5), ("cifar_head", 4, 512, 10)):
+        spec = {"name": name, "x_shape": [n, c], "w_shape": [k, c], "x_seed": seed, "w_seed": seed + 1,
+                "w_scale": 1.0 / math.sqrt(c), "b_seed": seed + 2, "dy_seed": seed + 3}
+        x = hash_tensor(spec["x_seed"], (n, c)).double().requires_grad_()
+        w = hash_tensor(spec["w_seed"], (k, c), spec["w_scale"]).double().requires_grad_()
+        b = hash_tensor(spec["b_seed"], (k,)).double().requires_grad_()
+        y = torch.nn.functional.linear(x, w, b)
+        y.backward(hash_tensor(spec["dy_seed"], (n, k)).double())
+        for key, value in (("y", y.detach()), ("dx", x.grad), ("dweight", w.grad), ("dbias", b.grad)):
+            out.array(f"ch02/linear/{name}_{key}.npy", value.numpy(), f"torch linear in float64: {key}")
+        linears.append(spec)
+        seed += 20
+    out.json("ch02/linear_cases.json", {"cases": linears}, "the linear cases")
+
+    # ReLU on values rounded to quarters, so that some inputs are exactly 0 (gradient 0 there).
+    x = (torch.round(hash_tensor(seed, (2, 3, 4, 5)) * 4) / 4).double().requires_grad_()
+    y = torch.relu(x)
+    y.backward(hash_tensor(seed + 1, (2, 3, 4, 5)).double())
+    out.array("ch02/relu/x.npy", x.detach().float(), "hash values rounded to quarters, float32")
+    out.array("ch02/relu/dy.npy", hash_tensor(seed + 1, (2, 3, 4, 5)), "upstream gradient, float32")
+    out.array("ch02/relu/y.npy", y.detach().numpy(), "torch.relu in float64")
+    out.array("ch02/relu/dx.npy", x.grad.numpy(), "its gradient")
+    seed += 20
+
+    # Cross-entropy: ordinary logits and extreme ones.
+    for name, logits, labels in (("ordinary", hash_tensor(seed, (6, 10), 3.0), [3, 0, 9, 3, 5, 1]),
+                                 ("extreme", torch.tensor([[1000.0, 0.0, -1000.0, 999.0, 5.0],
+                                                           [-1000.0, -1001.0, -1002.0, -1003.0, -1004.0],
+                                                           [0.0, 0.0, 0.0, 0.0, 0.0]]), [2, 4, 0])):
+        z = logits.double().requires_grad_()
+        target = torch.tensor(labels, dtype=torch.int64)
+        loss = torch.nn.functional.cross_entropy(z, target)
+        loss.backward()
+        out.array(f"ch02/cross_entropy/{name}_logits.npy", logits.float(), "logits, float32")
+        out.array(f"ch02/cross_entropy/{name}_labels.npy", target.numpy(), "labels, int64")
+        out.array(f"ch02/cross_entropy/{name}_loss.npy", loss.detach().reshape(1).numpy(),
+                  "torch.nn.functional.cross_entropy in float64 (mean)")
+        out.array(f"ch02/cross_entropy/{name}_dlogits.npy", z.grad.numpy(), "its gradient for dloss = 1")
+    seed += 20
+
+    # Max-pool: ResNet's 3x3/2/1 stem pool, a 2x2/2 pool, and a case full of ties.
+    pools = []
+    for name, shape, kernel, stride, padding, ties in (("stem_pool", (2, 64, 16, 16), 3, 2, 1, False),
+                                                       ("odd", (2, 3, 9, 9), 3, 2, 1, False),
+                                                       ("two_by_two", (2, 2, 6, 6), 2, 2, 0, False),
+                                                       ("ties", (2, 2, 8, 8), 3, 2, 1, True)):
+        spec = {"name": name, "x_shape": list(shape), "kernel": kernel, "stride": stride,
+                "padding": padding, "x_seed": seed, "dy_seed": seed + 1, "ties": ties}
+        x = hash_tensor(seed, shape)
+        if ties:  # values in {-1, -0.5, 0, 0.5, 1}: most windows hold several equal maxima
+            x = torch.round(x * 2) / 2
+            out.array(f"ch02/max_pool/{name}_x.npy", x, "hash values rounded to halves, float32")
+        x = x.double().requires_grad_()
+        y = torch.nn.functional.max_pool2d(x, kernel, stride, padding)
+        y.backward(hash_tensor(seed + 1, tuple(y.shape)).double())
+        out.array(f"ch02/max_pool/{name}_y.npy", y.detach().numpy(), "torch max_pool2d in float64")
+        out.array(f"ch02/max_pool/{name}_dx.npy", x.grad.numpy(), "its gradient")
+        pools.append(spec)
+        seed += 20
+    out.json("ch02/max_pool_cases.json", {"cases": pools}, "the max-pool cases")
+
+    # Global average pooling: ResNet's head at 4x4 (CIFAR stem) and 1x1 (ImageNet stem on 32x32).
+    averages = []
+    for name, shape in (("cifar_head", (2, 512, 4, 4)), ("one_by_one", (2, 512, 1, 1)), ("odd", (3, 5, 7, 7))):
+        spec = {"name": name, "x_shape": list(shape), "x_seed": seed, "dy_seed": seed + 1}
+        x = hash_tensor(seed, shape).double().requires_grad_()
+        y = torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1)
+        y.backward(hash_tensor(seed + 1, tuple(y.shape)).double())
+        out.array(f"ch02/avg_pool/{name}_y.npy", y.detach().numpy(), "adaptive_avg_pool2d(x, 1) flattened, float64")
+        out.array(f"ch02/avg_pool/{name}_dx.npy", x.grad.numpy(), "its gradient")
+        averages.append(spec)
+        seed += 20
+    out.json("ch02/avg_pool_cases.json", {"cases": averages}, "the global average pooling cases")
+
+
 def write_all(root):
     out = Writer(root)
     chapter1(out)
+    chapter2(out)
     out.manifest()
     return out
 

@@ -1,6 +1,7 @@
 #include "support/golden.hpp"
 
 #include <filesystem>
+#include <fstream>
 
 #include "resnet/error.hpp"
 #include "test_paths.hpp"
@@ -15,6 +16,16 @@ std::string golden_path(const std::string& name) {
                     "/usr/bin/python3 tests/golden/make_golden.py (needs python3-torch)");
   }
   return path.string();
+}
+
+nlohmann::json golden_cases(const std::string& name, std::size_t at_least) {
+  std::ifstream file(golden_path(name));
+  nlohmann::json cases = nlohmann::json::parse(file).at("cases");
+  if (cases.size() < at_least) {
+    throw DataError("golden file " + name + " has " + std::to_string(cases.size()) +
+                    " cases, expected at least " + std::to_string(at_least));
+  }
+  return cases;
 }
 
 }  // namespace resnet::testing

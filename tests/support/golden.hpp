@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
 #include <xtensor/xtensor.hpp>
 
 #include "resnet/io/npy.hpp"
@@ -18,5 +19,10 @@ template <class T, std::size_t N>
 xt::xtensor<T, N> load_golden(const std::string& name) {
   return load_npy<T, N>(golden_path(name));
 }
+
+/// The "cases" list of a golden JSON file (a copy: safe to loop over). Throws DataError
+/// when the file has fewer than `at_least` cases, so a loop over them cannot pass by
+/// running zero times.
+nlohmann::json golden_cases(const std::string& name, std::size_t at_least);
 
 }  // namespace resnet::testing

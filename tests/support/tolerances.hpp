@@ -8,6 +8,9 @@
 // Never loosen an entry to make a test pass: find out why the error is larger.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+
 namespace resnet::testing {
 
 /// An allowance |actual - expected| <= atol + rtol * |expected|, with the reason for it.
@@ -16,6 +19,22 @@ struct Tolerance {
   double atol;
   const char* reason;
 };
+
+/// An allowance for tensors of long sums: rtol as above, and an absolute part that is a
+/// fraction of the tensor's largest expected magnitude (see at_scale_of()).
+struct ScaleTolerance {
+  double rtol;
+  double scale_fraction;
+  const char* reason;
+};
+
+/// The Tolerance of `scaled` for one expected tensor: atol = scale_fraction * max|expected|.
+template <class Tensor>
+Tolerance at_scale_of(const ScaleTolerance& scaled, const Tensor& expected) {
+  double scale = 0.0;
+  for (auto value : expected) scale = std::max(scale, std::abs(static_cast<double>(value)));
+  return Tolerance{scaled.rtol, scaled.scale_fraction * scale, scaled.reason};
+}
 
 namespace tolerance {
 
@@ -48,6 +67,21 @@ inline constexpr Tolerance reduction_float32{3e-7, 1e-7,
 /// size for K = 256 (|C| ~ sqrt(K)/3 ~ 5) with headroom; rtol covers large entries.
 inline constexpr Tolerance matmul_float32{1e-5, 2e-5,
     "float32 K-term dot products (K <= 256, entries in [-1, 1])"};
+
+/// float32 convolutions and their gradients against float64. Every value is a long sum
+/// (up to 4608 = 512x3x3 terms for y and dx, N*P*Q = 2048 for dweight), and the rounding
+/// error of a sum scales with its terms, not with its result: an entry that cancels to
+/// near 0 still carries the error of its big terms. So the allowance is relative to the
+/// tensor's scale: atol = 3e-6 * max|expected|. Measured over every case of
+/// ch02/conv_cases.json: at most 4.2e-7 * max|expected| (dweight of the CIFAR layer1 conv,
+/// 2.05e-5 with entries up to 48.9), so the bound has a 7x margin.
+inline constexpr ScaleTolerance conv_float32{1e-6, 3e-6,
+    "float32 sums of up to 4608 terms: error relative to the tensor's scale"};
+
+/// float64 convolutions against PyTorch's float64: the same sums in another order.
+/// Measured: at most 6e-16 * max|expected|.
+inline constexpr ScaleTolerance conv_float64{1e-12, 1e-13,
+    "float64 sums of up to 4608 terms, summed in another order"};
 
 /// Naive matrix product against BLAS on integer-valued float inputs whose products and
 /// partial sums are integers below 2^24: every step is exact, so any difference is a bug.

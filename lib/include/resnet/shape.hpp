@@ -6,6 +6,8 @@
 #include <sstream>
 #include <string>
 
+#include "resnet/error.hpp"
+
 namespace resnet {
 
 /// @ingroup core
@@ -23,6 +25,24 @@ std::string format_shape(const Shape& shape) {
   }
   text << ')';
   return text.str();
+}
+
+/// @ingroup core
+/// @brief Throws ShapeError "<op>: <what> has shape (..), expected (..)" unless the two
+///        shapes are equal (used to check the upstream gradient of a backward pass).
+/// @param op the op's name
+/// @param what the argument's name, such as "dy"
+/// @param actual the shape received
+/// @param expected the shape required
+template <class Actual, class Expected>
+void require_shape(const std::string& op, const std::string& what, const Actual& actual,
+                   const Expected& expected) {
+  bool equal = actual.size() == expected.size();
+  for (std::size_t i = 0; equal && i < actual.size(); ++i) equal = actual[i] == expected[i];
+  if (!equal) {
+    throw ShapeError(op + ": " + what + " has shape " + format_shape(actual) + ", expected " +
+                     format_shape(expected));
+  }
 }
 
 }  // namespace resnet

@@ -1,0 +1,98 @@
+// Times conv2d_forward and conv2d_backward (im2col + GEMM) at every distinct convolution
+// of ResNet-34, and prints one JSON object per shape. bench/compare_conv2d.py runs it next
+// to PyTorch.
+//
+//   bench_conv2d --batch 128 --stem both --repeats 3
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "resnet/ops/conv2d.hpp"
+#include "resnet/random.hpp"
+
+namespace {
+
+struct ConvShape {
+  std::string name;
+  std::size_t C, H, K, R, stride, padding;  // square images and kernels
+};
+
+// Every distinct convolution of ResNet-34: the stem, then per stage the first 3x3 conv
+// (stride 2 from layer2 on), its 1x1 projection shortcut, and the repeated 3x3 conv.
+std::vector<ConvShape> resnet34_convolutions(const std::string& stem) {
+  const bool imagenet = stem == "imagenet";
+  const std::size_t image = imagenet ? 224 : 32;
+  const std::size_t layer1 = imagenet ? 56 : 32;
+  std::vector<ConvShape> shapes;
+  if (imagenet) {
+    shapes.push_back({"imagenet stem 7x7/2", 3, image, 64, 7, 2, 3});
+  } else {
+    shapes.push_back({"cifar stem 3x3/1", 3, image, 64, 3, 1, 1});
+  }
+  const std::size_t channels[4] = {64, 128, 256, 512};
+  for (std::size_t stage = 0; stage < 4; ++stage) {
+    const std::size_t size = layer1 >> stage;
+    const std::string layer = stem + " layer" + std::to_string(stage + 1);
+    if (stage > 0) {
+      const std::size_t previous = channels[stage - 1];
+      shapes.push_back({layer + " first 3x3/2", previous, 2 * size, channels[stage], 3, 2, 1});
+      shapes.push_back({layer + " projection 1x1/2", previous, 2 * size, channels[stage], 1, 2, 0});
+    }
+    shapes.push_back({layer + " 3x3", channels[stage], size, channels[stage], 3, 1, 1});
+  }
+  return shapes;
+}
+
+double best_seconds(const std::function<void()>& work, int repeats) {
+  double best = 1e30;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Time conv2d forward and backward at every distinct ResNet-34 convolution"};
+  std::size_t batch = 128;
+  std::string stem = "both";
+  int repeats = 3;
+  app.add_option("--batch", batch, "batch size")->capture_default_str();
+  app.add_option("--stem", stem, "imagenet, cifar or both")->check(CLI::IsMember({"imagenet", "cifar", "both"}))->capture_default_str();
+  app.add_option("--repeats", repeats, "timed runs per pass (the best is kept)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::vector<ConvShape> shapes;
+  for (const std::string which : {"imagenet", "cifar"}) {
+    if (stem == "both" || stem == which) {
+      const auto some = resnet34_convolutions(which);
+      shapes.insert(shapes.end(), some.begin(), some.end());
+    }
+  }
+  resnet::Generator generator(1);
+  for (const ConvShape& s : shapes) {
+    const std::size_t P = (s.H + 2 * s.padding - s.R) / s.stride + 1;
+    const auto x = resnet::random_uniform<float, 4>({batch, s.C, s.H, s.H}, generator, -1.0, 1.0);
+    const auto w = resnet::random_uniform<float, 4>({s.K, s.C, s.R, s.R}, generator, -0.05, 0.05);
+    const auto dy = resnet::random_uniform<float, 4>({batch, s.K, P, P}, generator, -1.0, 1.0);
+    resnet::Conv2dOutput<float> out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding);  // warm-up
+    const double forward = best_seconds([&] { out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding); }, repeats);
+    const double backward = best_seconds([&] { resnet::conv2d_backward(dy, out.cache); }, repeats);
+    const double macs = static_cast<double>(batch) * s.K * s.C * s.R * s.R * P * P;
+    std::cout << nlohmann::json{{"name", s.name}, {"batch", batch}, {"C", s.C}, {"H", s.H}, {"K", s.K},
+                                {"R", s.R}, {"stride", s.stride}, {"padding", s.padding}, {"P", P},
+                                {"forward_seconds", forward}, {"backward_seconds", backward},
+                                {"forward_flops", 2 * macs}, {"backward_flops", 4 * macs}}
+              << std::endl;
+  }
+  return 0;
+}

@@ -1,0 +1,40 @@
+/// @file
+/// @brief Task 2.5: 2-D convolution by its definition, seven nested loops, forward and
+///        backward. Slow, and the reference the fast version (conv2d.hpp) is checked against.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include <xtensor/xtensor.hpp>
+
+#include "resnet/ops/conv2d.hpp"
+
+namespace resnet {
+
+/// @ingroup ch02
+/// @brief The same convolution as conv2d_forward(), computed straight from the formula:
+///        for every output element, sum over the window's C x R x S inputs.
+/// @param x input, (N, C, H, W)
+/// @param weight filters, (K, C, R, S)
+/// @param bias (K), or std::nullopt
+/// @param stride step between windows, at least 1
+/// @param padding zeros added on every side
+/// @throws ShapeError as conv2d_forward()
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.conv2d.html
+template <class T>
+Conv2dOutput<T> conv2d_direct_forward(const xt::xtensor<T, 4>& x, const xt::xtensor<T, 4>& weight,
+                                      const OptionalBias<T>& bias,
+                                      std::size_t stride, std::size_t padding);
+
+/// @ingroup ch02
+/// @brief The gradients by the same loops: every term \f$ W_{kcrs}\,x_{nchw} \f$ of the
+///        forward sum sends \f$ dy_{nkpq}\,x_{nchw} \f$ to \f$ dW_{kcrs} \f$ and
+///        \f$ dy_{nkpq}\,W_{kcrs} \f$ to \f$ dx_{nchw} \f$ (h, w inside the image).
+/// @param dy upstream gradient, (N, K, P, Q)
+/// @param cache from conv2d_direct_forward() or conv2d_forward()
+/// @throws ShapeError when dy is not (N, K, P, Q)
+template <class T>
+Conv2dGrads<T> conv2d_direct_backward(const xt::xtensor<T, 4>& dy, const Conv2dCache<T>& cache);
+
+}  // namespace resnet

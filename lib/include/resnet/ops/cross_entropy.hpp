@@ -1,0 +1,56 @@
+/// @file
+/// @brief Task 2.4: softmax cross-entropy, the classification loss, forward and backward.
+#pragma once
+
+#include <cstdint>
+
+#include <xtensor/xtensor.hpp>
+
+namespace resnet {
+
+/// @ingroup ch02
+/// @brief What cross_entropy_backward() needs from the forward pass.
+template <class T>
+struct CrossEntropyCache {
+  xt::xtensor<T, 2> probabilities;     ///< softmax of the logits, (N, K)
+  xt::xtensor<std::int64_t, 1> labels; ///< the classes, (N)
+};
+
+/// @ingroup ch02
+/// @brief The loss cross_entropy_forward() computes, and its cache.
+template <class T>
+struct CrossEntropyOutput {
+  T loss;                      ///< the mean over the batch, a scalar
+  CrossEntropyCache<T> cache;  ///< for cross_entropy_backward()
+};
+
+/// @ingroup ch02
+/// @brief The gradient cross_entropy_backward() returns.
+template <class T>
+struct CrossEntropyGrads {
+  xt::xtensor<T, 2> dlogits;  ///< (N, K)
+};
+
+/// @ingroup ch02
+/// @brief Mean softmax cross-entropy of a batch:
+///        \f$ L = -\frac{1}{N} \sum_n \log \operatorname{softmax}(z_n)_{y_n} \f$,
+///        computed from log_softmax() so that it stays finite for any logits.
+///
+/// Mirrors `torch.nn.functional.cross_entropy(logits, labels)` (reduction "mean").
+/// @param logits scores, (N, K)
+/// @param labels class indices, (N), each in 0 ... K - 1
+/// @throws ShapeError when the sizes disagree, the batch is empty, or a label is out of range
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
+template <class T>
+CrossEntropyOutput<T> cross_entropy_forward(const xt::xtensor<T, 2>& logits,
+                                            const xt::xtensor<std::int64_t, 1>& labels);
+
+/// @ingroup ch02
+/// @brief \f$ \partial L / \partial z_{nk} = \frac{dL}{N} \left( p_{nk} - [k = y_n] \right) \f$:
+///        the predicted probabilities minus the one-hot labels, over N.
+/// @param dloss the upstream gradient of the scalar loss (1 when the loss is the final output)
+/// @param cache from cross_entropy_forward()
+template <class T>
+CrossEntropyGrads<T> cross_entropy_backward(T dloss, const CrossEntropyCache<T>& cache);
+
+}  // namespace resnet

@@ -1,0 +1,38 @@
+/// @file
+/// @brief General matrix multiply through BLAS: the one routine every heavy op ends in.
+#pragma once
+
+#include <cstddef>
+
+namespace resnet {
+
+/// @ingroup ch02
+/// @brief Whether gemm() reads a matrix as stored or transposed.
+enum class Transpose { no, yes };
+
+/// @ingroup ch02
+/// @brief \f$ C \leftarrow \alpha \, \mathrm{op}(A) \, \mathrm{op}(B) + \beta \, C \f$ on
+///        row-major matrices, through OpenBLAS's `cblas_sgemm` / `cblas_dgemm`.
+///
+/// \f$ \mathrm{op}(A) \f$ is (M, K) and \f$ \mathrm{op}(B) \f$ is (K, N); C is (M, N).
+/// With Transpose::yes the matrix is *stored* transposed: A as (K, M), B as (N, K). No
+/// copy is made, which is why the backward passes use this rather than transposing
+/// tensors: \f$ dW = dY^\top X \f$ is `gemm(Transpose::yes, Transpose::no, ...)`.
+/// Raw pointers (an output parameter, unlike the ops) so that it can write into part of
+/// a larger tensor and accumulate with \f$ \beta = 1 \f$.
+/// @param transpose_a how A is stored
+/// @param transpose_b how B is stored
+/// @param M rows of op(A) and of C
+/// @param N columns of op(B) and of C
+/// @param K columns of op(A), rows of op(B)
+/// @param alpha scale of the product
+/// @param a the first matrix, row-major
+/// @param b the second matrix, row-major
+/// @param beta scale of C's previous contents (0: overwrite, 1: accumulate)
+/// @param c the result, (M, N) row-major
+/// @see https://www.netlib.org/lapack/explore-html/d1/d54/group__double__blas__level3.html
+template <class T>
+void gemm(Transpose transpose_a, Transpose transpose_b, std::size_t M, std::size_t N,
+          std::size_t K, T alpha, const T* a, const T* b, T beta, T* c);
+
+}  // namespace resnet

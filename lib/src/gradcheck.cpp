@@ -1,0 +1,222 @@
+#include "resnet/gradcheck.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <numeric>
+#include <sstream>
+
+#include "resnet/random.hpp"
+#include "resnet/shape.hpp"
+
+namespace resnet {
+
+namespace {
+
+// The multi-index of flat position `flat` in a row-major array of `shape`.
+std::vector<std::size_t> unflatten(std::size_t flat, const std::vector<std::size_t>& shape) {
+  std::vector<std::size_t> index(shape.size());
+  for (std::size_t axis = shape.size(); axis-- > 0;) {
+    index[axis] = flat % shape[axis];
+    flat /= shape[axis];
+  }
+  return index;
+}
+
+// Per-entry relative errors |a - n| / max(|a|, |n|, floor), floor = 1e-3 * max |n|.
+std::vector<double> relative_errors(const xt::xtensor<double, 1>& analytic,
+                                    const xt::xtensor<double, 1>& numeric) {
+  double scale = 0.0;
+  for (double value : numeric) scale = std::max(scale, std::abs(value));
+  const double floor = std::max(1e-3 * scale, 1e-12);
+  std::vector<double> errors(analytic.size());
+  for (std::size_t i = 0; i < analytic.size(); ++i) {
+    const double denominator = std::max({std::abs(analytic(i)), std::abs(numeric(i)), floor});
+    errors[i] = std::abs(analytic(i) - numeric(i)) / denominator;
+  }
+  return errors;
+}
+
+// Distance of an (N, C, H, W) entry to the nearest edge of its image.
+std::size_t distance_to_border(const std::vector<std::size_t>& index,
+                               const std::vector<std::size_t>& shape) {
+  const std::size_t h = index[2], w = index[3], H = shape[2], W = shape[3];
+  return std::min({h, H - 1 - h, w, W - 1 - w});
+}
+
+// Recognises the common ways a backward pass goes wrong, from where and how it differs.
+std::string diagnose(const GradCheckVariable& variable, const xt::xtensor<double, 1>& analytic,
+                     const xt::xtensor<double, 1>& numeric, const std::vector<double>& errors,
+                     double threshold) {
+  std::vector<std::size_t> failing;
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    if (errors[i] >= threshold) failing.push_back(i);
+  }
+  if (failing.empty()) return "";
+  const double analytic_norm = std::sqrt(xt::sum(analytic * analytic)());
+  const double numeric_norm = std::sqrt(xt::sum(numeric * numeric)());
+  if (analytic_norm == 0.0 && numeric_norm > 0.0) {
+    return "backward returns all zeros for " + variable.name +
+           ": is its gradient computed and returned at all?";
+  }
+  // A constant factor everywhere: fit analytic = c * numeric and look at the residual.
+  const double c = xt::sum(analytic * numeric)() / std::max(numeric_norm * numeric_norm, 1e-300);
+  const double residual = std::sqrt(xt::sum(xt::square(analytic - c * numeric))());
+  if (residual < 1e-6 * std::max(analytic_norm, 1e-300) && std::abs(c - 1.0) > 1e-3) {
+    std::ostringstream text;
+    text << "the gradient of " << variable.name << " is " << std::setprecision(4) << c
+         << " times the true one everywhere: "
+         << (std::abs(c + 1.0) < 1e-3 ? "a sign error"
+                                      : "a missing or extra factor (the 1/N of a mean? a "
+                                        "sum counted twice?)");
+    return text.str();
+  }
+  // Errors exactly where several windows overlap: col2im (or dx) assigned instead of adding.
+  if (!variable.window_counts.empty()) {
+    bool all_overlapping = true, single_windows_pass = false;
+    for (std::size_t i : failing) all_overlapping = all_overlapping && variable.window_counts[i] > 1;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      if (variable.window_counts[i] == 1 && errors[i] < threshold) single_windows_pass = true;
+    }
+    if (all_overlapping && single_windows_pass) {
+      return "the errors in " + variable.name + " are exactly at the positions that several "
+             "windows read: the gradient there must be the SUM over those windows -- does "
+             "col2im (or the dx loop) assign (=) where it should add (+=)?";
+    }
+  }
+  // Errors only near the image border: the padding is handled wrongly. (Only for the
+  // input of a sliding-window op, the variable that has window counts.)
+  if (!variable.window_counts.empty() && variable.shape.size() == 4 && variable.shape[2] >= 4 &&
+      variable.shape[3] >= 4) {
+    std::size_t deepest_failure = 0;
+    for (std::size_t i : failing) {
+      deepest_failure = std::max(deepest_failure, distance_to_border(unflatten(i, variable.shape), variable.shape));
+    }
+    bool interior_exists = false;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      if (distance_to_border(unflatten(i, variable.shape), variable.shape) > deepest_failure) interior_exists = true;
+    }
+    if (interior_exists) {
+      return "the errors in " + variable.name + " are all within " +
+             std::to_string(deepest_failure + 1) + " pixel(s) of the image border and the "
+             "interior is right: look at the padding -- windows that hang over the edge must "
+             "skip (or read as zero) the positions outside the image";
+    }
+  }
+  return "";
+}
+
+GradCheckEntry compare(const GradCheckVariable& variable, const xt::xtensor<double, 1>& analytic,
+                       const xt::xtensor<double, 1>& numeric, double threshold) {
+  GradCheckEntry entry;
+  entry.variable = variable.name;
+  entry.shape = variable.shape;
+  const std::vector<double> errors = relative_errors(analytic, numeric);
+  if (!errors.empty()) {
+    const std::size_t worst = static_cast<std::size_t>(
+        std::max_element(errors.begin(), errors.end()) - errors.begin());
+    entry.max_relative_error = errors[worst];
+    entry.worst_index = unflatten(worst, variable.shape);
+    entry.analytic = analytic(worst);
+    entry.numeric = numeric(worst);
+  }
+  entry.diagnosis = diagnose(variable, analytic, numeric, errors, threshold);
+  return entry;
+}
+
+}  // namespace
+
+double GradCheckReport::max_relative_error() const {
+  double worst = 0.0;
+  for (const auto& entry : entries) worst = std::max(worst, entry.max_relative_error);
+  return worst;
+}
+
+bool GradCheckReport::passed(double threshold) const {
+  return !entries.empty() && max_relative_error() < threshold;
+}
+
+std::string GradCheckReport::to_string(double threshold) const {
+  std::ostringstream text;
+  text << op << ": " << (passed(threshold) ? "pass" : "FAIL") << "\n";
+  for (const auto& entry : entries) {
+    text << "  d" << entry.variable << " " << format_shape(entry.shape) << ": max relative error "
+         << std::scientific << std::setprecision(2) << entry.max_relative_error;
+    if (!entry.worst_index.empty()) {
+      text << " at " << format_shape(entry.worst_index) << " (analytic " << std::setprecision(9)
+           << entry.analytic << ", numeric " << entry.numeric << ")";
+    }
+    text << std::defaultfloat << "\n";
+    if (entry.max_relative_error >= threshold && !entry.diagnosis.empty()) {
+      text << "    likely cause: " << entry.diagnosis << "\n";
+    }
+  }
+  return text.str();
+}
+
+GradCheckReport check_gradients(GradCheckCase& check, std::uint64_t seed, double step) {
+  Generator generator(seed);
+  const xt::xtensor<double, 1> output = check.forward(check.variables);
+  // 1. A random upstream gradient: every output entry weighs in differently.
+  const xt::xtensor<double, 1> dy = random_normal<double, 1>(output.shape(), generator);
+
+  // 2. The analytic gradients. Parameters start from random "earlier" gradients, which
+  //    backward must add to; inputs start from zero.
+  std::vector<xt::xtensor<double, 1>> initial, gradients;
+  for (const auto& variable : check.variables) {
+    initial.push_back(variable.is_parameter ? random_normal<double, 1>(variable.values.shape(), generator)
+                                            : xt::xtensor<double, 1>(xt::zeros<double>(variable.values.shape())));
+  }
+  gradients = initial;
+  check.backward(check.variables, dy, gradients);
+
+  // 3. The numerical gradients of L = sum(dy * forward()).
+  const auto loss = [&] { return xt::sum(dy * check.forward(check.variables))(); };
+  GradCheckReport report;
+  report.op = check.op;
+  for (std::size_t i = 0; i < check.variables.size(); ++i) {
+    GradCheckVariable& variable = check.variables[i];
+    const xt::xtensor<double, 1> numeric = numerical_gradient(loss, variable.values, step);
+    const xt::xtensor<double, 1> added = gradients[i] - initial[i];
+    GradCheckEntry entry = compare(variable, added, numeric, kGradCheckThreshold);
+    // 4. A parameter whose buffer ends up equal to the true gradient was overwritten.
+    if (variable.is_parameter && entry.max_relative_error >= kGradCheckThreshold) {
+      const GradCheckEntry as_overwrite = compare(variable, gradients[i], numeric, kGradCheckThreshold);
+      if (as_overwrite.max_relative_error < kGradCheckThreshold) {
+        entry.diagnosis = "backward overwrote the gradient of parameter " + variable.name +
+                          " instead of adding to it: parameter gradients accumulate (+=) "
+                          "until the optimizer zeroes them";
+      }
+    }
+    report.entries.push_back(entry);
+  }
+  return report;
+}
+
+std::vector<std::size_t> window_counts(const std::vector<std::size_t>& input_shape,
+                                       std::size_t kernel_height, std::size_t kernel_width,
+                                       std::size_t stride, std::size_t padding) {
+  const std::size_t N = input_shape[0], C = input_shape[1], H = input_shape[2], W = input_shape[3];
+  const std::size_t P = (H + 2 * padding - kernel_height) / stride + 1;
+  const std::size_t Q = (W + 2 * padding - kernel_width) / stride + 1;
+  std::vector<std::size_t> plane(H * W, 0);
+  for (std::size_t p = 0; p < P; ++p) {
+    for (std::size_t q = 0; q < Q; ++q) {
+      for (std::size_t r = 0; r < kernel_height; ++r) {
+        for (std::size_t s = 0; s < kernel_width; ++s) {
+          const long h = static_cast<long>(p * stride + r) - static_cast<long>(padding);
+          const long w = static_cast<long>(q * stride + s) - static_cast<long>(padding);
+          if (h >= 0 && h < static_cast<long>(H) && w >= 0 && w < static_cast<long>(W)) {
+            ++plane[static_cast<std::size_t>(h) * W + static_cast<std::size_t>(w)];
+          }
+        }
+      }
+    }
+  }
+  std::vector<std::size_t> counts;
+  counts.reserve(N * C * H * W);
+  for (std::size_t image = 0; image < N * C; ++image) counts.insert(counts.end(), plane.begin(), plane.end());
+  return counts;
+}
+
+}  // namespace resnet

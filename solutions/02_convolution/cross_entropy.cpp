@@ -1,0 +1,57 @@
+// Chapter 2, task 2.4: softmax cross-entropy (see chapters/02_convolution/README.md).
+#include "resnet/ops/cross_entropy.hpp"
+
+#include <string>
+
+#include <xtensor/xmath.hpp>
+
+#include "resnet/error.hpp"
+#include "resnet/exercise.hpp"
+#include "resnet/ops/softmax.hpp"
+#include "resnet/shape.hpp"
+
+namespace resnet {
+
+template <class T>
+CrossEntropyOutput<T> cross_entropy_forward(const xt::xtensor<T, 2>& logits,                // (N, K)
+                                            const xt::xtensor<std::int64_t, 1>& labels) {  // (N)
+  const std::size_t N = logits.shape()[0], K = logits.shape()[1];
+  if (labels.size() != N || N == 0) {
+    throw ShapeError("cross_entropy_forward: logits " + format_shape(logits.shape()) +
+                     " and labels " + format_shape(labels.shape()) +
+                     " must describe the same non-empty batch");
+  }
+  for (std::size_t n = 0; n < N; ++n) {
+    if (labels(n) < 0 || static_cast<std::size_t>(labels(n)) >= K) {
+      throw ShapeError("cross_entropy_forward: label " + std::to_string(labels(n)) +
+                       " of example " + std::to_string(n) + " is not a class of " +
+                       std::to_string(K));
+    }
+  }
+  // BEGIN SOLUTION 2.4 cross_entropy_forward: log_softmax of each row, then minus the mean of the log-probabilities of the true labels
+  const xt::xtensor<T, 2> log_probabilities = log_softmax(logits);  // task 1.6
+  double total = 0.0;
+  for (std::size_t n = 0; n < N; ++n) total -= log_probabilities(n, static_cast<std::size_t>(labels(n)));
+  const T loss = static_cast<T>(total / static_cast<double>(N));
+  xt::xtensor<T, 2> probabilities = xt::exp(log_probabilities);
+  return {loss, {probabilities, labels}};
+  // END SOLUTION
+}
+
+template <class T>
+CrossEntropyGrads<T> cross_entropy_backward(T dloss, const CrossEntropyCache<T>& cache) {
+  // BEGIN SOLUTION 2.4 cross_entropy_backward: (probabilities - one-hot labels) * dloss / N
+  const std::size_t N = cache.probabilities.shape()[0];
+  xt::xtensor<T, 2> dlogits = cache.probabilities;
+  for (std::size_t n = 0; n < N; ++n) dlogits(n, static_cast<std::size_t>(cache.labels(n))) -= T(1);
+  dlogits *= dloss / static_cast<T>(N);
+  return {dlogits};
+  // END SOLUTION
+}
+
+template CrossEntropyOutput<float> cross_entropy_forward(const xt::xtensor<float, 2>&, const xt::xtensor<std::int64_t, 1>&);
+template CrossEntropyOutput<double> cross_entropy_forward(const xt::xtensor<double, 2>&, const xt::xtensor<std::int64_t, 1>&);
+template CrossEntropyGrads<float> cross_entropy_backward(float, const CrossEntropyCache<float>&);
+template CrossEntropyGrads<double> cross_entropy_backward(double, const CrossEntropyCache<double>&);
+
+}  // namespace resnet

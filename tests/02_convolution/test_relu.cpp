@@ -1,0 +1,36 @@
+// Task 2.3: ReLU.
+#include <catch2/catch.hpp>
+
+#include "resnet/error.hpp"
+#include "resnet/ops/relu.hpp"
+#include "support/all_close.hpp"
+#include "support/golden.hpp"
+
+using namespace resnet;
+using resnet::testing::AllClose;
+using resnet::testing::load_golden;
+namespace tolerance = resnet::testing::tolerance;
+
+TEST_CASE("relu of a hand example, the kink at 0 included", "[ch02][relu][hand][2.3]") {
+  const xt::xtensor<double, 2> x = {{-2.0, 0.0, 3.0}};
+  const auto result = relu_forward(x);
+  CHECK_THAT(result.y, AllClose(xt::xtensor<double, 2>{{0.0, 0.0, 3.0}}, tolerance::exact));
+  // At exactly 0 the gradient is 0, as in PyTorch.
+  const xt::xtensor<double, 2> dy = {{5.0, 6.0, 7.0}};
+  CHECK_THAT(relu_backward(dy, result.cache).dx, AllClose(xt::xtensor<double, 2>{{0.0, 0.0, 7.0}}, tolerance::exact));
+}
+
+TEMPLATE_TEST_CASE("relu matches torch.relu, exact zeros included", "[ch02][relu][golden][2.3]", float, double) {
+  const auto x = load_golden<TestType, 4>("ch02/relu/x.npy");
+  const auto dy = load_golden<TestType, 4>("ch02/relu/dy.npy");
+  REQUIRE(xt::any(xt::equal(x, TestType(0))));  // the golden has inputs exactly at the kink
+  const auto result = relu_forward(x);
+  CHECK_THAT(result.y, AllClose(load_golden<double, 4>("ch02/relu/y.npy"), tolerance::exact));
+  CHECK_THAT(relu_backward(dy, result.cache).dx, AllClose(load_golden<double, 4>("ch02/relu/dx.npy"), tolerance::exact));
+}
+
+TEST_CASE("relu backward rejects an upstream gradient of another shape", "[ch02][relu][error][2.3]") {
+  const auto result = relu_forward(xt::xtensor<float, 2>(xt::ones<float>({2, 3})));
+  CHECK_THROWS_WITH(relu_backward(xt::xtensor<float, 2>(xt::ones<float>({3, 2})), result.cache),
+                    Catch::Contains("relu_backward") && Catch::Contains("(3, 2)"));
+}
