@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "resnet/ops/conv2d.hpp"
+#include "resnet/ops/gemm.hpp"
+#include "resnet/ops/im2col.hpp"
 #include "resnet/random.hpp"
 
 namespace {
@@ -87,10 +89,21 @@ int main(int argc, char** argv) {
     resnet::Conv2dOutput<float> out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding);  // warm-up
     const double forward = best_seconds([&] { out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding); }, repeats);
     const double backward = best_seconds([&] { resnet::conv2d_backward(dy, out.cache); }, repeats);
+    // Where the forward time goes: im2col alone, and the matrix product alone.
+    const resnet::WindowShape& shape = out.cache.shape;
+    xt::xtensor<float, 2> columns;
+    const double im2col_seconds = best_seconds([&] { columns = resnet::im2col(x, shape); }, repeats);
+    const std::size_t NPQ = shape.N * shape.P * shape.Q, CRS = shape.C * shape.R * shape.S;
+    xt::xtensor<float, 2> product = xt::xtensor<float, 2>::from_shape({shape.K, NPQ});
+    const double gemm_seconds = best_seconds([&] {
+      resnet::gemm(resnet::Transpose::no, resnet::Transpose::no, shape.K, NPQ, CRS, 1.0f, w.data(),
+                   columns.data(), 0.0f, product.data());
+    }, repeats);
     const double macs = static_cast<double>(batch) * s.K * s.C * s.R * s.R * P * P;
     std::cout << nlohmann::json{{"name", s.name}, {"batch", batch}, {"C", s.C}, {"H", s.H}, {"K", s.K},
                                 {"R", s.R}, {"stride", s.stride}, {"padding", s.padding}, {"P", P},
                                 {"forward_seconds", forward}, {"backward_seconds", backward},
+                                {"im2col_seconds", im2col_seconds}, {"forward_gemm_seconds", gemm_seconds},
                                 {"forward_flops", 2 * macs}, {"backward_flops", 4 * macs}}
               << std::endl;
   }

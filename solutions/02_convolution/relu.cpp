@@ -12,8 +12,10 @@ namespace resnet {
 
 template <class T, std::size_t N>
 ReluOutput<T, N> relu_forward(const xt::xtensor<T, N>& x) {
-  // BEGIN SOLUTION 2.3 relu_forward: y = max(0, x) elementwise; keep x for the backward pass
-  xt::xtensor<T, N> y = xt::maximum(x, T(0));
+  // BEGIN SOLUTION 2.3 relu_forward: y = max(0, x) elementwise (a NaN stays NaN, as in PyTorch); keep x for the backward pass
+  // "x <= 0 gives 0" rather than max(x, 0): a NaN fails the comparison and passes through,
+  // as in PyTorch, where max(NaN, 0) would quietly give 0.
+  xt::xtensor<T, N> y = xt::where(x <= T(0), T(0), x);
   return {y, {x}};
   // END SOLUTION
 }
@@ -24,8 +26,8 @@ ReluGrads<T, N> relu_backward(const xt::xtensor<T, N>& dy, const ReluCache<T, N>
     throw ShapeError("relu_backward: dy has shape " + format_shape(dy.shape()) +
                      " but the input had shape " + format_shape(cache.x.shape()));
   }
-  // BEGIN SOLUTION 2.3 relu_backward: dx = dy where x > 0, and 0 elsewhere
-  xt::xtensor<T, N> dx = xt::where(cache.x > T(0), dy, T(0));
+  // BEGIN SOLUTION 2.3 relu_backward: dx = 0 where x <= 0, and dy elsewhere (also where x is NaN, as in PyTorch)
+  xt::xtensor<T, N> dx = xt::where(cache.x <= T(0), T(0), dy);
   return {dx};
   // END SOLUTION
 }

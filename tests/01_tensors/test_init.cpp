@@ -36,9 +36,9 @@ void check_against_pytorch(const nlohmann::json& weight) {
   CHECK(fans.fan_in == weight["fan_in"].get<std::size_t>());
   CHECK(fans.fan_out == weight["fan_out"].get<std::size_t>());
   CHECK(kaiming_normal_std(shape, FanMode::fan_in) ==
-        Approx(weight["std_fan_in"].get<double>()).epsilon(1e-14));
+        Approx(weight["std_fan_in"].get<double>()).epsilon(resnet::testing::tolerance::float64.rtol));
   CHECK(kaiming_normal_std(shape, FanMode::fan_out) ==
-        Approx(weight["std_fan_out"].get<double>()).epsilon(1e-14));
+        Approx(weight["std_fan_out"].get<double>()).epsilon(resnet::testing::tolerance::float64.rtol));
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ TEST_CASE("global average pooling of a hand example", "[ch02][avg_pool][hand][2.
 }
 
 TEMPLATE_TEST_CASE("global average pooling matches PyTorch's adaptive_avg_pool2d(x, 1)", "[ch02][avg_pool][golden][2.9]", float, double) {
-  const auto tol = std::is_same_v<TestType, float> ? tolerance::softmax_float32 : tolerance::float64;
+  const auto tol = std::is_same_v<TestType, float> ? tolerance::reduction_float32 : tolerance::float64;
   for (const auto& spec : resnet::testing::golden_cases("ch02/avg_pool_cases.json", 3)) {
     const std::string name = spec["name"];
     INFO("case " << name);

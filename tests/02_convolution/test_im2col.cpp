@@ -54,7 +54,7 @@ TEST_CASE("col2im is the adjoint of im2col", "[ch02][im2col][property][2.6]") {
     const auto y = random_normal<double, 2>({columns.shape()[0], columns.shape()[1]}, generator);
     const double left = xt::sum(columns * y)();
     const double right = xt::sum(x * col2im(y, shape))();
-    CHECK(left == Approx(right).epsilon(1e-12));
+    CHECK(left == Approx(right).epsilon(tolerance::float64.rtol));
   }
 }
 

@@ -1,4 +1,7 @@
 // Task 2.3: ReLU.
+#include <cmath>
+#include <limits>
+
 #include <catch2/catch.hpp>
 
 #include "resnet/error.hpp"
@@ -18,6 +21,19 @@ TEST_CASE("relu of a hand example, the kink at 0 included", "[ch02][relu][hand][
   // At exactly 0 the gradient is 0, as in PyTorch.
   const xt::xtensor<double, 2> dy = {{5.0, 6.0, 7.0}};
   CHECK_THAT(relu_backward(dy, result.cache).dx, AllClose(xt::xtensor<double, 2>{{0.0, 0.0, 7.0}}, tolerance::exact));
+}
+
+TEST_CASE("relu lets NaN through, forward and backward, as PyTorch does", "[ch02][relu][hand][2.3]") {
+  // torch.relu(tensor([nan, -1, 0, 2])) = [nan, 0, 0, 2]; its gradient for dy = [1, 2, 3, 4]
+  // is [1, 0, 0, 4]: PyTorch zeroes the gradient exactly where x <= 0.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const xt::xtensor<double, 2> x = {{nan, -1.0, 0.0, 2.0}};
+  const auto result = relu_forward(x);
+  CHECK(std::isnan(result.y(0, 0)));
+  CHECK(result.y(0, 1) == 0.0);
+  CHECK(result.y(0, 3) == 2.0);
+  const xt::xtensor<double, 2> dy = {{1.0, 2.0, 3.0, 4.0}};
+  CHECK_THAT(relu_backward(dy, result.cache).dx, AllClose(xt::xtensor<double, 2>{{1.0, 0.0, 0.0, 4.0}}, tolerance::exact));
 }
 
 TEMPLATE_TEST_CASE("relu matches torch.relu, exact zeros included", "[ch02][relu][golden][2.3]", float, double) {

@@ -214,12 +214,17 @@ def chapter2(out):
              ("odd_stride2_bias", (3, 5, 9, 11), (6, 5, 3, 3), 2, 1, True),
              ("projection_1x1", (2, 4, 8, 8), (8, 4, 1, 1), 2, 0, False),
              ("stem_7x7_odd", (2, 3, 15, 13), (4, 3, 7, 7), 2, 3, False),
-             ("kernel_equals_input", (1, 2, 5, 5), (3, 2, 5, 5), 1, 0, True)]
-    # Every distinct convolution of ResNet-34 at batch 2 on 32x32 images, with the ImageNet
-    # stem (7x7/2 conv and a 3x3/2 max-pool: layer1 sees 8x8) and with the CIFAR stem
-    # (3x3/1 conv, no pool: layer1 sees 32x32). Values compared at 200 sampled positions.
+             ("kernel_equals_input", (1, 2, 5, 5), (3, 2, 5, 5), 1, 0, True),
+             ("nonsquare_3x5", (2, 3, 8, 9), (4, 3, 3, 5), 1, 1, True),
+             ("nonsquare_5x2_stride2", (2, 3, 9, 8), (4, 3, 5, 2), 2, 2, False),
+             ("one_by_one_padded", (2, 3, 5, 5), (4, 3, 1, 1), 1, 1, True),
+             ("stride_larger_than_kernel", (2, 3, 9, 9), (4, 3, 2, 2), 3, 0, False)]
+    # Every distinct convolution of ResNet-34 at batch 2: with the ImageNet stem on 224x224
+    # images (7x7/2 conv and a 3x3/2 max-pool: layer1 sees 56x56, layer4 7x7) and with the
+    # CIFAR stem on 32x32 images (3x3/1 conv, no pool: layer1 sees 32x32, layer4 4x4).
+    # Values compared at 200 sampled positions.
     resnet = []
-    for stem, size, first in (("imagenet", 8, ("stem", (2, 3, 32, 32), (64, 3, 7, 7), 2, 3)),
+    for stem, size, first in (("imagenet", 56, ("stem", (2, 3, 224, 224), (64, 3, 7, 7), 2, 3)),
                               ("cifar", 32, ("stem", (2, 3, 32, 32), (64, 3, 3, 3), 1, 1))):
         resnet.append((f"{stem}_{first[0]}",) + first[1:])
         channels = [64, 128, 256, 512]

@@ -11,6 +11,13 @@ namespace {
 
 // Fills in P and Q after checking that the window fits the padded input.
 void finish(const std::string& op, WindowShape& shape, const std::string& shapes_text) {
+  // Sizes are unsigned: a negative stride or padding arrives as an enormous number. Reject
+  // those before any arithmetic can overflow.
+  constexpr std::size_t kLargest = std::size_t{1} << 31;
+  if (shape.stride > kLargest || shape.padding > kLargest) {
+    throw ShapeError(op + ": stride and padding must be small non-negative numbers (" +
+                     shapes_text + "; a negative value converted to an unsigned size?)");
+  }
   if (shape.stride == 0) throw ShapeError(op + ": stride must be at least 1 (" + shapes_text + ")");
   if (shape.R == 0 || shape.S == 0) throw ShapeError(op + ": the window is empty (" + shapes_text + ")");
   const std::size_t padded_height = shape.H + 2 * shape.padding;

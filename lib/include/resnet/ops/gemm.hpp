@@ -19,7 +19,11 @@ enum class Transpose { no, yes };
 /// copy is made, which is why the backward passes use this rather than transposing
 /// tensors: \f$ dW = dY^\top X \f$ is `gemm(Transpose::yes, Transpose::no, ...)`.
 /// Raw pointers (an output parameter, unlike the ops) so that it can write into part of
-/// a larger tensor and accumulate with \f$ \beta = 1 \f$.
+/// a larger tensor and accumulate with \f$ \beta = 1 \f$. It calls the same cblas routine
+/// that xtensor-blas's `xt::blas::gemm` ends in, but directly: xtensor-blas wants whole 2-D
+/// containers, and the convolution multiplies a (K, C, R, S) weight as the (K, C·R·S)
+/// matrix it already is in memory, without copying it into one. (Chapter 1's
+/// matmul_blas() shows the xtensor-blas route.)
 /// @param transpose_a how A is stored
 /// @param transpose_b how B is stored
 /// @param M rows of op(A) and of C

@@ -31,7 +31,7 @@ struct ReluGrads {
 };
 
 /// @ingroup ch02
-/// @brief \f$ y = \max(0, x) \f$ elementwise. Mirrors `torch.relu`.
+/// @brief \f$ y = \max(0, x) \f$ elementwise; a NaN input stays NaN. Mirrors `torch.relu`.
 /// @param x any shape (rank 2 and 4 are compiled: features and NCHW batches)
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.ReLU.html
 template <class T, std::size_t N>
@@ -39,7 +39,8 @@ ReluOutput<T, N> relu_forward(const xt::xtensor<T, N>& x);
 
 /// @ingroup ch02
 /// @brief \f$ dx = dy \odot [x > 0] \f$: the gradient passes where the input was positive
-///        and stops elsewhere (at exactly 0 it stops too, as in PyTorch).
+///        and stops elsewhere (at exactly 0 it stops too, and where x was NaN it passes,
+///        as in PyTorch: dx is 0 exactly where \f$ x \le 0 \f$).
 /// @param dy upstream gradient, the shape of x
 /// @param cache from relu_forward()
 /// @throws ShapeError when dy's shape differs from x's
