@@ -107,7 +107,7 @@ GradCheckCase conv_check(const std::string& name, Generator& generator,
 }
 
 GradCheckCase max_pool_check(Generator& generator) {
-  // Distinct values 0.1 apart (a shuffled ramp): a step of 1e-4 never changes which input
+  // Distinct values 0.1 apart (a shuffled ramp): a step of 1e-5 never changes which input
   // is a window's maximum, so the function is smooth where we differentiate it.
   const std::array<std::size_t, 4> shape{2, 2, 7, 7};
   std::vector<double> ramp(2 * 2 * 7 * 7);

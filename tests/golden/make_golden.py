@@ -324,10 +324,117 @@ def chapter2(out):
     out.json("ch02/avg_pool_cases.json", {"cases": averages}, "the global average pooling cases")
 
 
+# ---------------------------------------------------------------------------- chapters 3 and 4
+
+
+def state_listing(module):
+    """[name, shape, dtype] of every state-dict entry, in PyTorch's order."""
+    return [[name, list(t.shape), str(t.dtype).replace("torch.", "")] for name, t in module.state_dict().items()]
+
+
+def hash_parameters(module, seed):
+    """Sets every parameter from the hash, in named_parameters() order (the C++ test does the
+    same): convolution and linear weights scaled by 1/sqrt(fan_in), batch-norm weights and
+    biases by 0.5. Returns the scales used."""
+    scales = []
+    with torch.no_grad():
+        for i, (name, p) in enumerate(module.named_parameters()):
+            scale = 1.0 / math.sqrt(p[0].numel()) if p.dim() > 1 else 0.5
+            p.copy_(hash_tensor(seed + i, tuple(p.shape), scale).double())
+            scales.append(scale)
+    return scales
+
+
+def chapter3(out):
+    # Batch norm: three training steps on different batches (running statistics after each),
+    # the last step's gradients, then eval mode on a fourth batch.
+    seed = 3000
+    bn = torch.nn.BatchNorm2d(3).double()
+    with torch.no_grad():
+        bn.weight.copy_(hash_tensor(seed, (3,), 0.5).double() + 1.0)
+        bn.bias.copy_(hash_tensor(seed + 1, (3,), 0.5).double())
+    out.array("ch03/bn/gamma.npy", bn.weight.detach().float(), "gamma = 1 + hash(3000) * 0.5, float32")
+    out.array("ch03/bn/beta.npy", bn.bias.detach().float(), "beta = hash(3001) * 0.5, float32")
+    bn.weight.data = bn.weight.data.float().double()  # exactly the float32 values the C++ side reads
+    bn.bias.data = bn.bias.data.float().double()
+    bn.train()
+    for step in range(3):
+        x = (hash_tensor(seed + 10 + step, (4, 3, 5, 5), 2.0) + 0.5).double().requires_grad_()
+        out.array(f"ch03/bn/x_step{step}.npy", x.detach().float(), "a training batch, float32")
+        y = bn(x)
+        out.array(f"ch03/bn/running_mean_step{step}.npy", bn.running_mean.clone(), "running_mean after this step")
+        out.array(f"ch03/bn/running_var_step{step}.npy", bn.running_var.clone(), "running_var after this step")
+    dy = hash_tensor(seed + 20, (4, 3, 5, 5)).double()
+    y.backward(dy)
+    out.array("ch03/bn/dy.npy", dy.float(), "upstream gradient of the last step, float32")
+    out.array("ch03/bn/y_train.npy", y.detach(), "output of the last training step, float64")
+    out.array("ch03/bn/dx_train.npy", x.grad, "its dx")
+    out.array("ch03/bn/dgamma_train.npy", bn.weight.grad.clone(), "its dgamma")
+    out.array("ch03/bn/dbeta_train.npy", bn.bias.grad.clone(), "its dbeta")
+    bn.weight.grad = None
+    bn.bias.grad = None
+    bn.eval()
+    x = (hash_tensor(seed + 30, (2, 3, 5, 5), 2.0) + 0.5).double().requires_grad_()
+    y = bn(x)
+    y.backward(dy[:2])
+    out.array("ch03/bn/x_eval.npy", x.detach().float(), "an evaluation batch, float32")
+    out.array("ch03/bn/y_eval.npy", y.detach(), "eval-mode output with the running statistics")
+    out.array("ch03/bn/dx_eval.npy", x.grad, "its dx (statistics are constants in eval mode)")
+    out.array("ch03/bn/dgamma_eval.npy", bn.weight.grad.clone(), "its dgamma")
+    out.array("ch03/bn/dbeta_eval.npy", bn.bias.grad.clone(), "its dbeta")
+
+    # The state-dict names, shapes and dtypes of the modules of chapter 3.
+    modules = {
+        "conv2d": torch.nn.Conv2d(3, 8, 3, padding=1, bias=False),
+        "conv2d_bias": torch.nn.Conv2d(3, 8, 3, padding=1, bias=True),
+        "batchnorm2d": torch.nn.BatchNorm2d(8),
+        "linear": torch.nn.Linear(8, 10),
+        "sequential": torch.nn.Sequential(torch.nn.Conv2d(3, 8, 1, stride=2, bias=False), torch.nn.BatchNorm2d(8)),
+    }
+    out.json("ch03/state_dicts.json", {name: state_listing(m) for name, m in modules.items()},
+             "state_dict() names, shapes and dtypes of torch.nn modules")
+
+
+def chapter4(out):
+    from torchvision.models.resnet import BasicBlock, Bottleneck
+    cases = []
+    seed = 4000
+    for name, kind, inplanes, planes, stride in (("basic_identity", "basic", 8, 8, 1),
+                                                 ("basic_projection", "basic", 8, 16, 2),
+                                                 ("bottleneck_identity", "bottleneck", 16, 4, 1),
+                                                 ("bottleneck_projection", "bottleneck", 8, 4, 2)):
+        block_type = BasicBlock if kind == "basic" else Bottleneck
+        downsample = None
+        if stride != 1 or inplanes != planes * block_type.expansion:  # as torchvision's _make_layer
+            downsample = torch.nn.Sequential(
+                torch.nn.Conv2d(inplanes, planes * block_type.expansion, 1, stride=stride, bias=False),
+                torch.nn.BatchNorm2d(planes * block_type.expansion))
+        listing = state_listing(block_type(inplanes, planes, stride, downsample))  # float32, as built
+        block = block_type(inplanes, planes, stride, downsample).double().train()
+        hash_parameters(block, seed)
+        x = hash_tensor(seed + 100, (2, inplanes, 6, 6)).double().requires_grad_()
+        y = block(x)
+        dy = hash_tensor(seed + 101, tuple(y.shape)).double()
+        y.backward(dy)
+        out.array(f"ch04/{name}/y.npy", y.detach(), f"torchvision {block_type.__name__} in float64")
+        out.array(f"ch04/{name}/dx.npy", x.grad, "its dx")
+        for parameter_name, p in block.named_parameters():
+            out.array(f"ch04/{name}/d.{parameter_name}.npy", p.grad, f"gradient of {parameter_name}")
+        cases.append({"name": name, "kind": kind, "in_channels": inplanes, "planes": planes, "stride": stride,
+                      "parameter_seed": seed, "x_seed": seed + 100, "dy_seed": seed + 101,
+                      "x_shape": [2, inplanes, 6, 6], "y_shape": list(y.shape),
+                      "state_dict": listing})
+        seed += 200
+    out.json("ch04/block_cases.json", {"cases": cases},
+             "the block cases: configuration, hash seeds, and torchvision's state-dict listing")
+
+
 def write_all(root):
     out = Writer(root)
     chapter1(out)
     chapter2(out)
+    chapter3(out)
+    chapter4(out)
     out.manifest()
     return out
 

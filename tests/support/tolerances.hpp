@@ -83,6 +83,12 @@ inline constexpr ScaleTolerance conv_float32{1e-6, 3e-6,
 inline constexpr ScaleTolerance conv_float64{1e-12, 1e-13,
     "float64 sums of up to 4608 terms, summed in another order"};
 
+/// float32 batch norm against float64: statistics are accumulated in double, so the error
+/// comes from rounding x_hat and y to float32 (a few ulps of values of order 1-10) and, in
+/// backward, from the float32 dy * x_hat products; the absolute part covers outputs near 0.
+inline constexpr Tolerance batchnorm_float32{1e-6, 1e-6,
+    "float32 normalisation with double statistics: a few float32 roundings per value"};
+
 /// A sum of at most 9 float32 values (the dy of the overlapping max-pool windows that share
 /// a maximum), rounded in float32 at each of up to 8 additions: 8 half-ulps = 5e-7 relative.
 inline constexpr Tolerance few_term_sum_float32{5e-7, 1e-7,

@@ -1,0 +1,60 @@
+// EXERCISE FILE, generated from solutions/04_residual_blocks/basic_block.cpp by tools/make_exercises.py.
+// Write your code between the BEGIN EXERCISE and END EXERCISE lines; the rest of the
+// file is given. `./course test TASK` runs a task's tests, `./course reset TASK`
+// restores its stub (your version is kept in a backup).
+// Chapter 4, tasks 4.1 and 4.2: the basic residual block (see chapters/04_residual_blocks/README.md).
+#include <string>
+
+#include "resnet/error.hpp"
+#include "resnet/exercise.hpp"
+#include "resnet/nn/blocks.hpp"
+#include "resnet/shape.hpp"
+
+namespace resnet {
+
+template <class T>
+std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels,
+                                               std::size_t stride, Generator& generator) {
+  auto projection = std::make_unique<Sequential<T>>();
+  projection->append(std::make_unique<Conv2d<T>>(in_channels, out_channels, 1, stride, 0, false, generator));
+  projection->append(std::make_unique<BatchNorm2d<T>>(out_channels));
+  return projection;
+}
+
+template <class T>
+BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size_t stride,
+                          Generator& generator, Shortcut shortcut_)
+    : conv1(in_channels, planes, 3, stride, 1, false, generator),
+      bn1(planes),
+      conv2(planes, planes, 3, 1, 1, false, generator),
+      bn2(planes),
+      shortcut(shortcut_) {
+  this->register_module("conv1", conv1);
+  this->register_module("bn1", bn1);
+  this->register_module("conv2", conv2);
+  this->register_module("bn2", bn2);
+  // BEGIN EXERCISE 4.1: replace the next line with your code (./course hint 4.1)
+  todo("4.1", "BasicBlock constructor: a residual block whose stride is not 1, or whose input channels differ from planes * expansion, needs the projection shortcut (make_projection), registered as \"downsample\"");
+  // END EXERCISE 4.1
+}
+
+template <class T>
+Tensor<T, 4> BasicBlock<T>::forward(const Tensor<T, 4>& x) {
+  // BEGIN EXERCISE 4.1: replace the next line with your code (./course hint 4.1)
+  todo("4.1", "BasicBlock::forward: conv1, bn1, relu, conv2, bn2; add the shortcut (x, or downsample(x)) unless the block is plain; ReLU after the sum");
+  // END EXERCISE 4.1
+}
+
+template <class T>
+Tensor<T, 4> BasicBlock<T>::backward(const Tensor<T, 4>& dy) {
+  // BEGIN EXERCISE 4.2: replace the next line with your code (./course hint 4.2)
+  todo("4.2", "BasicBlock::backward: back through the last ReLU; the sum passes that gradient unchanged to both paths; back through the main path (reverse order) and the shortcut; add the two at the input");
+  // END EXERCISE 4.2
+}
+
+template std::unique_ptr<Sequential<float>> make_projection(std::size_t, std::size_t, std::size_t, Generator&);
+template std::unique_ptr<Sequential<double>> make_projection(std::size_t, std::size_t, std::size_t, Generator&);
+template class BasicBlock<float>;
+template class BasicBlock<double>;
+
+}  // namespace resnet

@@ -1,0 +1,43 @@
+/// @file
+/// @brief The BatchNorm2d module: batch normalization with learned scale and shift and
+///        running statistics.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "resnet/nn/module.hpp"
+#include "resnet/ops/batchnorm2d.hpp"
+
+namespace resnet {
+
+/// @ingroup ch03
+/// @brief `torch.nn.BatchNorm2d(C)`: parameters `weight` (gamma, starts at 1) and `bias`
+///        (beta, starts at 0); buffers `running_mean` (0), `running_var` (1) and
+///        `num_batches_tracked` (0). In training mode it normalises with the batch's
+///        statistics and updates the running ones; in eval mode it uses the running ones.
+template <class T>
+class BatchNorm2d : public ImageLayer<T> {
+ public:
+  /// @param channels C
+  /// @param settings eps (1e-5) and momentum (0.1), PyTorch's defaults
+  explicit BatchNorm2d(std::size_t channels, BatchNormSettings<T> settings = {});
+
+  /// @brief Normalises x (N, C, H, W) per channel; in training mode also updates the
+  ///        running statistics and counts the batch.
+  Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
+  /// @brief Adds dgamma and dbeta into the gradients and returns dx.
+  Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+
+  Parameter<T, 1> weight;            ///< gamma, (C)
+  Parameter<T, 1> bias;              ///< beta, (C)
+  Buffer<T, 1> running_mean;         ///< (C)
+  Buffer<T, 1> running_var;          ///< (C), unbiased
+  CounterBuffer num_batches_tracked; ///< training batches seen
+  const BatchNormSettings<T> settings;  ///< eps and momentum
+
+ private:
+  std::optional<BatchNorm2dCache<T>> cache_;
+};
+
+}  // namespace resnet

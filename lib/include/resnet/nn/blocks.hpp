@@ -1,0 +1,114 @@
+/// @file
+/// @brief Tasks 4.1-4.3: the residual blocks of ResNet, BasicBlock and Bottleneck.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "resnet/nn/activation.hpp"
+#include "resnet/nn/batchnorm2d.hpp"
+#include "resnet/nn/conv2d.hpp"
+#include "resnet/nn/sequential.hpp"
+#include "resnet/random.hpp"
+
+namespace resnet {
+
+/// @ingroup ch04
+/// @brief Whether a block adds its input back (a residual block) or not (a "plain" block,
+///        the baseline of the ResNet paper: same layers, no shortcut at all).
+enum class Shortcut {
+  residual,  ///< y = relu(F(x) + shortcut(x))
+  none       ///< y = relu(F(x))
+};
+
+/// @ingroup ch04
+/// @brief The projection shortcut of torchvision: a 1x1 convolution with the block's
+///        stride and a batch norm, registered as children "0" and "1" of `downsample`.
+///        Needed when the block changes the image size (stride != 1) or the channels.
+/// @param in_channels the block's input channels
+/// @param out_channels the block's output channels (planes x expansion)
+/// @param stride the block's stride
+/// @param generator the seeded source of the convolution's weights
+template <class T>
+std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels,
+                                               std::size_t stride, Generator& generator);
+
+/// @ingroup ch04
+/// @brief ResNet-18/34's block (torchvision's `BasicBlock`): two 3x3 convolutions with batch
+///        norm, the shortcut added, then ReLU:
+/// \f[ y = \operatorname{relu}\big(\operatorname{bn_2}(\operatorname{conv_2}(
+///     \operatorname{relu}(\operatorname{bn_1}(\operatorname{conv_1}(x))))) + \operatorname{shortcut}(x)\big). \f]
+///
+/// The shortcut is x itself, or the projection (1x1 conv + BN) when stride != 1 or the
+/// channels change. The stride is on conv1.
+template <class T>
+class BasicBlock : public ImageLayer<T> {
+ public:
+  /// @brief Output channels = planes x expansion; 1 for this block.
+  static constexpr std::size_t expansion = 1;
+
+  /// @param in_channels input channels
+  /// @param planes the block's width (output channels = planes)
+  /// @param stride 1, or 2 to halve the image
+  /// @param generator the seeded source of the weights
+  /// @param shortcut residual (ResNet) or none (a plain network)
+  BasicBlock(std::size_t in_channels, std::size_t planes, std::size_t stride, Generator& generator,
+             Shortcut shortcut = Shortcut::residual);
+
+  /// @brief The main path, plus the shortcut, then ReLU.
+  Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
+  /// @brief Back through the final ReLU; the sum's gradient goes to both paths; their
+  ///        gradients add at the input.
+  Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+
+  Conv2d<T> conv1;                          ///< 3x3, stride
+  BatchNorm2d<T> bn1;                       ///< after conv1
+  Conv2d<T> conv2;                          ///< 3x3
+  BatchNorm2d<T> bn2;                       ///< after conv2
+  std::unique_ptr<Sequential<T>> downsample;  ///< the projection, or null for identity
+  const Shortcut shortcut;                  ///< residual or none
+
+ private:
+  ReLU<T> relu1_;  // after bn1
+  ReLU<T> relu2_;  // after the sum
+};
+
+/// @ingroup ch04
+/// @brief ResNet-50/101/152's block (torchvision's `Bottleneck`, "ResNet v1.5"): 1x1 to
+///        narrow the channels, 3x3 (with the stride), 1x1 to widen them by `expansion` = 4,
+///        each with batch norm; the shortcut added; ReLU.
+template <class T>
+class Bottleneck : public ImageLayer<T> {
+ public:
+  /// @brief Output channels = planes x expansion.
+  static constexpr std::size_t expansion = 4;
+
+  /// @param in_channels input channels
+  /// @param planes the width of the narrow middle (output channels = 4 planes)
+  /// @param stride 1, or 2 to halve the image (applied by the 3x3 convolution)
+  /// @param generator the seeded source of the weights
+  /// @param shortcut residual (ResNet) or none (a plain network)
+  Bottleneck(std::size_t in_channels, std::size_t planes, std::size_t stride, Generator& generator,
+             Shortcut shortcut = Shortcut::residual);
+
+  /// @brief 1x1, 3x3, 1x1 with batch norms, plus the shortcut, then ReLU.
+  Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
+  /// @brief As BasicBlock::backward, through three convolutions.
+  Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+
+  Conv2d<T> conv1;                            ///< 1x1, in -> planes
+  BatchNorm2d<T> bn1;                         ///< after conv1
+  Conv2d<T> conv2;                            ///< 3x3, stride, planes -> planes
+  BatchNorm2d<T> bn2;                         ///< after conv2
+  Conv2d<T> conv3;                            ///< 1x1, planes -> 4 planes
+  BatchNorm2d<T> bn3;                         ///< after conv3
+  std::unique_ptr<Sequential<T>> downsample;  ///< the projection, or null for identity
+  const Shortcut shortcut;                    ///< residual or none
+
+ private:
+  ReLU<T> relu1_;  // after bn1
+  ReLU<T> relu2_;  // after bn2
+  ReLU<T> relu3_;  // after the sum
+};
+
+}  // namespace resnet

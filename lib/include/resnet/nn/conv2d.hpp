@@ -1,0 +1,47 @@
+/// @file
+/// @brief The Conv2d module: a convolution with its weight (and optional bias) as parameters.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "resnet/nn/module.hpp"
+#include "resnet/ops/conv2d.hpp"
+#include "resnet/random.hpp"
+
+namespace resnet {
+
+/// @ingroup ch03
+/// @brief `torch.nn.Conv2d`: parameters `weight` (K, C, R, R) and, optionally, `bias` (K).
+///
+/// Initialised as torchvision's ResNet does: Kaiming normal with fan_out for ReLU,
+/// \f$ \sigma = \sqrt{2 / (K R^2)} \f$; a bias starts at 0. Forward and backward are
+/// conv2d_forward() and conv2d_backward() (im2col + GEMM).
+template <class T>
+class Conv2d : public ImageLayer<T> {
+ public:
+  /// @param in_channels C
+  /// @param out_channels K
+  /// @param kernel_size R (square kernels, as in every ResNet)
+  /// @param stride step between windows
+  /// @param padding zeros added on every side
+  /// @param with_bias whether to add a learned bias (ResNet's convolutions have none)
+  /// @param generator the seeded source of the initial weights
+  Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size,
+         std::size_t stride, std::size_t padding, bool with_bias, Generator& generator);
+
+  /// @brief y = conv2d(x, weight, bias), x (N, C, H, W) -> y (N, K, P, Q).
+  Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
+  /// @brief Adds dweight (and dbias) into the gradients and returns dx.
+  Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+
+  Parameter<T, 4> weight;                ///< (K, C, R, R)
+  std::optional<Parameter<T, 1>> bias;   ///< (K), when with_bias
+  const std::size_t stride;              ///< as constructed
+  const std::size_t padding;             ///< as constructed
+
+ private:
+  std::optional<Conv2dCache<T>> cache_;
+};
+
+}  // namespace resnet

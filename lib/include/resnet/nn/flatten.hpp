@@ -1,0 +1,27 @@
+/// @file
+/// @brief The Flatten module: from images to feature vectors.
+#pragma once
+
+#include <array>
+#include <optional>
+
+#include "resnet/nn/module.hpp"
+
+namespace resnet {
+
+/// @ingroup ch03
+/// @brief `torch.nn.Flatten()`: (N, C, H, W) -> (N, C·H·W), the values unchanged (row-major
+///        order already puts each image's values together).
+template <class T>
+class Flatten : public Layer<T, 4, 2> {
+ public:
+  /// @brief Reshapes to (N, C·H·W).
+  Tensor<T, 2> forward(const Tensor<T, 4>& x) override;
+  /// @brief Reshapes dy back to the input's shape.
+  Tensor<T, 4> backward(const Tensor<T, 2>& dy) override;
+
+ private:
+  std::optional<std::array<std::size_t, 4>> input_shape_;
+};
+
+}  // namespace resnet

@@ -1,0 +1,39 @@
+/// @file
+/// @brief The Linear module: a fully connected layer with weight and bias.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "resnet/nn/module.hpp"
+#include "resnet/ops/linear.hpp"
+#include "resnet/random.hpp"
+
+namespace resnet {
+
+/// @ingroup ch03
+/// @brief `torch.nn.Linear(C, K)`: parameters `weight` (K, C) and `bias` (K).
+///
+/// Initialised as PyTorch does: weight and bias uniform in
+/// \f$ [-1/\sqrt{C},\, 1/\sqrt{C}] \f$ (PyTorch's `kaiming_uniform_(a=sqrt(5))` works out
+/// to exactly that bound).
+template <class T>
+class Linear : public Layer<T, 2, 2> {
+ public:
+  /// @param in_features C
+  /// @param out_features K
+  /// @param generator the seeded source of the initial weights
+  Linear(std::size_t in_features, std::size_t out_features, Generator& generator);
+  /// @brief y = x W^T + b, x (N, C) -> y (N, K).
+  Tensor<T, 2> forward(const Tensor<T, 2>& x) override;
+  /// @brief Adds dweight and dbias into the gradients and returns dx.
+  Tensor<T, 2> backward(const Tensor<T, 2>& dy) override;
+
+  Parameter<T, 2> weight;  ///< (K, C)
+  Parameter<T, 1> bias;    ///< (K)
+
+ private:
+  std::optional<LinearCache<T>> cache_;
+};
+
+}  // namespace resnet

@@ -1,0 +1,116 @@
+/// @file
+/// @brief The module: a layer that owns parameters, caches what its backward pass needs,
+///        knows train/eval mode, and contains named children.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "resnet/nn/state.hpp"
+#include "resnet/tensor.hpp"
+
+namespace resnet {
+
+/// @ingroup ch03
+/// @brief A parameter with its full dotted name, as Module::named_parameters() lists them.
+template <class T>
+struct NamedParameter {
+  std::string name;               ///< e.g. "layer1.0.conv1.weight"
+  ParameterBase<T>* parameter;    ///< owned by the module
+};
+
+/// @ingroup ch03
+/// @brief A buffer with its full dotted name.
+struct NamedBuffer {
+  std::string name;     ///< e.g. "bn1.running_mean"
+  StateTensor* buffer;  ///< owned by the module
+};
+
+/// @ingroup ch03
+/// @brief The base of every layer and model: names, parameters, buffers, children, mode.
+///
+/// A module registers its parameters, buffers and child modules under their torchvision
+/// names in its constructor; everything else (listing them with dotted names, state dicts,
+/// train/eval, zero_grad) works from those registrations. Modules refer to their members
+/// by address, so they are neither copied nor moved: make them in place or hold them by
+/// `std::unique_ptr`.
+template <class T>
+class Module {
+ public:
+  Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+  virtual ~Module() = default;
+
+  /// @brief Switches this module and every child to training (true) or evaluation mode.
+  void train(bool training = true);
+  /// @brief Same as train(false): batch norm uses its running statistics.
+  void eval() { train(false); }
+  /// @brief True in training mode (the default).
+  bool is_training() const { return training_; }
+
+  /// @brief Every parameter of this module and its children, with dotted names, in
+  ///        registration order (the order of PyTorch's `named_parameters()`).
+  std::vector<NamedParameter<T>> named_parameters() const;
+  /// @brief Every buffer, with dotted names.
+  std::vector<NamedBuffer> named_buffers() const;
+  /// @brief The number of learned values (what torchinfo calls "Total params").
+  std::size_t parameter_count() const;
+  /// @brief Sets every parameter's gradient to zero.
+  void zero_grad();
+
+  /// @brief Parameters and buffers by name, in PyTorch's `state_dict()` order: each
+  ///        module's own parameters, then its own buffers, then its children's.
+  StateDict state_dict() const;
+  /// @brief Loads a state dict: the names must be exactly this module's, and every shape
+  ///        must match. Everything is checked before anything is written, so a state
+  ///        dict that does not fit leaves the module as it was.
+  /// @throws ShapeError naming the first missing, unexpected or mis-shaped entry
+  void load_state_dict(const StateDict& state);
+
+ protected:
+  /// @brief Registers a parameter under `name` (e.g. "weight").
+  void register_parameter(const std::string& name, ParameterBase<T>& parameter);
+  /// @brief Registers a buffer under `name` (e.g. "running_mean").
+  void register_buffer(const std::string& name, StateTensor& buffer);
+  /// @brief Registers a child module under `name` (e.g. "conv1", or "0" in a Sequential).
+  void register_module(const std::string& name, Module<T>& child);
+
+ private:
+  // Entries with their full names, children's prefixed by `prefix`.
+  void collect_state(const std::string& prefix, std::vector<std::pair<std::string, StateTensor*>>& entries) const;
+  void collect_parameters(const std::string& prefix, std::vector<NamedParameter<T>>& out) const;
+  void collect_buffers(const std::string& prefix, std::vector<NamedBuffer>& out) const;
+
+  bool training_ = true;
+  std::vector<std::pair<std::string, ParameterBase<T>*>> parameters_;
+  std::vector<std::pair<std::string, StateTensor*>> buffers_;
+  std::vector<std::pair<std::string, Module<T>*>> children_;
+};
+
+/// @ingroup ch03
+/// @brief A module that maps a rank-In tensor to a rank-Out tensor, with its backward pass.
+///
+/// forward() caches what backward() needs; backward() takes \f$ \partial L / \partial y \f$,
+/// **adds** the gradients of its parameters into their `grad`, and returns
+/// \f$ \partial L / \partial x \f$. A network calls the backward passes in the reverse order
+/// of the forward passes.
+template <class T, std::size_t In, std::size_t Out>
+class Layer : public Module<T> {
+ public:
+  /// @brief Computes the output and remembers what backward() needs.
+  virtual Tensor<T, Out> forward(const Tensor<T, In>& x) = 0;
+  /// @brief Adds the parameters' gradients and returns the input's gradient.
+  /// @throws std::logic_error when called before forward()
+  virtual Tensor<T, In> backward(const Tensor<T, Out>& dy) = 0;
+};
+
+/// @ingroup ch03
+/// @brief A layer from NCHW batches to NCHW batches: everything between a ResNet's input
+///        and its pooling head.
+template <class T>
+using ImageLayer = Layer<T, 4, 4>;
+
+}  // namespace resnet

@@ -1,0 +1,26 @@
+/// @file
+/// @brief The gradient checker applied to a whole module: its input and every parameter.
+#pragma once
+
+#include <string>
+
+#include "resnet/gradcheck.hpp"
+#include "resnet/nn/module.hpp"
+
+namespace resnet {
+
+/// @ingroup ch03
+/// @brief A GradCheckCase for an image layer (a module, a block, a network) at input x.
+///
+/// The variables are x and every parameter of the layer, under their dotted names. The
+/// case's backward writes the checker's starting gradients into the parameters' `grad`
+/// buffers, runs the layer's real backward pass, and reads the buffers back, so the
+/// checker's accumulation test applies to the module's own `+=`. The layer must outlive
+/// the case, and is left with the parameter values it had (the checker restores them).
+/// @param name the case's name in reports
+/// @param layer the module to check, in whichever mode (train or eval) it should be checked
+/// @param x its input, (N, C, H, W)
+GradCheckCase module_gradient_check(const std::string& name, ImageLayer<double>& layer,
+                                    const xt::xtensor<double, 4>& x);
+
+}  // namespace resnet

@@ -1,0 +1,51 @@
+/// @file
+/// @brief The pooling modules: MaxPool2d and AdaptiveAvgPool2d(1).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+
+#include "resnet/nn/module.hpp"
+#include "resnet/ops/global_avg_pool2d.hpp"
+#include "resnet/ops/max_pool2d.hpp"
+
+namespace resnet {
+
+/// @ingroup ch03
+/// @brief `torch.nn.MaxPool2d(kernel, stride, padding)`: no parameters.
+template <class T>
+class MaxPool2d : public ImageLayer<T> {
+ public:
+  /// @param kernel window size
+  /// @param stride step between windows
+  /// @param padding -inf added on every side, at most kernel / 2
+  MaxPool2d(std::size_t kernel, std::size_t stride, std::size_t padding);
+  /// @brief The maximum of every window.
+  Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
+  /// @brief Each window's gradient to its maximum.
+  Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+
+  const std::size_t kernel;   ///< as constructed
+  const std::size_t stride;   ///< as constructed
+  const std::size_t padding;  ///< as constructed
+
+ private:
+  std::optional<MaxPool2dCache> cache_;
+};
+
+/// @ingroup ch03
+/// @brief `torch.nn.AdaptiveAvgPool2d(1)`: (N, C, H, W) -> (N, C, 1, 1), the mean of every
+///        channel. (Only output size 1, the one ResNet uses.)
+template <class T>
+class AdaptiveAvgPool2d : public ImageLayer<T> {
+ public:
+  /// @brief The mean over H and W, kept as a 1x1 image.
+  Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
+  /// @brief Every input gets dy / (H W).
+  Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+
+ private:
+  std::optional<GlobalAvgPool2dCache> cache_;
+};
+
+}  // namespace resnet

@@ -1,0 +1,42 @@
+/// @file
+/// @brief Task 3.4: Sequential, layers applied one after another.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "resnet/nn/module.hpp"
+
+namespace resnet {
+
+/// @ingroup ch03
+/// @brief `torch.nn.Sequential` of image layers: forward runs them in order, backward in the
+///        reverse order. Children are named "0", "1", ... as in PyTorch, so the first
+///        layer's weight is "0.weight".
+template <class T>
+class Sequential : public ImageLayer<T> {
+ public:
+  /// @brief Adds a layer at the end (registered under its position).
+  /// @return the layer, for the caller's convenience
+  template <class L>
+  L& append(std::unique_ptr<L> layer) {
+    L& reference = *layer;
+    this->register_module(std::to_string(layers_.size()), reference);
+    layers_.push_back(std::move(layer));
+    return reference;
+  }
+  /// @brief The number of layers.
+  std::size_t size() const { return layers_.size(); }
+  /// @brief Layer i.
+  ImageLayer<T>& operator[](std::size_t i) { return *layers_.at(i); }
+
+  /// @brief Each layer's forward pass on the previous one's output.
+  Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
+  /// @brief Each layer's backward pass, last layer first.
+  Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+
+ private:
+  std::vector<std::unique_ptr<ImageLayer<T>>> layers_;
+};
+
+}  // namespace resnet

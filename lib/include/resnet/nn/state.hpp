@@ -1,0 +1,143 @@
+/// @file
+/// @brief Parameters, buffers and state dicts: the named tensors a module owns.
+///
+/// Every tensor of a model that is saved and loaded has a dotted name, the same as in
+/// torchvision (`layer2.0.downsample.0.weight`), so that a torchvision state dict converts
+/// name for name. Parameters are learned and have a gradient; buffers are state that is
+/// not learned (batch norm's running statistics and its batch counter).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "resnet/tensor.hpp"
+
+namespace resnet {
+
+/// @ingroup ch03
+/// @brief The element type of a saved tensor.
+enum class DType { float32, float64, int64 };
+
+/// @ingroup ch03
+/// @brief "float32", "float64" or "int64".
+std::string to_string(DType dtype);
+
+/// @ingroup ch03
+/// @brief One tensor of a state dict: its shape, element type and values (as doubles,
+///        which hold float32, float64 and integers up to 2^53 exactly).
+struct StateEntry {
+  std::vector<std::size_t> shape;  ///< e.g. (64, 3, 7, 7); empty for a scalar
+  DType dtype = DType::float32;    ///< what the model stores
+  std::vector<double> values;      ///< row-major, shape's product many
+};
+
+/// @ingroup ch03
+/// @brief Name -> tensor, in registration order (like PyTorch's OrderedDict).
+using StateDict = std::vector<std::pair<std::string, StateEntry>>;
+
+/// @ingroup ch03
+/// @brief Anything a state dict can read and write: a parameter's value or a buffer.
+class StateTensor {
+ public:
+  virtual ~StateTensor() = default;
+  /// @brief The tensor's shape.
+  virtual std::vector<std::size_t> shape() const = 0;
+  /// @brief The element type it is stored with.
+  virtual DType dtype() const = 0;
+  /// @brief A copy of its values.
+  virtual std::vector<double> values() const = 0;
+  /// @brief Overwrites its values (the size has been checked by the caller).
+  virtual void set_values(const std::vector<double>& values) = 0;
+};
+
+/// @ingroup ch03
+/// @brief A learned tensor, rank-erased: what optimizers and state dicts see of a Parameter.
+template <class T>
+class ParameterBase : public StateTensor {
+ public:
+  /// @brief The number of values.
+  virtual std::size_t size() const = 0;
+  /// @brief The values, flat (host memory for a CPU parameter, device memory for CUDA).
+  virtual T* value_data() = 0;
+  /// @brief The gradient, flat, same layout as value_data().
+  virtual T* grad_data() = 0;
+  /// @brief Sets the gradient to zero (what an optimizer's zero_grad does).
+  virtual void zero_grad() = 0;
+};
+
+/// @ingroup ch03
+/// @brief A learned tensor of rank N: its value and the gradient of the loss with respect
+///        to it. Backward passes **add** to `grad`; the optimizer zeroes it.
+template <class T, std::size_t N>
+class Parameter : public ParameterBase<T> {
+ public:
+  Tensor<T, N> value;  ///< the weights
+  Tensor<T, N> grad;   ///< same shape; accumulated by backward passes
+
+  /// @brief A parameter with the given initial value and a zero gradient.
+  explicit Parameter(xt::xtensor<T, N> initial)
+      : value(Tensor<T, N>::from_host(std::move(initial))),
+        grad(Tensor<T, N>::zeros(value.shape())) {}
+
+  std::vector<std::size_t> shape() const override {
+    return {value.shape().begin(), value.shape().end()};
+  }
+  DType dtype() const override { return sizeof(T) == 4 ? DType::float32 : DType::float64; }
+  std::vector<double> values() const override {
+    const auto& host = value.host();
+    return {host.begin(), host.end()};
+  }
+  void set_values(const std::vector<double>& values) override {
+    auto& host = value.host();
+    std::copy(values.begin(), values.end(), host.begin());
+  }
+  std::size_t size() const override { return value.size(); }
+  T* value_data() override { return value.device() == Device::cpu ? value.host().data() : value.device_data(); }
+  T* grad_data() override { return grad.device() == Device::cpu ? grad.host().data() : grad.device_data(); }
+  void zero_grad() override { grad.fill_zero(); }
+};
+
+/// @ingroup ch03
+/// @brief A buffer of rank N: state kept with the model but not learned (a running mean).
+template <class T, std::size_t N>
+class Buffer : public StateTensor {
+ public:
+  Tensor<T, N> value;  ///< the state
+
+  /// @brief A buffer holding `initial`.
+  explicit Buffer(xt::xtensor<T, N> initial) : value(Tensor<T, N>::from_host(std::move(initial))) {}
+
+  std::vector<std::size_t> shape() const override {
+    return {value.shape().begin(), value.shape().end()};
+  }
+  DType dtype() const override { return sizeof(T) == 4 ? DType::float32 : DType::float64; }
+  std::vector<double> values() const override {
+    const auto& host = value.host();
+    return {host.begin(), host.end()};
+  }
+  void set_values(const std::vector<double>& values) override {
+    auto& host = value.host();
+    std::copy(values.begin(), values.end(), host.begin());
+  }
+};
+
+/// @ingroup ch03
+/// @brief An integer counter kept as a buffer: batch norm's `num_batches_tracked`, a
+///        scalar int64 in PyTorch's state dicts.
+class CounterBuffer : public StateTensor {
+ public:
+  std::int64_t count = 0;  ///< the counter
+
+  std::vector<std::size_t> shape() const override { return {}; }
+  DType dtype() const override { return DType::int64; }
+  std::vector<double> values() const override { return {static_cast<double>(count)}; }
+  void set_values(const std::vector<double>& values) override {
+    count = static_cast<std::int64_t>(values.at(0));
+  }
+};
+
+}  // namespace resnet

@@ -1,0 +1,140 @@
+#include "resnet/nn/module.hpp"
+
+#include <map>
+
+#include "resnet/error.hpp"
+#include "resnet/shape.hpp"
+
+namespace resnet {
+
+std::string to_string(DType dtype) {
+  switch (dtype) {
+    case DType::float32: return "float32";
+    case DType::float64: return "float64";
+    case DType::int64: return "int64";
+  }
+  return "unknown";
+}
+
+template <class T>
+void Module<T>::train(bool training) {
+  training_ = training;
+  for (auto& [name, child] : children_) child->train(training);
+}
+
+template <class T>
+void Module<T>::register_parameter(const std::string& name, ParameterBase<T>& parameter) {
+  parameters_.emplace_back(name, &parameter);
+}
+
+template <class T>
+void Module<T>::register_buffer(const std::string& name, StateTensor& buffer) {
+  buffers_.emplace_back(name, &buffer);
+}
+
+template <class T>
+void Module<T>::register_module(const std::string& name, Module<T>& child) {
+  children_.emplace_back(name, &child);
+}
+
+template <class T>
+void Module<T>::collect_parameters(const std::string& prefix, std::vector<NamedParameter<T>>& out) const {
+  for (const auto& [name, parameter] : parameters_) out.push_back({prefix + name, parameter});
+  for (const auto& [name, child] : children_) child->collect_parameters(prefix + name + ".", out);
+}
+
+template <class T>
+void Module<T>::collect_buffers(const std::string& prefix, std::vector<NamedBuffer>& out) const {
+  for (const auto& [name, buffer] : buffers_) out.push_back({prefix + name, buffer});
+  for (const auto& [name, child] : children_) child->collect_buffers(prefix + name + ".", out);
+}
+
+template <class T>
+void Module<T>::collect_state(const std::string& prefix,
+                              std::vector<std::pair<std::string, StateTensor*>>& entries) const {
+  // PyTorch's order: this module's parameters, its buffers, then each child in turn.
+  for (const auto& [name, parameter] : parameters_) entries.emplace_back(prefix + name, parameter);
+  for (const auto& [name, buffer] : buffers_) entries.emplace_back(prefix + name, buffer);
+  for (const auto& [name, child] : children_) child->collect_state(prefix + name + ".", entries);
+}
+
+template <class T>
+std::vector<NamedParameter<T>> Module<T>::named_parameters() const {
+  std::vector<NamedParameter<T>> out;
+  collect_parameters("", out);
+  return out;
+}
+
+template <class T>
+std::vector<NamedBuffer> Module<T>::named_buffers() const {
+  std::vector<NamedBuffer> out;
+  collect_buffers("", out);
+  return out;
+}
+
+template <class T>
+std::size_t Module<T>::parameter_count() const {
+  std::size_t count = 0;
+  for (const auto& named : named_parameters()) count += named.parameter->size();
+  return count;
+}
+
+template <class T>
+void Module<T>::zero_grad() {
+  for (const auto& named : named_parameters()) named.parameter->zero_grad();
+}
+
+template <class T>
+StateDict Module<T>::state_dict() const {
+  std::vector<std::pair<std::string, StateTensor*>> entries;
+  collect_state("", entries);
+  StateDict state;
+  for (const auto& [name, tensor] : entries) {
+    state.emplace_back(name, StateEntry{tensor->shape(), tensor->dtype(), tensor->values()});
+  }
+  return state;
+}
+
+template <class T>
+void Module<T>::load_state_dict(const StateDict& state) {
+  std::vector<std::pair<std::string, StateTensor*>> entries;
+  collect_state("", entries);
+  std::map<std::string, const StateEntry*> by_name;
+  for (const auto& [name, entry] : state) by_name[name] = &entry;
+  std::map<std::string, const StateEntry*> given = by_name;  // what is left unclaimed
+
+  // Check everything first: a state dict that does not fit must leave the model untouched.
+  for (const auto& [name, tensor] : entries) {
+    const auto found = given.find(name);
+    if (found == given.end()) {
+      throw ShapeError("load_state_dict: missing entry '" + name + "' (shape " +
+                       format_shape(tensor->shape()) + ")");
+    }
+    const StateEntry& entry = *found->second;
+    if (entry.shape != tensor->shape()) {
+      throw ShapeError("load_state_dict: '" + name + "' has shape " + format_shape(entry.shape) +
+                       ", the model expects " + format_shape(tensor->shape()));
+    }
+    std::size_t count = 1;
+    for (std::size_t size : entry.shape) count *= size;
+    if (entry.values.size() != count) {
+      throw ShapeError("load_state_dict: '" + name + "' holds " + std::to_string(entry.values.size()) +
+                       " values for shape " + format_shape(entry.shape));
+    }
+    if ((entry.dtype == DType::int64) != (tensor->dtype() == DType::int64)) {
+      throw ShapeError("load_state_dict: '" + name + "' is " + to_string(entry.dtype) +
+                       ", the model stores " + to_string(tensor->dtype()));
+    }
+    given.erase(found);
+  }
+  if (!given.empty()) {
+    throw ShapeError("load_state_dict: unexpected entry '" + given.begin()->first +
+                     "' (this model has no tensor of that name)");
+  }
+  for (const auto& [name, tensor] : entries) tensor->set_values(by_name.at(name)->values);
+}
+
+template class Module<float>;
+template class Module<double>;
+
+}  // namespace resnet

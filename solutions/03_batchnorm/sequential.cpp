@@ -1,0 +1,31 @@
+// Chapter 3, task 3.4: Sequential's forward and backward (see chapters/03_batchnorm/README.md).
+#include "resnet/nn/sequential.hpp"
+
+#include "resnet/exercise.hpp"
+
+namespace resnet {
+
+template <class T>
+Tensor<T, 4> Sequential<T>::forward(const Tensor<T, 4>& x) {
+  // BEGIN SOLUTION 3.4 Sequential::forward: each layer's forward pass on the previous layer's output, first layer first
+  Tensor<T, 4> activation = x;
+  for (auto& layer : layers_) activation = layer->forward(activation);
+  return activation;
+  // END SOLUTION
+}
+
+template <class T>
+Tensor<T, 4> Sequential<T>::backward(const Tensor<T, 4>& dy) {
+  // BEGIN SOLUTION 3.4 Sequential::backward: each layer's backward pass on the gradient from the layer after it, LAST layer first
+  // Reverse order: the last layer's input gradient is the upstream gradient of the one
+  // before it (the chain rule, one link at a time).
+  Tensor<T, 4> gradient = dy;
+  for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) gradient = (*layer)->backward(gradient);
+  return gradient;
+  // END SOLUTION
+}
+
+template class Sequential<float>;
+template class Sequential<double>;
+
+}  // namespace resnet

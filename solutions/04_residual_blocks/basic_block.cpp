@@ -1,0 +1,76 @@
+// Chapter 4, tasks 4.1 and 4.2: the basic residual block (see chapters/04_residual_blocks/README.md).
+#include <string>
+
+#include "resnet/error.hpp"
+#include "resnet/exercise.hpp"
+#include "resnet/nn/blocks.hpp"
+#include "resnet/shape.hpp"
+
+namespace resnet {
+
+template <class T>
+std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels,
+                                               std::size_t stride, Generator& generator) {
+  auto projection = std::make_unique<Sequential<T>>();
+  projection->append(std::make_unique<Conv2d<T>>(in_channels, out_channels, 1, stride, 0, false, generator));
+  projection->append(std::make_unique<BatchNorm2d<T>>(out_channels));
+  return projection;
+}
+
+template <class T>
+BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size_t stride,
+                          Generator& generator, Shortcut shortcut_)
+    : conv1(in_channels, planes, 3, stride, 1, false, generator),
+      bn1(planes),
+      conv2(planes, planes, 3, 1, 1, false, generator),
+      bn2(planes),
+      shortcut(shortcut_) {
+  this->register_module("conv1", conv1);
+  this->register_module("bn1", bn1);
+  this->register_module("conv2", conv2);
+  this->register_module("bn2", bn2);
+  // BEGIN SOLUTION 4.1 BasicBlock constructor: a residual block whose stride is not 1, or whose input channels differ from planes * expansion, needs the projection shortcut (make_projection), registered as "downsample"
+  const bool shape_changes = stride != 1 || in_channels != planes * expansion;
+  if (shortcut == Shortcut::residual && shape_changes) {
+    downsample = make_projection<T>(in_channels, planes * expansion, stride, generator);
+    this->register_module("downsample", *downsample);
+  }
+  // END SOLUTION
+}
+
+template <class T>
+Tensor<T, 4> BasicBlock<T>::forward(const Tensor<T, 4>& x) {
+  // BEGIN SOLUTION 4.1 BasicBlock::forward: conv1, bn1, relu, conv2, bn2; add the shortcut (x, or downsample(x)) unless the block is plain; ReLU after the sum
+  Tensor<T, 4> out = relu1_.forward(bn1.forward(conv1.forward(x)));
+  out = bn2.forward(conv2.forward(out));
+  if (shortcut == Shortcut::residual) {
+    const Tensor<T, 4> identity = downsample ? downsample->forward(x) : x;
+    require_shape("BasicBlock.forward", "the shortcut", identity.shape(), out.shape());
+    out.host() += identity.host();  // the residual connection: F(x) + x
+  }
+  return relu2_.forward(out);  // ReLU after the sum, as in the paper and torchvision
+  // END SOLUTION
+}
+
+template <class T>
+Tensor<T, 4> BasicBlock<T>::backward(const Tensor<T, 4>& dy) {
+  // BEGIN SOLUTION 4.2 BasicBlock::backward: back through the last ReLU; the sum passes that gradient unchanged to both paths; back through the main path (reverse order) and the shortcut; add the two at the input
+  const Tensor<T, 4> dsum = relu2_.backward(dy);
+  // Main path, in reverse order of the forward pass.
+  Tensor<T, 4> dx = conv1.backward(bn1.backward(relu1_.backward(conv2.backward(bn2.backward(dsum)))));
+  if (shortcut == Shortcut::residual) {
+    // y = F(x) + shortcut(x): the sum hands dsum unchanged to both terms, and x received
+    // both, so its gradient is the sum of what the two paths send back.
+    const Tensor<T, 4> dshortcut = downsample ? downsample->backward(dsum) : dsum;
+    dx.host() += dshortcut.host();
+  }
+  return dx;
+  // END SOLUTION
+}
+
+template std::unique_ptr<Sequential<float>> make_projection(std::size_t, std::size_t, std::size_t, Generator&);
+template std::unique_ptr<Sequential<double>> make_projection(std::size_t, std::size_t, std::size_t, Generator&);
+template class BasicBlock<float>;
+template class BasicBlock<double>;
+
+}  // namespace resnet
