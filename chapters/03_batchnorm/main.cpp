@@ -7,6 +7,7 @@
 //   - PyTorch's default initialisation, with batch norm after every convolution.
 // The demo prints and plots the mean and standard deviation of the activations after each
 // layer (output/ch03/activation_std.svg and activation_mean.svg).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -93,7 +94,9 @@ Tensor<float, 4> normalised_images(const Cifar10Data& data, std::size_t count) {
 
 int run(const std::string& data_dir, const std::string& out_dir, std::size_t images, std::size_t depth) {
   const Cifar10Location location = find_cifar10(data_dir);
-  const Tensor<float, 4> batch = normalised_images(load_cifar10(location.directory, Split::train), images);
+  const Cifar10Data data = load_cifar10(location.directory, Split::train);
+  images = std::min(images, data.labels.size());
+  const Tensor<float, 4> batch = normalised_images(data, images);
   std::filesystem::create_directories(out_dir);
   std::printf("A %zu-layer stack of 3x3 convolutions (32 channels) and ReLUs at initialisation,\n"
               "%zu CIFAR-10 images (normalised: mean 0, std 1 per channel); activations after each ReLU:\n\n",
@@ -144,7 +147,7 @@ int main(int argc, char** argv) {
   std::size_t depth = 30;
   app.add_option("--data", data_dir, "CIFAR-10 folder (default: the full set in data/ if present, else the sample)");
   app.add_option("--out", out_dir, "folder for the plots")->capture_default_str();
-  app.add_option("--images", images, "images in the batch")->capture_default_str();
+  app.add_option("--images", images, "images in the batch (at most the data's)")->check(CLI::Range(2, 10000))->capture_default_str();
   app.add_option("--depth", depth, "convolution layers")->check(CLI::Range(1, 200))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {

@@ -1,16 +1,19 @@
-// Chapter 4 demo: the gradient that reaches each layer of a 34-layer network at
+// Chapter 4 demo: how the gradient travels back through a 34-layer network at
 // initialisation, with shortcuts (ResNet-34) and without (the "plain" 34-layer network of
-// the ResNet paper: the same layers, no shortcuts).
+// the ResNet paper: the same layers and the same weights, no shortcuts).
 //
 // Both networks use the CIFAR stem (3x3 conv, batch norm, ReLU), the stages [3, 4, 6, 3]
 // of basic blocks with 64, 128, 256 and 512 channels, average pooling and a linear layer
-// to 10 classes. One batch of CIFAR-10 images goes forward and backward; the demo prints
-// and plots the norm of every convolution's weight gradient (output/ch04/gradient_norms.svg).
+// to 10 classes. One batch of CIFAR-10 images goes forward and backward; the demo measures
+// the size (root mean square) of the gradient of the loss with respect to the input of
+// every block, from the last block back to the first, and plots it
+// (output/ch04/gradient_flow.svg).
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -53,29 +56,40 @@ struct Network34 {
     fc = std::make_unique<Linear<float>>(512, 10, generator);
   }
 
-  // Forward and backward on one batch; returns the loss.
-  float forward_backward(const Tensor<float, 4>& images, const xt::xtensor<std::int64_t, 1>& labels) {
+  // Forward and backward on one batch. Returns the loss, and the RMS of the gradient with
+  // respect to the input of every block (first block first), measured on the way back.
+  std::pair<float, std::vector<double>> forward_backward(const Tensor<float, 4>& images,
+                                                         const xt::xtensor<std::int64_t, 1>& labels) {
     const auto logits = fc->forward(flatten.forward(pool.forward(body.forward(images))));
     const auto loss = cross_entropy_forward(logits.host(), labels);
     const auto dlogits = Tensor<float, 2>::from_host(cross_entropy_backward(1.0f, loss.cache).dlogits);
-    body.backward(pool.backward(flatten.backward(fc->backward(dlogits))));  // reverse order
-    return loss.loss;
+    Tensor<float, 4> gradient = pool.backward(flatten.backward(fc->backward(dlogits)));
+    std::vector<double> block_input_rms;
+    for (std::size_t i = body.size(); i-- > 0;) {  // reverse order, one layer at a time
+      gradient = body[i].backward(gradient);
+      if (i >= 3) block_input_rms.insert(block_input_rms.begin(), rms(gradient.host()));  // layers 3.. are blocks
+    }
+    return {loss.loss, block_input_rms};
   }
 
-  // ||dW|| of every convolution on the main path, in depth order (projections left out:
-  // they are not layers of the 34-layer stack).
-  std::vector<double> convolution_gradient_norms() const {
-    std::vector<double> norms;
-    for (const auto& named : body.named_parameters()) {
-      if (named.parameter->shape().size() != 4 || named.name.find("downsample") != std::string::npos) continue;
-      const float* grad = named.parameter->grad_data();
-      double sum = 0.0;
-      for (std::size_t i = 0; i < named.parameter->size(); ++i) sum += static_cast<double>(grad[i]) * grad[i];
-      norms.push_back(std::sqrt(sum));
-    }
-    return norms;
+  static double rms(const xt::xtensor<float, 4>& values) {
+    double sum = 0.0;
+    for (float v : values) sum += static_cast<double>(v) * v;
+    return std::sqrt(sum / static_cast<double>(values.size()));
   }
 };
+
+// Gives `plain` the weights of the same-named parameters of `resnet` (every parameter of the
+// plain network has a twin; the projections exist only in ResNet).
+void copy_shared_weights(const Network34& resnet, Network34& plain) {
+  for (const auto& target : plain.body.named_parameters()) {
+    for (const auto& source : resnet.body.named_parameters()) {
+      if (source.name == target.name) target.parameter->set_values(source.parameter->values());
+    }
+  }
+  plain.fc->weight.value = resnet.fc->weight.value;
+  plain.fc->bias.value = resnet.fc->bias.value;
+}
 
 int run(const std::string& data_dir, const std::string& out_dir, std::size_t count) {
   const Cifar10Location location = find_cifar10(data_dir);
@@ -87,28 +101,30 @@ int run(const std::string& data_dir, const std::string& out_dir, std::size_t cou
   const xt::xtensor<std::int64_t, 1> labels = xt::cast<std::int64_t>(xt::view(data.labels, xt::range(0, count)));
   std::filesystem::create_directories(out_dir);
 
+  Generator resnet_generator(34), plain_generator(34);
+  Network34 resnet(Shortcut::residual, resnet_generator);
+  Network34 plain(Shortcut::none, plain_generator);
+  copy_shared_weights(resnet, plain);
+
+  std::printf("RMS of the gradient with respect to each block's input, at initialisation, batch of %zu images:\n\n", count);
+  std::printf("  %-24s %8s %11s %11s %11s %11s %11s\n", "network", "loss", "block 1", "block 4", "block 8",
+              "block 16", "1 / 16");
   std::vector<PlotSeries> lines;
-  std::printf("Weight-gradient norm of each of the 33 convolutions at initialisation, batch of %zu images:\n\n", count);
-  std::printf("  %-22s %8s %12s %12s %12s %12s %14s\n", "network", "loss", "conv 1", "conv 9", "conv 17", "conv 33",
-              "conv 1 / conv 33");
-  for (const Shortcut shortcut : {Shortcut::none, Shortcut::residual}) {
-    Generator generator(34);  // the same weights for both networks' shared layers
-    Network34 network(shortcut, generator);
-    const float loss = network.forward_backward(images, labels);
-    const std::vector<double> norms = network.convolution_gradient_norms();
-    const char* name = shortcut == Shortcut::none ? "plain-34 (no shortcuts)" : "ResNet-34";
-    std::printf("  %-22s %8.4f %12.4g %12.4g %12.4g %12.4g %14.3g\n", name, loss, norms[0], norms[8], norms[16],
-                norms[32], norms[0] / norms[32]);
-    PlotSeries line{name, {}, norms};
-    for (std::size_t i = 0; i < norms.size(); ++i) line.x.push_back(static_cast<double>(i + 1));
+  for (Network34* network : {&plain, &resnet}) {
+    const auto [loss, rms] = network->forward_backward(images, labels);
+    const char* name = network == &plain ? "plain-34 (no shortcuts)" : "ResNet-34";
+    std::printf("  %-24s %8.4f %11.3g %11.3g %11.3g %11.3g %11.3g\n", name, loss, rms[0], rms[3], rms[7], rms[15],
+                rms[0] / rms[15]);
+    PlotSeries line{name, {}, rms};
+    for (std::size_t i = 0; i < rms.size(); ++i) line.x.push_back(static_cast<double>(i + 1));
     lines.push_back(line);
   }
   PlotSettings settings;
-  settings.title = "Gradient norm of each convolution's weight at initialisation";
-  settings.x_label = "convolution (1 = stem, 33 = last before the classifier)";
-  settings.y_label = "||dW|| (log scale)";
+  settings.title = "Gradient reaching each block's input, at initialisation";
+  settings.x_label = "block (1 = first, after the stem; 16 = last, before pooling)";
+  settings.y_label = "RMS of dL/d(block input) (log scale)";
   settings.log_y = true;
-  const std::string path = (std::filesystem::path(out_dir) / "gradient_norms.svg").string();
+  const std::string path = (std::filesystem::path(out_dir) / "gradient_flow.svg").string();
   write_line_plot(path, lines, settings);
   std::printf("\nWrote %s\n", path.c_str());
   return 0;
@@ -117,7 +133,7 @@ int run(const std::string& data_dir, const std::string& out_dir, std::size_t cou
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Chapter 4 demo: gradient norms per layer, plain 34-layer network vs ResNet-34"};
+  CLI::App app{"Chapter 4 demo: the gradient reaching each block, plain 34-layer network vs ResNet-34"};
   std::string data_dir;
   std::string out_dir = "output/ch04";
   std::size_t batch = 32;

@@ -23,6 +23,10 @@ BatchNorm2dOutput<T> batchnorm2d_forward(const xt::xtensor<T, 4>& x,            
                                          BatchNormMode mode, const BatchNormSettings<T>& settings) {
   const std::size_t N = x.shape()[0], C = x.shape()[1], HW = x.shape()[2] * x.shape()[3];
   const std::array<std::size_t, 1> channels{C};
+  if (gamma.size() != C) {
+    throw ShapeError("batchnorm2d_forward: x has " + std::to_string(C) + " channels (shape " +
+                     format_shape(x.shape()) + ") but gamma has shape " + format_shape(gamma.shape()));
+  }
   require_shape("batchnorm2d_forward", "gamma", gamma.shape(), channels);
   require_shape("batchnorm2d_forward", "beta", beta.shape(), channels);
   require_shape("batchnorm2d_forward", "running_mean", running_mean.shape(), channels);

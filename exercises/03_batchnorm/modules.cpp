@@ -27,7 +27,9 @@ Conv2d<T>::Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t
       padding(padding_) {
   this->register_parameter("weight", weight);
   if (with_bias) {
-    bias.emplace(xt::xtensor<T, 1>(xt::zeros<T>({out_channels})));
+    // PyTorch's default for a convolution's bias: uniform in +-1/sqrt(fan_in).
+    const double bound = 1.0 / std::sqrt(static_cast<double>(in_channels * kernel_size * kernel_size));
+    bias.emplace(random_uniform<T, 1>({out_channels}, generator, -bound, bound));
     this->register_parameter("bias", *bias);
   }
 }

@@ -34,14 +34,14 @@ BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size
   this->register_module("conv2", conv2);
   this->register_module("bn2", bn2);
   // BEGIN EXERCISE 4.1: replace the next line with your code (./course hint 4.1)
-  todo("4.1", "BasicBlock constructor: a residual block whose stride is not 1, or whose input channels differ from planes * expansion, needs the projection shortcut (make_projection), registered as \"downsample\"");
+  todo("4.1", "BasicBlock constructor: give a residual block the projection shortcut when x would not fit the sum");
   // END EXERCISE 4.1
 }
 
 template <class T>
 Tensor<T, 4> BasicBlock<T>::forward(const Tensor<T, 4>& x) {
   // BEGIN EXERCISE 4.1: replace the next line with your code (./course hint 4.1)
-  todo("4.1", "BasicBlock::forward: conv1, bn1, relu, conv2, bn2; add the shortcut (x, or downsample(x)) unless the block is plain; ReLU after the sum");
+  todo("4.1", "BasicBlock::forward: the main path, plus the shortcut unless the block is plain, then ReLU");
   // END EXERCISE 4.1
 }
 

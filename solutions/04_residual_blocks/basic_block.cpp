@@ -29,7 +29,7 @@ BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size
   this->register_module("bn1", bn1);
   this->register_module("conv2", conv2);
   this->register_module("bn2", bn2);
-  // BEGIN SOLUTION 4.1 BasicBlock constructor: a residual block whose stride is not 1, or whose input channels differ from planes * expansion, needs the projection shortcut (make_projection), registered as "downsample"
+  // BEGIN SOLUTION 4.1 BasicBlock constructor: give a residual block the projection shortcut when x would not fit the sum
   const bool shape_changes = stride != 1 || in_channels != planes * expansion;
   if (shortcut == Shortcut::residual && shape_changes) {
     downsample = make_projection<T>(in_channels, planes * expansion, stride, generator);
@@ -40,7 +40,7 @@ BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size
 
 template <class T>
 Tensor<T, 4> BasicBlock<T>::forward(const Tensor<T, 4>& x) {
-  // BEGIN SOLUTION 4.1 BasicBlock::forward: conv1, bn1, relu, conv2, bn2; add the shortcut (x, or downsample(x)) unless the block is plain; ReLU after the sum
+  // BEGIN SOLUTION 4.1 BasicBlock::forward: the main path, plus the shortcut unless the block is plain, then ReLU
   Tensor<T, 4> out = relu1_.forward(bn1.forward(conv1.forward(x)));
   out = bn2.forward(conv2.forward(out));
   if (shortcut == Shortcut::residual) {

@@ -161,7 +161,7 @@ TEST_CASE("batch norm rejects statistics of the wrong size and a single value pe
   const xt::xtensor<float, 4> x = xt::ones<float>({2, 3, 2, 2});
   const xt::xtensor<float, 1> three = xt::ones<float>({3}), four = xt::ones<float>({4});
   CHECK_THROWS_WITH(batchnorm2d_forward(x, four, three, three, three, BatchNormMode::train),
-                    Catch::Contains("gamma has shape (4), expected (3)"));
+                    Catch::Contains("x has 3 channels") && Catch::Contains("gamma has shape (4)"));
   const xt::xtensor<float, 4> single = xt::ones<float>({1, 3, 1, 1});
   CHECK_THROWS_WITH(batchnorm2d_forward(single, three, three, three, three, BatchNormMode::train),
                     Catch::Contains("more than 1 value per channel"));

@@ -64,7 +64,7 @@ void require_gradient_check(GradCheckCase check) {
 
 }  // namespace
 
-TEST_CASE("modules name and shape their state exactly as torch.nn does", "[ch03][modules][golden][3.3]") {
+TEST_CASE("modules name and shape their state exactly as torch.nn does", "[ch03][modules][golden]") {
   Generator generator(1);
   CHECK(listing(Conv2d<float>(3, 8, 3, 1, 1, false, generator)) == torch_listing("conv2d"));
   CHECK(listing(Conv2d<float>(3, 8, 3, 1, 1, true, generator)) == torch_listing("conv2d_bias"));
@@ -76,7 +76,7 @@ TEST_CASE("modules name and shape their state exactly as torch.nn does", "[ch03]
   CHECK(listing(sequential) == torch_listing("sequential"));
 }
 
-TEST_CASE("modules start as torchvision initialises them", "[ch03][modules][property][3.3]") {
+TEST_CASE("modules start as torchvision initialises them", "[ch03][modules][property]") {
   Generator generator(2);
   // Conv: Kaiming normal, fan_out: sigma = sqrt(2 / (K R S)) = sqrt(2 / 576) for 64 3x3 filters.
   Conv2d<double> conv(64, 64, 3, 1, 1, false, generator);
@@ -89,6 +89,10 @@ TEST_CASE("modules start as torchvision initialises them", "[ch03][modules][prop
   CHECK(xt::all(xt::equal(bn.weight.value.host(), 1.0)));
   CHECK(xt::all(xt::equal(bn.bias.value.host(), 0.0)));
   CHECK(xt::all(xt::equal(bn.running_var.value.host(), 1.0)));
+  // A convolution's bias, as PyTorch's: uniform in +-1/sqrt(C R S) = +-1/sqrt(576).
+  Conv2d<double> with_bias(64, 64, 3, 1, 1, true, generator);
+  CHECK(xt::amax(xt::abs(with_bias.bias->value.host()))() <= 1.0 / 24.0);
+  CHECK(xt::amax(xt::abs(with_bias.bias->value.host()))() > 0.5 / 24.0);
   // Linear: uniform in +-1/sqrt(in_features), and it uses the whole range.
   Linear<double> linear(100, 50, generator);
   const double bound = 0.1;
@@ -130,9 +134,15 @@ TEST_CASE("a state dict that does not fit is refused and leaves the module untou
   StateDict misshaped = good;
   misshaped[2].second.shape = {4};
   check_refused(misshaped, "'second.weight' has shape (4), the model expects (2, 2)");
+  StateDict duplicated = good;
+  duplicated.push_back(good[0]);
+  check_refused(duplicated, "'first.weight' appears twice");
+  StateDict wrong_count = good;
+  wrong_count[0].second.values.pop_back();
+  check_refused(wrong_count, "holds 3 values");
 }
 
-TEST_CASE("train and eval reach every child, and zero_grad clears every gradient", "[ch03][modules][property][3.3]") {
+TEST_CASE("train and eval reach every child, and zero_grad clears every gradient", "[ch03][modules][property]") {
   Generator generator(3);
   Sequential<float> net;
   auto& conv = net.append(std::make_unique<Conv2d<float>>(2, 2, 3, 1, 1, false, generator));
@@ -152,24 +162,41 @@ TEST_CASE("batch norm updates its running statistics and batch counter only in t
   const auto x = Tensor<double, 4>::from_host({{{{1, 2}, {3, 4}}}});
   bn.forward(x);
   CHECK(bn.num_batches_tracked.count == 1);
-  CHECK(bn.running_mean.value.host()(0) == Approx(0.25));
+  // Mean 2.5, unbiased variance 5/3: running = 0.9 * (0, 1) + 0.1 * (2.5, 5/3).
+  CHECK(bn.running_mean.value.host()(0) == Approx(0.25).epsilon(tolerance::float64.rtol));
+  CHECK(bn.running_var.value.host()(0) == Approx(0.9 + 0.1 * 5.0 / 3.0).epsilon(tolerance::float64.rtol));
   bn.eval();
-  bn.forward(x);
+  const auto y = bn.forward(x);
   CHECK(bn.num_batches_tracked.count == 1);
-  CHECK(bn.running_mean.value.host()(0) == Approx(0.25));
+  CHECK(bn.running_mean.value.host()(0) == Approx(0.25).epsilon(tolerance::float64.rtol));
+  // Eval mode normalises with the running statistics: (1 - 0.25) / sqrt(running_var + eps).
+  CHECK(y.host()(0, 0, 0, 0) == Approx(0.75 / std::sqrt(0.9 + 0.1 * 5.0 / 3.0 + 1e-5)).epsilon(tolerance::float64.rtol));
 }
 
-TEST_CASE("Conv2d, BatchNorm2d and Linear modules pass the gradient check, accumulation included", "[ch03][modules][gradcheck][3.3]") {
+TEST_CASE("the Conv2d module passes the gradient check, accumulation included", "[ch03][modules][gradcheck][3.3]") {
   Generator generator(4);
   const auto x = random_normal<double, 4>({2, 3, 5, 5}, generator);
   Conv2d<double> conv(3, 4, 3, 2, 1, true, generator);
   require_gradient_check(module_gradient_check("Conv2d module", conv, x));
+}
+
+TEST_CASE("the BatchNorm2d module passes the gradient check in train and eval mode", "[ch03][modules][gradcheck][3.3]") {
+  Generator generator(4);
+  const auto x = random_normal<double, 4>({2, 3, 5, 5}, generator);
   BatchNorm2d<double> bn(3);
   bn.weight.value.host() = random_normal<double, 1>({3}, generator);
   require_gradient_check(module_gradient_check("BatchNorm2d module, train", bn, x));
-  bn.eval();
-  require_gradient_check(module_gradient_check("BatchNorm2d module, eval", bn, x));
-  // Linear behind Flatten, through a small adapter: (N, C, H, W) -> (N, C*H*W) -> (N, 5).
+  BatchNorm2d<double> eval_bn(3);
+  eval_bn.weight.value.host() = random_normal<double, 1>({3}, generator);
+  eval_bn.running_var.value.host() = random_uniform<double, 1>({3}, generator, 0.5, 2.0);
+  eval_bn.eval();
+  require_gradient_check(module_gradient_check("BatchNorm2d module, eval", eval_bn, x));
+}
+
+TEST_CASE("the Linear module passes the gradient check behind Flatten", "[ch03][modules][gradcheck][3.3]") {
+  Generator generator(4);
+  const auto x = random_normal<double, 4>({2, 3, 5, 5}, generator);
+  // (N, C, H, W) -> Flatten -> (N, C*H*W) -> Linear -> (N, 5), viewed as (N, 5, 1, 1).
   struct FlattenLinear : ImageLayer<double> {
     explicit FlattenLinear(Generator& g) : linear(75, 5, g) { register_module("linear", linear); }
     Tensor<double, 4> forward(const Tensor<double, 4>& input) override {
@@ -186,7 +213,7 @@ TEST_CASE("Conv2d, BatchNorm2d and Linear modules pass the gradient check, accum
   require_gradient_check(module_gradient_check("Linear module", head, x));
 }
 
-TEST_CASE("the pooling, ReLU and Flatten modules pass the gradient check", "[ch03][modules][gradcheck][3.3]") {
+TEST_CASE("the pooling and ReLU modules pass the gradient check", "[ch03][modules][gradcheck]") {
   Generator generator(5);
   // Distinct inputs far from ReLU's kink and from max-pool ties.
   xt::xtensor<double, 4> x = random_normal<double, 4>({2, 2, 6, 6}, generator);

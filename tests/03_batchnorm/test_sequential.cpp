@@ -73,7 +73,7 @@ TEST_CASE("a Sequential of conv, batch norm and ReLU passes the gradient check",
   CHECK(report.entries[4].variable == "3.weight");
 }
 
-TEST_CASE("a six-layer conv net with batch norm learns with plain gradient descent", "[ch03][sequential][learning][3.4]") {
+TEST_CASE("three conv-BN-ReLU layers and a linear head learn with plain gradient descent", "[ch03][sequential][learning][3.4]") {
   // Random 4-channel 6x6 images whose class shifts the first channel up or down by 0.5:
   // three conv-BN-ReLU layers, average pooling and a linear layer must find that, trained
   // with plain gradient descent (learning rate 0.1, 150 steps of 32 images).

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xmanipulation.hpp>
 #include <xtensor/xmath.hpp>
 
 #include "resnet/error.hpp"
@@ -30,25 +32,6 @@ std::unique_ptr<ImageLayer<T>> make_block(const nlohmann::json& spec, Generator&
   return std::make_unique<Bottleneck<T>>(in, planes, stride, generator);
 }
 
-// Sets every parameter from the hash, as make_golden.py's hash_parameters does: weights of
-// rank > 1 scaled by 1/sqrt(fan_in), vectors (batch norm) by 0.5, seeds in order.
-template <class T>
-void hash_parameters(Module<T>& module, std::uint64_t seed) {
-  std::uint64_t i = 0;
-  for (const auto& named : module.named_parameters()) {
-    const auto shape = named.parameter->shape();
-    std::size_t fan_in = 1;
-    for (std::size_t axis = 1; axis < shape.size(); ++axis) fan_in *= shape[axis];
-    const double scale = shape.size() > 1 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.5;
-    std::vector<double> values(named.parameter->size());
-    for (std::size_t k = 0; k < values.size(); ++k) {
-      values[k] = static_cast<float>(resnet::testing::hash_uniform(seed + i, k) * scale);
-    }
-    named.parameter->set_values(values);
-    ++i;
-  }
-}
-
 nlohmann::json listing(const Module<float>& module) {
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& [name, entry] : module.state_dict()) entries.push_back({name, entry.shape, to_string(entry.dtype)});
@@ -57,46 +40,86 @@ nlohmann::json listing(const Module<float>& module) {
 
 template <class T>
 resnet::testing::Tolerance at_scale(const xt::xtensor<double, 4>& expected) {
-  return resnet::testing::at_scale_of(std::is_same_v<T, float> ? tolerance::conv_float32 : tolerance::conv_float64, expected);
+  return resnet::testing::at_scale_of(std::is_same_v<T, float> ? tolerance::block_float32 : tolerance::conv_float64, expected);
 }
 
-// Runs one golden block case: forward, backward, compare everything.
+// A (1, 1, 1, n) view of a vector, to measure its scale like a 4-d tensor's.
+xt::xtensor<double, 4> as_4d(const xt::xtensor<double, 1>& v) {
+  return xt::reshape_view(v, std::array<std::size_t, 4>{1, 1, 1, v.size()});
+}
+
+// The block of a golden case, with torchvision's state (weights and running statistics)
+// loaded by name from the .npy files make_golden.py saved from the torch module.
 template <class T>
-void check_block_against_pytorch(const nlohmann::json& spec) {
-  const std::string name = spec["name"];
+std::unique_ptr<ImageLayer<T>> block_with_torch_state(const nlohmann::json& spec) {
   Generator generator(0);
   auto block = make_block<T>(spec, generator);
-  hash_parameters(*block, spec["parameter_seed"]);
-  const std::array<std::size_t, 4> x_shape{spec["x_shape"][0], spec["x_shape"][1], spec["x_shape"][2], spec["x_shape"][3]};
-  const std::array<std::size_t, 4> y_shape{spec["y_shape"][0], spec["y_shape"][1], spec["y_shape"][2], spec["y_shape"][3]};
-  const auto y = block->forward(Tensor<T, 4>::from_host(hash_tensor<T, 4>(spec["x_seed"], x_shape)));
-  const auto expected_y = load_golden<double, 4>("ch04/" + name + "/y.npy");
-  CHECK_THAT(y.host(), AllClose(expected_y, at_scale<T>(expected_y)));
-  const auto dx = block->backward(Tensor<T, 4>::from_host(hash_tensor<T, 4>(spec["dy_seed"], y_shape)));
-  const auto expected_dx = load_golden<double, 4>("ch04/" + name + "/dx.npy");
+  StateDict state;
+  for (const auto& entry : spec["state_dict"]) {
+    const std::string name = entry[0];
+    state.emplace_back(name, resnet::testing::load_golden_state_entry("ch04/" + spec["name"].get<std::string>() + "/state." + name + ".npy"));
+  }
+  block->load_state_dict(state);
+  return block;
+}
+
+template <class T>
+Tensor<T, 4> hashed_input(const nlohmann::json& spec, const char* seed_key, const char* shape_key) {
+  const auto& s = spec[shape_key];
+  return Tensor<T, 4>::from_host(hash_tensor<T, 4>(spec[seed_key], {s[0], s[1], s[2], s[3]}));
+}
+
+// Training-mode forward pass: y against torchvision's.
+template <class T>
+void check_forward(const nlohmann::json& spec) {
+  auto block = block_with_torch_state<T>(spec);
+  const auto expected = load_golden<double, 4>("ch04/" + spec["name"].get<std::string>() + "/y.npy");
+  CHECK_THAT(block->forward(hashed_input<T>(spec, "x_seed", "x_shape")).host(), AllClose(expected, at_scale<T>(expected)));
+}
+
+// Training-mode forward and backward: dx, every parameter's gradient, the running
+// statistics after the step, then eval mode on another batch.
+template <class T>
+void check_backward(const nlohmann::json& spec) {
+  const std::string prefix = "ch04/" + spec["name"].get<std::string>() + "/";
+  auto block = block_with_torch_state<T>(spec);
+  block->forward(hashed_input<T>(spec, "x_seed", "x_shape"));
+  const auto dx = block->backward(hashed_input<T>(spec, "dy_seed", "y_shape"));
+  const auto expected_dx = load_golden<double, 4>(prefix + "dx.npy");
   CHECK_THAT(dx.host(), AllClose(expected_dx, at_scale<T>(expected_dx)));
   std::size_t compared = 0;
   for (const auto& named : block->named_parameters()) {
     INFO("gradient of " << named.name);
-    const std::string file = "ch04/" + name + "/d." + named.name + ".npy";
     const T* grad = named.parameter->grad_data();
-    const auto shape = named.parameter->shape();
-    if (shape.size() == 4) {
-      const auto expected = load_golden<double, 4>(file);
+    if (named.parameter->shape().size() == 4) {
+      const auto expected = load_golden<double, 4>(prefix + "d." + named.name + ".npy");
       xt::xtensor<T, 4> ours = xt::xtensor<T, 4>::from_shape(expected.shape());
       std::copy(grad, grad + ours.size(), ours.begin());
-      CHECK_THAT(ours, AllClose(expected, at_scale<T>(xt::xtensor<double, 4>(expected))));
+      CHECK_THAT(ours, AllClose(expected, at_scale<T>(expected)));
     } else {
-      const auto expected = load_golden<double, 1>(file);
+      const auto expected = load_golden<double, 1>(prefix + "d." + named.name + ".npy");
       xt::xtensor<T, 1> ours = xt::xtensor<T, 1>::from_shape(expected.shape());
       std::copy(grad, grad + ours.size(), ours.begin());
-      const xt::xtensor<double, 4> as_4d = xt::reshape_view(expected, std::array<std::size_t, 4>{1, 1, 1, expected.size()});
-      CHECK_THAT(ours, AllClose(expected, at_scale<T>(as_4d)));
+      CHECK_THAT(ours, AllClose(expected, at_scale<T>(as_4d(expected))));
     }
     ++compared;
   }
-  CHECK(compared == block->named_parameters().size());
   CHECK(compared >= 6);
+  for (const auto& named : block->named_buffers()) {
+    if (named.name.find("num_batches_tracked") != std::string::npos) {
+      CHECK(named.buffer->values().at(0) == 1.0);  // one training batch seen
+      continue;
+    }
+    INFO("buffer " << named.name);
+    const auto expected = load_golden<double, 1>(prefix + "after." + named.name + ".npy");
+    const std::vector<double> values = named.buffer->values();
+    const xt::xtensor<double, 1> ours = xt::adapt(values, std::array<std::size_t, 1>{values.size()});
+    CHECK_THAT(ours, AllClose(expected, at_scale<T>(as_4d(expected))));
+  }
+  block->eval();
+  const auto expected_eval = load_golden<double, 4>(prefix + "y_eval.npy");
+  CHECK_THAT(block->forward(hashed_input<T>(spec, "x_eval_seed", "x_shape")).host(),
+             AllClose(expected_eval, at_scale<T>(expected_eval)));
 }
 
 void require_gradient_check(GradCheckCase check) {
@@ -128,28 +151,46 @@ TEST_CASE("the bottleneck's projection follows its 4x expansion", "[ch04][blocks
   CHECK(Bottleneck<float>(256, 128, 2, generator).downsample != nullptr);
 }
 
-TEST_CASE("blocks name and shape their state exactly as torchvision's", "[ch04][blocks][golden][4.1][4.3]") {
-  for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
-    INFO("case " << spec["name"].get<std::string>());
-    Generator generator(3);
-    auto block = make_block<float>(spec, generator);
-    CHECK(listing(*block) == spec["state_dict"]);
-  }
-}
-
-TEMPLATE_TEST_CASE("BasicBlock matches torchvision's, output and every gradient", "[ch04][blocks][golden][4.2]", float, double) {
+TEST_CASE("BasicBlock names and shapes its state exactly as torchvision's", "[ch04][blocks][golden][4.1]") {
   for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
     if (spec["kind"] != "basic") continue;
     INFO("case " << spec["name"].get<std::string>());
-    check_block_against_pytorch<TestType>(spec);
+    Generator generator(3);
+    CHECK(listing(*make_block<float>(spec, generator)) == spec["state_dict"]);
   }
 }
 
-TEMPLATE_TEST_CASE("Bottleneck matches torchvision's, output and every gradient", "[ch04][blocks][golden][4.3]", float, double) {
+TEST_CASE("Bottleneck names and shapes its state exactly as torchvision's", "[ch04][blocks][golden][4.3]") {
   for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
     if (spec["kind"] != "bottleneck") continue;
     INFO("case " << spec["name"].get<std::string>());
-    check_block_against_pytorch<TestType>(spec);
+    Generator generator(3);
+    CHECK(listing(*make_block<float>(spec, generator)) == spec["state_dict"]);
+  }
+}
+
+TEMPLATE_TEST_CASE("BasicBlock's forward pass matches torchvision's with its weights loaded", "[ch04][blocks][golden][4.1]", float, double) {
+  for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
+    if (spec["kind"] != "basic") continue;
+    INFO("case " << spec["name"].get<std::string>());
+    check_forward<TestType>(spec);
+  }
+}
+
+TEMPLATE_TEST_CASE("BasicBlock's gradients and running statistics match torchvision's, and eval mode", "[ch04][blocks][golden][4.2]", float, double) {
+  for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
+    if (spec["kind"] != "basic") continue;
+    INFO("case " << spec["name"].get<std::string>());
+    check_backward<TestType>(spec);
+  }
+}
+
+TEMPLATE_TEST_CASE("Bottleneck matches torchvision's: output, every gradient, running statistics, eval mode", "[ch04][blocks][golden][4.3]", float, double) {
+  for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
+    if (spec["kind"] != "bottleneck") continue;
+    INFO("case " << spec["name"].get<std::string>());
+    check_forward<TestType>(spec);
+    check_backward<TestType>(spec);
   }
 }
 

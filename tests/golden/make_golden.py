@@ -396,6 +396,11 @@ def chapter3(out):
 
 
 def chapter4(out):
+    """torchvision's blocks with non-trivial weights: their state dicts are saved as .npy
+    files under torchvision's names, and the C++ test loads them with load_state_dict, so the
+    weights really are copied from the torch modules. Then a training-mode forward and
+    backward (outputs, every gradient, the running statistics after it) and an eval-mode
+    forward on another batch."""
     from torchvision.models.resnet import BasicBlock, Bottleneck
     cases = []
     seed = 4000
@@ -404,29 +409,49 @@ def chapter4(out):
                                                  ("bottleneck_identity", "bottleneck", 16, 4, 1),
                                                  ("bottleneck_projection", "bottleneck", 8, 4, 2)):
         block_type = BasicBlock if kind == "basic" else Bottleneck
-        downsample = None
-        if stride != 1 or inplanes != planes * block_type.expansion:  # as torchvision's _make_layer
-            downsample = torch.nn.Sequential(
-                torch.nn.Conv2d(inplanes, planes * block_type.expansion, 1, stride=stride, bias=False),
-                torch.nn.BatchNorm2d(planes * block_type.expansion))
-        listing = state_listing(block_type(inplanes, planes, stride, downsample))  # float32, as built
-        block = block_type(inplanes, planes, stride, downsample).double().train()
+
+        def make():
+            downsample = None
+            if stride != 1 or inplanes != planes * block_type.expansion:  # as torchvision's _make_layer
+                downsample = torch.nn.Sequential(
+                    torch.nn.Conv2d(inplanes, planes * block_type.expansion, 1, stride=stride, bias=False),
+                    torch.nn.BatchNorm2d(planes * block_type.expansion))
+            return block_type(inplanes, planes, stride, downsample)
+
+        block = make()
+        listing = state_listing(block)  # float32, as built
+        # Non-trivial weights and running statistics, then saved in float32 as the state.
         hash_parameters(block, seed)
+        with torch.no_grad():
+            for i, (buffer_name, buffer) in enumerate(block.named_buffers()):
+                if buffer_name.endswith("running_mean"):
+                    buffer.copy_(hash_tensor(seed + 50 + i, tuple(buffer.shape), 0.2))
+                elif buffer_name.endswith("running_var"):
+                    buffer.copy_(hash_tensor(seed + 50 + i, tuple(buffer.shape), 0.3) + 1.0)
+        for entry, value in block.state_dict().items():
+            out.array(f"ch04/{name}/state.{entry}.npy", value.clone(), f"torchvision {block_type.__name__} state: {entry}")
+        block = block.double().train()
         x = hash_tensor(seed + 100, (2, inplanes, 6, 6)).double().requires_grad_()
         y = block(x)
         dy = hash_tensor(seed + 101, tuple(y.shape)).double()
         y.backward(dy)
-        out.array(f"ch04/{name}/y.npy", y.detach(), f"torchvision {block_type.__name__} in float64")
+        out.array(f"ch04/{name}/y.npy", y.detach(), f"torchvision {block_type.__name__}, training mode, float64")
         out.array(f"ch04/{name}/dx.npy", x.grad, "its dx")
         for parameter_name, p in block.named_parameters():
             out.array(f"ch04/{name}/d.{parameter_name}.npy", p.grad, f"gradient of {parameter_name}")
+        for buffer_name, b in block.named_buffers():
+            if not buffer_name.endswith("num_batches_tracked"):
+                out.array(f"ch04/{name}/after.{buffer_name}.npy", b.clone(), f"{buffer_name} after the training step")
+        block.eval()
+        with torch.no_grad():
+            y_eval = block(hash_tensor(seed + 102, (2, inplanes, 6, 6)).double())
+        out.array(f"ch04/{name}/y_eval.npy", y_eval, "eval-mode output on another batch (running statistics)")
         cases.append({"name": name, "kind": kind, "in_channels": inplanes, "planes": planes, "stride": stride,
-                      "parameter_seed": seed, "x_seed": seed + 100, "dy_seed": seed + 101,
-                      "x_shape": [2, inplanes, 6, 6], "y_shape": list(y.shape),
-                      "state_dict": listing})
+                      "x_seed": seed + 100, "dy_seed": seed + 101, "x_eval_seed": seed + 102,
+                      "x_shape": [2, inplanes, 6, 6], "y_shape": list(y.shape), "state_dict": listing})
         seed += 200
     out.json("ch04/block_cases.json", {"cases": cases},
-             "the block cases: configuration, hash seeds, and torchvision's state-dict listing")
+             "the block cases: configuration, hash seeds of the inputs, and torchvision's state-dict listing")
 
 
 def write_all(root):

@@ -7,6 +7,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "resnet/io/npy.hpp"
+#include "resnet/nn/state.hpp"
 
 namespace resnet::testing {
 
@@ -19,6 +20,10 @@ template <class T, std::size_t N>
 xt::xtensor<T, N> load_golden(const std::string& name) {
   return load_npy<T, N>(golden_path(name));
 }
+
+/// A golden .npy file of any rank (a 0-d scalar included) as a state-dict entry:
+/// float32 and float64 files give DType::float32 / float64, int64 files DType::int64.
+resnet::StateEntry load_golden_state_entry(const std::string& name);
 
 /// The "cases" list of a golden JSON file (a copy: safe to loop over). Throws DataError
 /// when the file has fewer than `at_least` cases, so a loop over them cannot pass by

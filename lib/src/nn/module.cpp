@@ -100,12 +100,22 @@ void Module<T>::load_state_dict(const StateDict& state) {
   std::vector<std::pair<std::string, StateTensor*>> entries;
   collect_state("", entries);
   std::map<std::string, const StateEntry*> by_name;
-  for (const auto& [name, entry] : state) by_name[name] = &entry;
+  for (const auto& [name, entry] : state) {
+    if (!by_name.emplace(name, &entry).second) {
+      throw ShapeError("load_state_dict: entry '" + name + "' appears twice");
+    }
+  }
   std::map<std::string, const StateEntry*> given = by_name;  // what is left unclaimed
+  std::vector<std::pair<std::string, StateTensor*>> to_load;
 
   // Check everything first: a state dict that does not fit must leave the model untouched.
   for (const auto& [name, tensor] : entries) {
     const auto found = given.find(name);
+    // Like PyTorch, accept a batch-norm state without the batch counter (checkpoints older
+    // than the counter lack it): the counter keeps its value.
+    const bool counter = tensor->dtype() == DType::int64 && name.size() >= 19 &&
+                         name.compare(name.size() - 19, 19, "num_batches_tracked") == 0;
+    if (found == given.end() && counter) continue;
     if (found == given.end()) {
       throw ShapeError("load_state_dict: missing entry '" + name + "' (shape " +
                        format_shape(tensor->shape()) + ")");
@@ -126,12 +136,15 @@ void Module<T>::load_state_dict(const StateDict& state) {
                        ", the model stores " + to_string(tensor->dtype()));
     }
     given.erase(found);
+    to_load.emplace_back(name, tensor);
   }
-  if (!given.empty()) {
-    throw ShapeError("load_state_dict: unexpected entry '" + given.begin()->first +
-                     "' (this model has no tensor of that name)");
+  for (const auto& [name, entry] : state) {  // the first extra entry, in the order given
+    if (given.count(name) > 0) {
+      throw ShapeError("load_state_dict: unexpected entry '" + name +
+                       "' (this model has no tensor of that name)");
+    }
   }
-  for (const auto& [name, tensor] : entries) tensor->set_values(by_name.at(name)->values);
+  for (const auto& [name, tensor] : to_load) tensor->set_values(by_name.at(name)->values);
 }
 
 template class Module<float>;

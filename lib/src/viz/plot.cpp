@@ -66,6 +66,10 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSetti
                        " x values and " + std::to_string(line.y.size()) + " y values");
     }
     for (std::size_t i = 0; i < line.x.size(); ++i) {
+      if (!std::isfinite(line.x[i]) || !std::isfinite(line.y[i])) {
+        throw ShapeError("line_plot_svg: series '" + line.label + "' has a non-finite point (" +
+                         number(line.x[i]) + ", " + number(line.y[i]) + ")");
+      }
       if (settings.log_y && !(line.y[i] > 0)) {
         throw ShapeError("line_plot_svg: series '" + line.label + "' has y = " + number(line.y[i]) +
                          ", which a logarithmic axis cannot show");

@@ -11,6 +11,7 @@ namespace resnet {
 
 /// @ingroup ch03
 /// @brief `torch.nn.ReLU()` on NCHW batches: no parameters.
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.ReLU.html
 template <class T>
 class ReLU : public ImageLayer<T> {
  public:

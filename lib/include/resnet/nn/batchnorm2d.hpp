@@ -16,6 +16,7 @@ namespace resnet {
 ///        (beta, starts at 0); buffers `running_mean` (0), `running_var` (1) and
 ///        `num_batches_tracked` (0). In training mode it normalises with the batch's
 ///        statistics and updates the running ones; in eval mode it uses the running ones.
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
 template <class T>
 class BatchNorm2d : public ImageLayer<T> {
  public:

@@ -41,6 +41,7 @@ std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::siz
 ///
 /// The shortcut is x itself, or the projection (1x1 conv + BN) when stride != 1 or the
 /// channels change. The stride is on conv1.
+/// @see https://github.com/pytorch/vision/blob/main/torchvision/models/resnet.py
 template <class T>
 class BasicBlock : public ImageLayer<T> {
  public:
@@ -77,6 +78,7 @@ class BasicBlock : public ImageLayer<T> {
 /// @brief ResNet-50/101/152's block (torchvision's `Bottleneck`, "ResNet v1.5"): 1x1 to
 ///        narrow the channels, 3x3 (with the stride), 1x1 to widen them by `expansion` = 4,
 ///        each with batch norm; the shortcut added; ReLU.
+/// @see https://github.com/pytorch/vision/blob/main/torchvision/models/resnet.py
 template <class T>
 class Bottleneck : public ImageLayer<T> {
  public:

@@ -15,8 +15,10 @@ namespace resnet {
 /// @brief `torch.nn.Conv2d`: parameters `weight` (K, C, R, R) and, optionally, `bias` (K).
 ///
 /// Initialised as torchvision's ResNet does: Kaiming normal with fan_out for ReLU,
-/// \f$ \sigma = \sqrt{2 / (K R^2)} \f$; a bias starts at 0. Forward and backward are
+/// \f$ \sigma = \sqrt{2 / (K R^2)} \f$; a bias, as PyTorch's, uniform in
+/// \f$ \pm 1/\sqrt{C R^2} \f$. Forward and backward are
 /// conv2d_forward() and conv2d_backward() (im2col + GEMM).
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html
 template <class T>
 class Conv2d : public ImageLayer<T> {
  public:
@@ -30,9 +32,13 @@ class Conv2d : public ImageLayer<T> {
   Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size,
          std::size_t stride, std::size_t padding, bool with_bias, Generator& generator);
 
-  /// @brief y = conv2d(x, weight, bias), x (N, C, H, W) -> y (N, K, P, Q).
+  /// @brief y = conv2d(x, weight, bias).
+  /// @param x (N, C, H, W)
+  /// @return y (N, K, P, Q)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief Adds dweight (and dbias) into the gradients and returns dx.
+  /// @param dy (N, K, P, Q)
+  /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
 
   Parameter<T, 4> weight;                ///< (K, C, R, R)

@@ -12,6 +12,7 @@ namespace resnet {
 /// @ingroup ch03
 /// @brief `torch.nn.Flatten()`: (N, C, H, W) -> (N, C·H·W), the values unchanged (row-major
 ///        order already puts each image's values together).
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.Flatten.html
 template <class T>
 class Flatten : public Layer<T, 4, 2> {
  public:

@@ -17,6 +17,7 @@ namespace resnet {
 /// Initialised as PyTorch does: weight and bias uniform in
 /// \f$ [-1/\sqrt{C},\, 1/\sqrt{C}] \f$ (PyTorch's `kaiming_uniform_(a=sqrt(5))` works out
 /// to exactly that bound).
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.Linear.html
 template <class T>
 class Linear : public Layer<T, 2, 2> {
  public:

@@ -36,6 +36,7 @@ struct NamedBuffer {
 /// train/eval, zero_grad) works from those registrations. Modules refer to their members
 /// by address, so they are neither copied nor moved: make them in place or hold them by
 /// `std::unique_ptr`.
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html
 template <class T>
 class Module {
  public:
@@ -64,10 +65,11 @@ class Module {
   /// @brief Parameters and buffers by name, in PyTorch's `state_dict()` order: each
   ///        module's own parameters, then its own buffers, then its children's.
   StateDict state_dict() const;
-  /// @brief Loads a state dict: the names must be exactly this module's, and every shape
-  ///        must match. Everything is checked before anything is written, so a state
-  ///        dict that does not fit leaves the module as it was.
-  /// @throws ShapeError naming the first missing, unexpected or mis-shaped entry
+  /// @brief Loads a state dict: the names must be exactly this module's (each once), and
+  ///        every shape must match. Everything is checked before anything is written, so a
+  ///        state dict that does not fit leaves the module as it was. As in PyTorch, a
+  ///        missing batch-norm `num_batches_tracked` is allowed (the counter keeps its value).
+  /// @throws ShapeError naming the first missing, duplicated, unexpected or mis-shaped entry
   void load_state_dict(const StateDict& state);
 
  protected:

@@ -16,7 +16,9 @@ namespace resnet {
 /// case's backward writes the checker's starting gradients into the parameters' `grad`
 /// buffers, runs the layer's real backward pass, and reads the buffers back, so the
 /// checker's accumulation test applies to the module's own `+=`. The layer must outlive
-/// the case, and is left with the parameter values it had (the checker restores them).
+/// the case. After the check the layer holds the checker's last perturbed values and, in
+/// training mode, running statistics moved by every forward pass: build a fresh one for
+/// anything else.
 /// @param name the case's name in reports
 /// @param layer the module to check, in whichever mode (train or eval) it should be checked
 /// @param x its input, (N, C, H, W)

@@ -13,6 +13,7 @@ namespace resnet {
 
 /// @ingroup ch03
 /// @brief `torch.nn.MaxPool2d(kernel, stride, padding)`: no parameters.
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.MaxPool2d.html
 template <class T>
 class MaxPool2d : public ImageLayer<T> {
  public:
@@ -36,6 +37,7 @@ class MaxPool2d : public ImageLayer<T> {
 /// @ingroup ch03
 /// @brief `torch.nn.AdaptiveAvgPool2d(1)`: (N, C, H, W) -> (N, C, 1, 1), the mean of every
 ///        channel. (Only output size 1, the one ResNet uses.)
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveAvgPool2d.html
 template <class T>
 class AdaptiveAvgPool2d : public ImageLayer<T> {
  public:

@@ -13,6 +13,7 @@ namespace resnet {
 /// @brief `torch.nn.Sequential` of image layers: forward runs them in order, backward in the
 ///        reverse order. Children are named "0", "1", ... as in PyTorch, so the first
 ///        layer's weight is "0.weight".
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.Sequential.html
 template <class T>
 class Sequential : public ImageLayer<T> {
  public:

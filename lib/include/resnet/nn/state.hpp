@@ -50,9 +50,31 @@ class StateTensor {
   virtual DType dtype() const = 0;
   /// @brief A copy of its values.
   virtual std::vector<double> values() const = 0;
-  /// @brief Overwrites its values (the size has been checked by the caller).
+  /// @brief Overwrites its values; throws ShapeError unless there is one value per element.
   virtual void set_values(const std::vector<double>& values) = 0;
 };
+
+/// @ingroup ch03
+/// @brief A copy of a tensor's values as doubles (copied to the CPU first if it lives on a GPU).
+template <class T, std::size_t N>
+std::vector<double> values_of(const Tensor<T, N>& tensor) {
+  const Tensor<T, N> on_cpu = tensor.device() == Device::cpu ? tensor : tensor.to(Device::cpu);
+  return {on_cpu.host().begin(), on_cpu.host().end()};
+}
+
+/// @ingroup ch03
+/// @brief Overwrites a tensor's values (on whichever device it lives).
+/// @throws ShapeError when `values` does not hold exactly one value per element
+template <class T, std::size_t N>
+void assign_values(Tensor<T, N>& tensor, const std::vector<double>& values) {
+  if (values.size() != tensor.size()) {
+    throw ShapeError("set_values: " + std::to_string(values.size()) + " values for a tensor of shape " +
+                     format_shape(tensor.shape()));
+  }
+  Tensor<T, N> on_cpu = Tensor<T, N>::zeros(tensor.shape());
+  std::copy(values.begin(), values.end(), on_cpu.host().begin());
+  tensor = tensor.device() == Device::cpu ? on_cpu : on_cpu.to(tensor.device());
+}
 
 /// @ingroup ch03
 /// @brief A learned tensor, rank-erased: what optimizers and state dicts see of a Parameter.
@@ -87,14 +109,8 @@ class Parameter : public ParameterBase<T> {
     return {value.shape().begin(), value.shape().end()};
   }
   DType dtype() const override { return sizeof(T) == 4 ? DType::float32 : DType::float64; }
-  std::vector<double> values() const override {
-    const auto& host = value.host();
-    return {host.begin(), host.end()};
-  }
-  void set_values(const std::vector<double>& values) override {
-    auto& host = value.host();
-    std::copy(values.begin(), values.end(), host.begin());
-  }
+  std::vector<double> values() const override { return values_of(value); }
+  void set_values(const std::vector<double>& values) override { assign_values(value, values); }
   std::size_t size() const override { return value.size(); }
   T* value_data() override { return value.device() == Device::cpu ? value.host().data() : value.device_data(); }
   T* grad_data() override { return grad.device() == Device::cpu ? grad.host().data() : grad.device_data(); }
@@ -115,14 +131,8 @@ class Buffer : public StateTensor {
     return {value.shape().begin(), value.shape().end()};
   }
   DType dtype() const override { return sizeof(T) == 4 ? DType::float32 : DType::float64; }
-  std::vector<double> values() const override {
-    const auto& host = value.host();
-    return {host.begin(), host.end()};
-  }
-  void set_values(const std::vector<double>& values) override {
-    auto& host = value.host();
-    std::copy(values.begin(), values.end(), host.begin());
-  }
+  std::vector<double> values() const override { return values_of(value); }
+  void set_values(const std::vector<double>& values) override { assign_values(value, values); }
 };
 
 /// @ingroup ch03
@@ -136,7 +146,8 @@ class CounterBuffer : public StateTensor {
   DType dtype() const override { return DType::int64; }
   std::vector<double> values() const override { return {static_cast<double>(count)}; }
   void set_values(const std::vector<double>& values) override {
-    count = static_cast<std::int64_t>(values.at(0));
+    if (values.size() != 1) throw ShapeError("set_values: a counter holds exactly one value");
+    count = static_cast<std::int64_t>(values[0]);
   }
 };
 

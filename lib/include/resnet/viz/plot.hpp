@@ -32,8 +32,8 @@ struct PlotSettings {
 /// @ingroup core
 /// @brief The SVG text of a line plot: axes with rounded ticks, a light grid, one coloured
 ///        line with point markers per series, and a legend.
-/// @throws ShapeError when a series' x and y differ in length, there are no points, or
-///         log_y is set and a y is not positive
+/// @throws ShapeError when a series' x and y differ in length, there are no points, a
+///         value is NaN or infinite, or log_y is set and a y is not positive
 std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSettings& settings);
 
 /// @ingroup core
