@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
   std::size_t depth = 30;
   app.add_option("--data", data_dir, "CIFAR-10 folder (default: the full set in data/ if present, else the sample)");
   app.add_option("--out", out_dir, "folder for the plots")->capture_default_str();
-  app.add_option("--images", images, "images in the batch (at most the data's)")->check(CLI::Range(2, 10000))->capture_default_str();
+  app.add_option("--images", images, "images in the batch (2 to 512)")->check(CLI::Range(2, 512))->capture_default_str();
   app.add_option("--depth", depth, "convolution layers")->check(CLI::Range(1, 200))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
