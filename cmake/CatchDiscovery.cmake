@@ -1,4 +1,4 @@
-# resnet_discover_tests(<target> LABELS <label>...)
+# resnet_discover_tests(<target> LABELS <label>... [FIXTURES <fixture>...])
 #
 # Registers every Catch2 test case of <target> as its own CTest test (like Catch2's
 # catch_discover_tests) and gives it CTest labels: the LABELS passed here (the chapter,
@@ -6,12 +6,13 @@
 # carries. So `ctest -L ch01`, `ctest -L golden` or `ctest -LE slow` select as expected.
 #
 # A test that cannot run here (no GPU, no full data set) exits with code 77, which CTest
-# reports as "skipped" (SKIP_RETURN_CODE), never as passed.
+# reports as "skipped" (SKIP_RETURN_CODE), never as passed. FIXTURES names CTest fixtures
+# (FIXTURES_REQUIRED) that must be set up first, such as files a script writes.
 set(RESNET_KIND_TAGS golden gradcheck gpu slow data)
 set(RESNET_SKIP_RETURN_CODE 77)
 
 function(resnet_discover_tests target)
-  cmake_parse_arguments(arg "" "" "LABELS" ${ARGN})
+  cmake_parse_arguments(arg "" "" "LABELS;FIXTURES" ${ARGN})
   set(tests_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_tests.cmake")
   set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_include.cmake")
   add_custom_command(TARGET ${target} POST_BUILD
@@ -20,6 +21,7 @@ function(resnet_discover_tests target)
             -D "TEST_EXECUTABLE=$<TARGET_FILE:${target}>"
             -D "TEST_WORKING_DIR=${CMAKE_CURRENT_BINARY_DIR}"
             -D "TEST_LABELS=${arg_LABELS}"
+            -D "TEST_FIXTURES=${arg_FIXTURES}"
             -D "KIND_TAGS=${RESNET_KIND_TAGS}"
             -D "SKIP_RETURN_CODE=${RESNET_SKIP_RETURN_CODE}"
             -D "CTEST_FILE=${tests_file}"

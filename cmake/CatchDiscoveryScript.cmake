@@ -58,9 +58,13 @@ foreach(name IN LISTS all_names)
   quoted("${name}" quoted_name)
   quoted("${spec}" quoted_spec)
   quoted("${TEST_EXECUTABLE}" quoted_executable)
+  set(fixtures "")
+  if(TEST_FIXTURES)
+    set(fixtures " FIXTURES_REQUIRED \"${TEST_FIXTURES}\"")
+  endif()
   string(APPEND script
     "add_test(${quoted_name} ${quoted_executable} ${quoted_spec})\n"
     "set_tests_properties(${quoted_name} PROPERTIES LABELS \"${labels}\" "
-    "SKIP_RETURN_CODE ${SKIP_RETURN_CODE} WORKING_DIRECTORY [==[${TEST_WORKING_DIR}]==])\n")
+    "SKIP_RETURN_CODE ${SKIP_RETURN_CODE} WORKING_DIRECTORY [==[${TEST_WORKING_DIR}]==]${fixtures})\n")
 endforeach()
 file(WRITE "${CTEST_FILE}" "${script}")

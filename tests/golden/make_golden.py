@@ -454,12 +454,80 @@ def chapter4(out):
              "the block cases: configuration, hash seeds of the inputs, and torchvision's state-dict listing")
 
 
+# ---------------------------------------------------------------------------- chapter 5
+
+
+def cifar_stem(model):
+    """torchvision's ResNet with the CIFAR stem: 3x3 stride-1 convolution, no max-pool."""
+    model.conv1 = torch.nn.Conv2d(3, model.conv1.out_channels, 3, stride=1, padding=1, bias=False)
+    model.maxpool = torch.nn.Identity()
+    return model
+
+
+def forward_record(model, input_shape):
+    """[name, output shape, multiply-accumulates] of every leaf module in the order its
+    forward hook fires (a module used twice, like a block's ReLU, is listed twice).
+    MACs: convolution N K P Q C R S / groups; linear N K C; everything else 0."""
+    records = []
+
+    def hook(name):
+        def record(module, inputs, output):
+            macs = 0
+            if isinstance(module, torch.nn.Conv2d):
+                kh, kw = module.kernel_size
+                macs = output.numel() * module.in_channels // module.groups * kh * kw
+            elif isinstance(module, torch.nn.Linear):
+                macs = output.numel() * module.in_features
+            records.append([name, list(output.shape), macs])
+        return record
+
+    for name, module in model.named_modules():
+        if len(list(module.children())) == 0 and not isinstance(module, torch.nn.Identity):
+            module.register_forward_hook(hook(name))
+    with torch.no_grad():
+        model.eval()(torch.zeros(input_shape))
+    return records
+
+
+def chapter5(out):
+    """State-dict listings of torchvision's ResNets (our names and shapes must be the same),
+    parameter counts, and the per-layer output shapes and multiply-accumulates that the
+    model summary must reproduce."""
+    from torchvision.models import resnet18, resnet34, resnet50, resnet101, resnet152
+    models = {
+        "resnet18": lambda: resnet18(),
+        "resnet34": lambda: resnet34(),
+        "resnet50": lambda: resnet50(),
+        "resnet101": lambda: resnet101(),
+        "resnet152": lambda: resnet152(),
+        "resnet34_cifar10": lambda: cifar_stem(resnet34(num_classes=10)),
+        "resnet50_cifar10": lambda: cifar_stem(resnet50(num_classes=10)),
+    }
+    listings, counts = {}, {}
+    for name, make in models.items():
+        torch.manual_seed(0)
+        model = make()
+        listings[name] = state_listing(model)
+        counts[name] = sum(p.numel() for p in model.parameters())
+    out.json("ch05/state_dicts.json", {"state_dicts": listings, "parameter_counts": counts},
+             "torchvision ResNets: state_dict() names, shapes and dtypes; parameter counts")
+    torch.manual_seed(0)
+    records = {
+        "resnet34_224": forward_record(resnet34(), (1, 3, 224, 224)),
+        "resnet34_cifar10_32": forward_record(cifar_stem(resnet34(num_classes=10)), (2, 3, 32, 32)),
+        "resnet50_32": forward_record(resnet50(num_classes=10), (1, 3, 32, 32)),
+    }
+    out.json("ch05/forward_records.json", records,
+             "forward hooks on torchvision ResNets: [leaf module, output shape, multiply-accumulates]")
+
+
 def write_all(root):
     out = Writer(root)
     chapter1(out)
     chapter2(out)
     chapter3(out)
     chapter4(out)
+    chapter5(out)
     out.manifest()
     return out
 

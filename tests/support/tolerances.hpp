@@ -86,6 +86,20 @@ inline constexpr ScaleTolerance conv_float32{1e-6, 3e-6,
 inline constexpr ScaleTolerance block_float32{1e-6, 3e-6,
     "float32 chains of convolutions and batch norms: error relative to the tensor's scale"};
 
+/// Whole float32 networks (ResNet-18/34/50 in training mode: up to 53 convolutions and
+/// batch norms in a chain) against float64: logits, loss, every gradient, running
+/// statistics, eval logits (tests/05_resnet34/needs_torch). Measured: at most 8.5e-5 *
+/// max|expected| (a running_var of ResNet-50's last stage, a variance over 8 values), and
+/// at most 1.5e-5 for the gradients; the bound has a margin of 3.5x. Gradients are
+/// compared where they are defined to float32 precision (see make_fixtures.py).
+inline constexpr ScaleTolerance network_float32{1e-5, 3e-4,
+    "float32 through a whole ResNet: error relative to each tensor's scale"};
+
+/// Whole float64 networks against PyTorch's float64: the same sums in another order.
+/// Measured: at most 1.4e-12 * max|expected| (ResNet-50), a margin of 70x.
+inline constexpr ScaleTolerance network_float64{1e-10, 1e-10,
+    "float64 through a whole ResNet, summed in another order"};
+
 /// float64 convolutions against PyTorch's float64: the same sums in another order.
 /// Measured: at most 6.1e-16 * max|expected|.
 inline constexpr ScaleTolerance conv_float64{1e-12, 1e-13,

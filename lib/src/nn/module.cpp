@@ -1,6 +1,7 @@
 #include "resnet/nn/module.hpp"
 
 #include <map>
+#include <stdexcept>
 
 #include "resnet/error.hpp"
 #include "resnet/shape.hpp"
@@ -77,6 +78,11 @@ std::size_t Module<T>::parameter_count() const {
   std::size_t count = 0;
   for (const auto& named : named_parameters()) count += named.parameter->size();
   return count;
+}
+
+template <class T>
+std::vector<std::size_t> Module<T>::summarize(const std::vector<std::size_t>&, Summary&) const {
+  throw std::logic_error("summarize: this module does not describe itself; override Module::summarize");
 }
 
 template <class T>

@@ -9,7 +9,8 @@ namespace resnet {
 namespace {
 
 // Copies the checker's values of every parameter variable into the layer.
-void set_parameters(ImageLayer<double>& layer, const std::vector<GradCheckVariable>& variables) {
+template <std::size_t Out>
+void set_parameters(Layer<double, 4, Out>& layer, const std::vector<GradCheckVariable>& variables) {
   const auto parameters = layer.named_parameters();
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     const auto& values = variables[i + 1].values;
@@ -19,7 +20,8 @@ void set_parameters(ImageLayer<double>& layer, const std::vector<GradCheckVariab
 
 }  // namespace
 
-GradCheckCase module_gradient_check(const std::string& name, ImageLayer<double>& layer,
+template <std::size_t Out>
+GradCheckCase module_gradient_check(const std::string& name, Layer<double, 4, Out>& layer,
                                     const xt::xtensor<double, 4>& x) {
   GradCheckCase check;
   check.op = name;
@@ -50,8 +52,8 @@ GradCheckCase module_gradient_check(const std::string& name, ImageLayer<double>&
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       std::copy(grads[i + 1].begin(), grads[i + 1].end(), parameters[i].parameter->grad_data());
     }
-    const xt::xtensor<double, 4> dy_shaped = xt::reshape_view(dy, output_shape);
-    const auto dx = layer.backward(Tensor<double, 4>::from_host(dy_shaped));
+    const xt::xtensor<double, Out> dy_shaped = xt::reshape_view(dy, output_shape);
+    const auto dx = layer.backward(Tensor<double, Out>::from_host(dy_shaped));
     grads[0] += flattened(dx.host());
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       const double* gradient = parameters[i].parameter->grad_data();
@@ -60,5 +62,8 @@ GradCheckCase module_gradient_check(const std::string& name, ImageLayer<double>&
   };
   return check;
 }
+
+template GradCheckCase module_gradient_check(const std::string&, Layer<double, 4, 4>&, const xt::xtensor<double, 4>&);
+template GradCheckCase module_gradient_check(const std::string&, Layer<double, 4, 2>&, const xt::xtensor<double, 4>&);
 
 }  // namespace resnet

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/relu.hpp"
@@ -19,6 +20,8 @@ class ReLU : public ImageLayer<T> {
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief dx = dy where x > 0.
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
  private:
   std::optional<ReluCache<T, 4>> cache_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 #include <optional>
 
 #include "resnet/nn/module.hpp"
@@ -29,6 +30,8 @@ class BatchNorm2d : public ImageLayer<T> {
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief Adds dgamma and dbeta into the gradients and returns dx.
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
   Parameter<T, 1> weight;            ///< gamma, (C)
   Parameter<T, 1> bias;              ///< beta, (C)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 #include <memory>
 
 #include "resnet/nn/activation.hpp"
@@ -61,6 +62,8 @@ class BasicBlock : public ImageLayer<T> {
   /// @brief Back through the final ReLU; the sum's gradient goes to both paths; their
   ///        gradients add at the input.
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
   Conv2d<T> conv1;                          ///< 3x3, stride
   BatchNorm2d<T> bn1;                       ///< after conv1
@@ -97,6 +100,8 @@ class Bottleneck : public ImageLayer<T> {
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief As BasicBlock::backward, through three convolutions.
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
   Conv2d<T> conv1;                            ///< 1x1, in -> planes
   BatchNorm2d<T> bn1;                         ///< after conv1

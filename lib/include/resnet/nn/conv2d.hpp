@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 #include <optional>
 
 #include "resnet/nn/module.hpp"
@@ -40,6 +41,8 @@ class Conv2d : public ImageLayer<T> {
   /// @param dy (N, K, P, Q)
   /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
   Parameter<T, 4> weight;                ///< (K, C, R, R)
   std::optional<Parameter<T, 1>> bias;   ///< (K), when with_bias

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <optional>
+#include <vector>
 
 #include "resnet/nn/module.hpp"
 
@@ -20,6 +21,8 @@ class Flatten : public Layer<T, 4, 2> {
   Tensor<T, 2> forward(const Tensor<T, 4>& x) override;
   /// @brief Reshapes dy back to the input's shape.
   Tensor<T, 4> backward(const Tensor<T, 2>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
  private:
   std::optional<std::array<std::size_t, 4>> input_shape_;

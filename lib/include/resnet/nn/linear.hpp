@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 #include <optional>
 
 #include "resnet/nn/module.hpp"
@@ -29,6 +30,8 @@ class Linear : public Layer<T, 2, 2> {
   Tensor<T, 2> forward(const Tensor<T, 2>& x) override;
   /// @brief Adds dweight and dbias into the gradients and returns dx.
   Tensor<T, 2> backward(const Tensor<T, 2>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
   Parameter<T, 2> weight;  ///< (K, C)
   Parameter<T, 1> bias;    ///< (K)

@@ -13,6 +13,8 @@
 
 namespace resnet {
 
+class Summary;
+
 /// @ingroup ch03
 /// @brief A parameter with its full dotted name, as Module::named_parameters() lists them.
 template <class T>
@@ -71,6 +73,13 @@ class Module {
   ///        missing batch-norm `num_batches_tracked` is allowed (the counter keeps its value).
   /// @throws ShapeError naming the first missing, duplicated, unexpected or mis-shaped entry
   void load_state_dict(const StateDict& state);
+
+  /// @brief Adds this module's rows to a model summary (chapter 5) and returns the shape
+  ///        its forward pass would produce from an input of `input_shape`, without
+  ///        computing anything.
+  /// @throws ShapeError when the input shape does not fit the module
+  /// @throws std::logic_error for a module that does not describe itself
+  virtual std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const;
 
  protected:
   /// @brief Registers a parameter under `name` (e.g. "weight").

@@ -10,7 +10,8 @@
 namespace resnet {
 
 /// @ingroup ch03
-/// @brief A GradCheckCase for an image layer (a module, a block, a network) at input x.
+/// @brief A GradCheckCase for a layer that takes images (a module, a block, a whole
+///        network with its classifier) at input x.
 ///
 /// The variables are x and every parameter of the layer, under their dotted names. The
 /// case's backward writes the checker's starting gradients into the parameters' `grad`
@@ -22,7 +23,9 @@ namespace resnet {
 /// @param name the case's name in reports
 /// @param layer the module to check, in whichever mode (train or eval) it should be checked
 /// @param x its input, (N, C, H, W)
-GradCheckCase module_gradient_check(const std::string& name, ImageLayer<double>& layer,
+/// @tparam Out the rank of its output: 4 for image layers, 2 for a network's logits
+template <std::size_t Out>
+GradCheckCase module_gradient_check(const std::string& name, Layer<double, 4, Out>& layer,
                                     const xt::xtensor<double, 4>& x);
 
 }  // namespace resnet

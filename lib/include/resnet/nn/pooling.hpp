@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 #include <optional>
 
 #include "resnet/nn/module.hpp"
@@ -25,6 +26,8 @@ class MaxPool2d : public ImageLayer<T> {
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief Each window's gradient to its maximum.
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
   const std::size_t kernel;   ///< as constructed
   const std::size_t stride;   ///< as constructed
@@ -45,6 +48,8 @@ class AdaptiveAvgPool2d : public ImageLayer<T> {
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief Every input gets dy / (H W).
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
  private:
   std::optional<GlobalAvgPool2dCache> cache_;

@@ -35,6 +35,8 @@ class Sequential : public ImageLayer<T> {
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief Each layer's backward pass, last layer first.
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+  /// @brief Adds this module's rows to a model summary; returns its output shape.
+  std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
  private:
   std::vector<std::unique_ptr<ImageLayer<T>>> layers_;

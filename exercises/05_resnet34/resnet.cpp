@@ -1,0 +1,90 @@
+// EXERCISE FILE, generated from solutions/05_resnet34/resnet.cpp by tools/make_exercises.py.
+// Write your code between the BEGIN EXERCISE and END EXERCISE lines; the rest of the
+// file is given. `./course test TASK` runs a task's tests, `./course reset TASK`
+// restores its stub (your version is kept in a backup).
+// Chapter 5, tasks 5.1 and 5.2: the ResNet stack (see chapters/05_resnet34/README.md).
+#include <array>
+#include <stdexcept>
+#include <string>
+
+#include "resnet/error.hpp"
+#include "resnet/exercise.hpp"
+#include "resnet/nn/resnet.hpp"
+#include "resnet/shape.hpp"
+
+namespace resnet {
+
+template <class T>
+std::unique_ptr<Sequential<T>> make_stage(BlockKind kind, std::size_t& in_channels, std::size_t planes,
+                                          std::size_t blocks, std::size_t stride, Generator& generator,
+                                          Shortcut shortcut) {
+  if (blocks == 0) throw std::invalid_argument("make_stage: a stage needs at least one block");
+  // BEGIN EXERCISE 5.1: replace the next line with your code (./course hint 5.1)
+  todo("5.1", "make_stage: the first block with the stride (and a projection if needed), the rest with stride 1; in_channels becomes planes x expansion");
+  // END EXERCISE 5.1
+}
+
+namespace {
+
+// Checks the architecture and returns the stem's width, widths[0].
+std::size_t stem_width(const ResNetConfig& config) {
+  if (config.blocks.empty()) throw std::invalid_argument("ResNet: the config has no stages");
+  if (config.blocks.size() != config.widths.size()) {
+    throw std::invalid_argument("ResNet: " + std::to_string(config.blocks.size()) + " stages but " +
+                                std::to_string(config.widths.size()) + " widths");
+  }
+  for (std::size_t i = 0; i < config.blocks.size(); ++i) {
+    if (config.blocks[i] == 0 || config.widths[i] == 0) {
+      throw std::invalid_argument("ResNet: stage " + std::to_string(i + 1) + " has no blocks or no width");
+    }
+  }
+  if (config.classes == 0) throw std::invalid_argument("ResNet: the classifier needs at least one class");
+  return config.widths[0];
+}
+
+bool imagenet(const ResNetConfig& config) { return config.stem == Stem::imagenet; }
+
+}  // namespace
+
+template <class T>
+ResNet<T>::ResNet(const ResNetConfig& config, Generator& generator)
+    // The stem: 7x7 stride 2 padding 3 (ImageNet) or 3x3 stride 1 padding 1 (CIFAR).
+    : conv1(3, stem_width(config), imagenet(config) ? 7 : 3, imagenet(config) ? 2 : 1, imagenet(config) ? 3 : 1,
+            false, generator),
+      bn1(config.widths[0]),
+      fc(config.widths.back() * expansion_of(config.block), config.classes, generator),
+      config_(config) {
+  this->register_module("conv1", conv1);
+  this->register_module("bn1", bn1);
+  if (imagenet(config)) maxpool = std::make_unique<MaxPool2d<T>>(3, 2, 1);
+  // BEGIN EXERCISE 5.1: replace the next line with your code (./course hint 5.1)
+  todo("5.1", "ResNet constructor: one stage per entry of config.blocks, the first with stride 1 and the others with stride 2, registered as layer1, layer2, ...");
+  // END EXERCISE 5.1
+  this->register_module("fc", fc);
+}
+
+template <class T>
+Tensor<T, 2> ResNet<T>::forward(const Tensor<T, 4>& x) {
+  if (x.shape()[1] != 3) {
+    throw ShapeError("ResNet.forward: expects RGB images (N, 3, H, W), got shape " + format_shape(x.shape()));
+  }
+  // BEGIN EXERCISE 5.2: replace the next line with your code (./course hint 5.2)
+  todo("5.2", "ResNet::forward: stem (conv1, bn1, ReLU, max-pool if any), every stage, global average pool, flatten, fc");
+  // END EXERCISE 5.2
+}
+
+template <class T>
+Tensor<T, 4> ResNet<T>::backward(const Tensor<T, 2>& dlogits) {
+  // BEGIN EXERCISE 5.2: replace the next line with your code (./course hint 5.2)
+  todo("5.2", "ResNet::backward: the forward pass's layers in reverse order: fc, flatten, pool, the stages last to first, the stem");
+  // END EXERCISE 5.2
+}
+
+template std::unique_ptr<Sequential<float>> make_stage(BlockKind, std::size_t&, std::size_t, std::size_t, std::size_t,
+                                                       Generator&, Shortcut);
+template std::unique_ptr<Sequential<double>> make_stage(BlockKind, std::size_t&, std::size_t, std::size_t, std::size_t,
+                                                        Generator&, Shortcut);
+template class ResNet<float>;
+template class ResNet<double>;
+
+}  // namespace resnet
