@@ -144,9 +144,11 @@ int main(int argc, char** argv) {
   try {
     return run(options);
   } catch (const NotImplemented& missing) {
+    std::fflush(stdout);  // what was printed so far comes first
     std::fprintf(stderr, "The demo needs a task you have not written yet:\n  %s\n", missing.what());
     return 1;
   } catch (const std::exception& error) {
+    std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", error.what());
     return 1;
   }

@@ -166,18 +166,18 @@ void check_case(const std::string& case_name) {
 
 }  // namespace
 
-TEST_CASE("ResNet-34 with the ImageNet stem matches torchvision: logits, loss, every gradient, running statistics, eval", "[ch05][parity][golden]") {
+TEST_CASE("ResNet-34 with the ImageNet stem matches torchvision: logits, loss, every gradient, running statistics, eval", "[ch05][parity][golden][slow][5.2]") {
   check_case("resnet34_imagenet");
 }
 
-TEST_CASE("ResNet-34 with the CIFAR stem matches torchvision", "[ch05][parity][golden]") {
+TEST_CASE("ResNet-34 with the CIFAR stem matches torchvision", "[ch05][parity][golden][slow][5.2]") {
   check_case("resnet34_cifar");
 }
 
-TEST_CASE("ResNet-18 matches torchvision", "[ch05][parity][golden]") {
+TEST_CASE("ResNet-18 matches torchvision", "[ch05][parity][golden][slow][5.2]") {
   check_case("resnet18_imagenet");
 }
 
-TEST_CASE("ResNet-50 matches torchvision", "[ch05][parity][golden]") {
+TEST_CASE("ResNet-50 matches torchvision", "[ch05][parity][golden][slow][5.2]") {
   check_case("resnet50_imagenet");
 }

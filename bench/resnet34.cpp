@@ -1,0 +1,98 @@
+// Times one ResNet-34 training step (forward, cross-entropy, backward: gradients only, no
+// optimizer) or one inference pass (eval mode, forward only) on CIFAR-10-shaped batches,
+// and prints one JSON object with every timed repetition and the process's peak memory.
+// bench/compare_resnet34.py runs it, once per measurement in a fresh process, next to
+// PyTorch.
+//
+//   bench_resnet34 --stem cifar --mode train --batch 128 --repeats 3
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <cblas.h>
+#include <nlohmann/json.hpp>
+#include <omp.h>
+
+#include "resnet/nn/resnet.hpp"
+#include "resnet/ops/cross_entropy.hpp"
+#include "resnet/random.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// A line of /proc/self/status in MiB: "VmHWM" is the peak resident memory so far, "VmRSS"
+// the current one (both in kB there). -1 where the file is missing (not Linux).
+double status_mib(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;
+  }
+  return -1.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Time a ResNet-34 training step or inference pass on CIFAR-10-shaped batches"};
+  std::size_t batch = 128, classes = 10;
+  std::string stem = "cifar", mode = "train";
+  int warmup = 1, repeats = 3;
+  app.add_option("--batch", batch, "images per batch")->capture_default_str();
+  app.add_option("--classes", classes, "outputs of the classifier")->capture_default_str();
+  app.add_option("--stem", stem, "imagenet or cifar")->check(CLI::IsMember({"imagenet", "cifar"}))->capture_default_str();
+  app.add_option("--mode", mode, "train (forward + backward) or inference (eval mode, forward only)")
+      ->check(CLI::IsMember({"train", "inference"}))
+      ->capture_default_str();
+  app.add_option("--warmup", warmup, "untimed passes first")->capture_default_str();
+  app.add_option("--repeats", repeats, "timed passes (all are reported)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  resnet::Generator generator(1);
+  auto model = resnet::make_resnet<float>("resnet34", classes, resnet::stem_from_string(stem), generator);
+  const auto images = resnet::Tensor<float, 4>::from_host(
+      resnet::random_uniform<float, 4>({batch, 3, 32, 32}, generator, -1.0, 1.0));  // (N, 3, 32, 32)
+  xt::xtensor<std::int64_t, 1> labels = xt::xtensor<std::int64_t, 1>::from_shape({batch});  // (N)
+  for (std::size_t n = 0; n < batch; ++n) labels(n) = static_cast<std::int64_t>(n % classes);
+  if (mode == "inference") model->eval();
+  const double rss_before_mib = status_mib("VmRSS");  // the model and the batch, before any pass
+
+  const auto pass = [&] {
+    if (mode == "inference") {
+      model->forward(images);
+      return;
+    }
+    model->zero_grad();
+    const resnet::Tensor<float, 2> logits = model->forward(images);  // (N, classes)
+    const auto loss = resnet::cross_entropy_forward(logits.host(), labels);
+    model->backward(resnet::Tensor<float, 2>::from_host(resnet::cross_entropy_backward(1.0f, loss.cache).dlogits));
+  };
+  for (int i = 0; i < warmup; ++i) pass();
+  std::vector<double> seconds;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = Clock::now();
+    pass();
+    seconds.push_back(seconds_since(start));
+  }
+  std::vector<double> sorted = seconds;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted.empty() ? 0.0 : sorted[sorted.size() / 2];
+
+  std::cout << nlohmann::json{{"stem", stem}, {"mode", mode}, {"batch", batch}, {"classes", classes},
+                              {"warmup", warmup}, {"seconds", seconds}, {"median_seconds", median},
+                              {"images_per_second", median > 0 ? static_cast<double>(batch) / median : 0.0},
+                              {"rss_before_mib", rss_before_mib}, {"peak_rss_mib", status_mib("VmHWM")},
+                              {"omp_threads", omp_get_max_threads()}, {"blas_threads", openblas_get_num_threads()},
+                              {"blas_config", openblas_get_config()}}
+            << std::endl;
+  return 0;
+}

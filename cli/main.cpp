@@ -1,0 +1,26 @@
+// The `resnet` command line: `resnet summary`, and (chapter 7) `train`, `evaluate`,
+// `predict`. Run `resnet --help` or `resnet <command> --help`.
+#include <cstdio>
+#include <exception>
+
+#include "commands.hpp"
+#include "resnet/exercise.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"resnet-from-scratch: ResNets built from scratch in C++"};
+  app.require_subcommand(1);
+  resnet::cli::Action action;
+  resnet::cli::add_summary_command(app, action);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return action();
+  } catch (const resnet::NotImplemented& missing) {
+    std::fflush(stdout);  // what was printed so far comes first
+    std::fprintf(stderr, "This needs a task you have not written yet:\n  %s\n", missing.what());
+    return 1;
+  } catch (const std::exception& error) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: %s\n", error.what());
+    return 1;
+  }
+}
