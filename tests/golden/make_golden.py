@@ -521,6 +521,87 @@ def chapter5(out):
              "forward hooks on torchvision ResNets: [leaf module, output shape, multiply-accumulates]")
 
 
+# ---------------------------------------------------------------------------- chapter 7
+
+
+OPTIMIZER_SHAPES = [(4, 3), (5,), (2, 2, 3, 3)]
+OPTIMIZER_STEPS = 5
+
+
+def optimizer_case(out, name, make, seed):
+    """Parameters and per-step gradients from the hash; after each torch step, the
+    parameters (float64), which the C++ optimizer must reproduce."""
+    params = [torch.nn.Parameter(hash_tensor(seed + i, shape).double()) for i, shape in enumerate(OPTIMIZER_SHAPES)]
+    optimizer = make(params)
+    for step in range(OPTIMIZER_STEPS):
+        for i, p in enumerate(params):
+            p.grad = hash_tensor(seed + 100 * (step + 1) + i, tuple(p.shape)).double()
+        optimizer.step()
+        for i, p in enumerate(params):
+            out.array(f"ch07/optimizers/{name}/step{step}_param{i}.npy", p.detach().clone(),
+                      f"{name}: parameter {i} after step {step + 1}")
+
+
+def chapter7(out):
+    O = torch.optim
+    cases = {
+        "sgd": (lambda p: O.SGD(p, lr=0.1), {"kind": "sgd", "lr": 0.1}),
+        "sgd_momentum": (lambda p: O.SGD(p, lr=0.05, momentum=0.9, weight_decay=1e-4),
+                         {"kind": "sgd", "lr": 0.05, "momentum": 0.9, "weight_decay": 1e-4}),
+        "sgd_dampening": (lambda p: O.SGD(p, lr=0.05, momentum=0.8, dampening=0.3),
+                          {"kind": "sgd", "lr": 0.05, "momentum": 0.8, "dampening": 0.3}),
+        "sgd_nesterov": (lambda p: O.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4),
+                         {"kind": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 5e-4}),
+        "adam": (lambda p: O.Adam(p), {"kind": "adam"}),
+        "adam_weight_decay": (lambda p: O.Adam(p, lr=1e-2, weight_decay=1e-2),
+                              {"kind": "adam", "lr": 1e-2, "weight_decay": 1e-2}),
+        "adamw": (lambda p: O.AdamW(p, lr=1e-2, betas=(0.8, 0.99), eps=1e-6, weight_decay=1e-2),
+                  {"kind": "adamw", "lr": 1e-2, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6, "weight_decay": 1e-2}),
+    }
+    listing = {}
+    for index, (name, (make, settings)) in enumerate(cases.items()):
+        seed = 7000 + 1000 * index
+        optimizer_case(out, name, make, seed)
+        listing[name] = dict(settings, seed=seed)
+    out.json("ch07/optimizers.json", {"shapes": OPTIMIZER_SHAPES, "steps": OPTIMIZER_STEPS, "cases": listing},
+             "optimizer cases: torch.optim settings and hash seeds (parameter i: seed + i; gradient of "
+             "parameter i at step s (from 1): seed + 100 s + i)")
+
+    # Learning rates (and one-cycle's momentum) before each optimizer step.
+    def record(make_optimizer, make_scheduler, steps, momentum_key=None):
+        optimizer = make_optimizer([torch.nn.Parameter(torch.zeros(1))])
+        scheduler = make_scheduler(optimizer)
+        rates, momenta = [], []
+        for _ in range(steps):
+            group = optimizer.param_groups[0]
+            rates.append(group["lr"])
+            if momentum_key == "betas":
+                momenta.append(group["betas"][0])
+            elif momentum_key == "momentum":
+                momenta.append(group["momentum"])
+            optimizer.step()
+            scheduler.step()
+        return {"lr": rates, "momentum": momenta}
+
+    S = O.lr_scheduler
+    schedules = {
+        "step": dict(record(lambda p: O.SGD(p, lr=0.1), lambda o: S.StepLR(o, step_size=3, gamma=0.5), 12),
+                     settings={"kind": "step", "base_rate": 0.1, "step_size": 3, "gamma": 0.5}),
+        "cosine": dict(record(lambda p: O.SGD(p, lr=0.1), lambda o: S.CosineAnnealingLR(o, T_max=20, eta_min=1e-4), 21),
+                       settings={"kind": "cosine", "base_rate": 0.1, "total_steps": 20, "min_rate": 1e-4}),
+        "one_cycle_adam": dict(record(lambda p: O.Adam(p), lambda o: S.OneCycleLR(o, max_lr=0.01, total_steps=25), 25,
+                                      "betas"),
+                               settings={"kind": "one-cycle", "base_rate": 0.01, "total_steps": 25}),
+        "one_cycle_sgd": dict(record(lambda p: O.SGD(p, lr=0.1, momentum=0.9),
+                                     lambda o: S.OneCycleLR(o, max_lr=0.1, total_steps=40, pct_start=0.25,
+                                                            div_factor=10, final_div_factor=100), 40, "momentum"),
+                              settings={"kind": "one-cycle", "base_rate": 0.1, "total_steps": 40, "pct_start": 0.25,
+                                        "div_factor": 10, "final_div_factor": 100}),
+    }
+    out.json("ch07/schedules.json", schedules,
+             "torch.optim.lr_scheduler: the learning rate (and one-cycle's momentum or beta1) before each step")
+
+
 def write_all(root):
     out = Writer(root)
     chapter1(out)
@@ -528,6 +609,7 @@ def write_all(root):
     chapter3(out)
     chapter4(out)
     chapter5(out)
+    chapter7(out)
     out.manifest()
     return out
 

@@ -100,6 +100,22 @@ inline constexpr ScaleTolerance network_float32{1e-5, 3e-4,
 inline constexpr ScaleTolerance network_float64{1e-10, 1e-10,
     "float64 through a whole ResNet, summed in another order"};
 
+/// Optimizers in float64 against torch.optim in float64: the same few operations per value
+/// in the same order, five steps.
+inline constexpr Tolerance optimizer_float64{1e-12, 1e-15,
+    "float64 update rules, the same arithmetic as PyTorch's"};
+
+/// Optimizers in float32 against torch.optim in float64: each step rounds the parameter and
+/// the moments to float32 (relative 6e-8); Adam's division by sqrt(v) + eps keeps relative
+/// errors of that order; five steps on parameters of magnitude ~1.
+inline constexpr Tolerance optimizer_float32{2e-6, 1e-6,
+    "float32 update rules: a few float32 roundings per value per step"};
+
+/// Learning rates and momenta of the schedules: closed forms against PyTorch's (partly
+/// recursive) computation in float64.
+inline constexpr Tolerance schedule{1e-12, 1e-15,
+    "float64 closed forms against PyTorch's recursive float64 updates"};
+
 /// float64 convolutions against PyTorch's float64: the same sums in another order.
 /// Measured: at most 6.1e-16 * max|expected|.
 inline constexpr ScaleTolerance conv_float64{1e-12, 1e-13,

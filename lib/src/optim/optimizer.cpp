@@ -1,0 +1,148 @@
+// The optimizers' bookkeeping: parameters, per-parameter buffers, state dicts, and the
+// settings checks PyTorch makes. The update rules themselves are tasks 7.1 and 7.2.
+#include "resnet/optim/optimizer.hpp"
+
+#include <map>
+#include <stdexcept>
+
+#include "resnet/error.hpp"
+#include "resnet/optim/schedule.hpp"
+
+namespace resnet {
+
+template <class T>
+Optimizer<T>::Optimizer(std::vector<NamedParameter<T>> parameters) : parameters_(std::move(parameters)) {
+  if (parameters_.empty()) throw std::invalid_argument("optimizer: no parameters to optimise");
+}
+
+template <class T>
+void Optimizer<T>::zero_grad() {
+  for (const auto& named : parameters_) named.parameter->zero_grad();
+}
+
+template <class T>
+std::vector<std::vector<T>>& Optimizer<T>::add_buffers(const std::string& name) {
+  std::vector<std::vector<T>> buffers;
+  for (const auto& named : parameters_) buffers.emplace_back(named.parameter->size(), T(0));
+  buffers_.emplace_back(name, std::move(buffers));
+  return buffers_.back().second;
+}
+
+template <class T>
+StateDict Optimizer<T>::state_dict() const {
+  StateDict state;
+  state.emplace_back("step", StateEntry{{}, DType::int64, {static_cast<double>(steps_)}});
+  for (const auto& [buffer_name, buffers] : buffers_) {
+    for (std::size_t i = 0; i < parameters_.size(); ++i) {
+      StateEntry entry{parameters_[i].parameter->shape(), sizeof(T) == 4 ? DType::float32 : DType::float64,
+                       std::vector<double>(buffers[i].begin(), buffers[i].end())};
+      state.emplace_back(parameters_[i].name + "." + buffer_name, std::move(entry));
+    }
+  }
+  return state;
+}
+
+template <class T>
+void Optimizer<T>::load_state_dict(const StateDict& state) {
+  std::map<std::string, const StateEntry*> by_name;
+  for (const auto& [name, entry] : state) by_name[name] = &entry;
+  // Check everything before changing anything.
+  auto find = [&](const std::string& name, std::size_t size) -> const StateEntry& {
+    const auto found = by_name.find(name);
+    if (found == by_name.end()) throw ShapeError("optimizer load_state_dict: missing entry '" + name + "'");
+    if (found->second->values.size() != size) {
+      throw ShapeError("optimizer load_state_dict: '" + name + "' holds " + std::to_string(found->second->values.size()) +
+                       " values, the parameter has " + std::to_string(size));
+    }
+    return *found->second;
+  };
+  const StateEntry& step = find("step", 1);
+  std::size_t expected_entries = 1;
+  for (const auto& [buffer_name, buffers] : buffers_) {
+    for (const auto& named : parameters_) find(named.name + "." + buffer_name, named.parameter->size());
+    expected_entries += parameters_.size();
+  }
+  if (state.size() != expected_entries) {
+    throw ShapeError("optimizer load_state_dict: " + std::to_string(state.size()) + " entries, this optimizer has " +
+                     std::to_string(expected_entries) + " (a state from another optimizer or model?)");
+  }
+  steps_ = static_cast<std::int64_t>(step.values[0]);
+  for (auto& [buffer_name, buffers] : buffers_) {
+    for (std::size_t i = 0; i < parameters_.size(); ++i) {
+      const auto& values = by_name.at(parameters_[i].name + "." + buffer_name)->values;
+      std::copy(values.begin(), values.end(), buffers[i].begin());
+    }
+  }
+}
+
+template <class T>
+Sgd<T>::Sgd(std::vector<NamedParameter<T>> parameters, const SgdSettings& settings)
+    : Optimizer<T>(std::move(parameters)), settings_(settings), momentum_buffers_(this->add_buffers("momentum_buffer")) {
+  if (settings.learning_rate < 0 || settings.momentum < 0 || settings.weight_decay < 0) {
+    throw std::invalid_argument("SGD: learning rate, momentum and weight decay must not be negative");
+  }
+  if (settings.nesterov && (settings.momentum <= 0 || settings.dampening != 0)) {
+    throw std::invalid_argument("SGD: Nesterov momentum requires a momentum and zero dampening");
+  }
+}
+
+template <class T>
+void Sgd<T>::step() {
+  const bool first_step = this->steps_ == 0;
+  for (std::size_t i = 0; i < this->parameters_.size(); ++i) {
+    ParameterBase<T>& parameter = *this->parameters_[i].parameter;
+    sgd_update(parameter.value_data(), parameter.grad_data(), momentum_buffers_[i].data(), parameter.size(), settings_,
+               first_step);
+  }
+  ++this->steps_;
+}
+
+template <class T>
+Adam<T>::Adam(std::vector<NamedParameter<T>> parameters, const AdamSettings& settings)
+    : Optimizer<T>(std::move(parameters)),
+      settings_(settings),
+      exp_avg_(this->add_buffers("exp_avg")),
+      exp_avg_sq_(this->add_buffers("exp_avg_sq")) {
+  if (settings.learning_rate < 0 || settings.eps < 0 || settings.weight_decay < 0) {
+    throw std::invalid_argument("Adam: learning rate, eps and weight decay must not be negative");
+  }
+  if (settings.beta1 < 0 || settings.beta1 >= 1 || settings.beta2 < 0 || settings.beta2 >= 1) {
+    throw std::invalid_argument("Adam: betas must be in [0, 1)");
+  }
+}
+
+template <class T>
+void Adam<T>::step() {
+  ++this->steps_;  // t counts from 1 in the bias corrections
+  for (std::size_t i = 0; i < this->parameters_.size(); ++i) {
+    ParameterBase<T>& parameter = *this->parameters_[i].parameter;
+    adam_update(parameter.value_data(), parameter.grad_data(), exp_avg_[i].data(), exp_avg_sq_[i].data(),
+                parameter.size(), settings_, this->steps_);
+  }
+}
+
+std::string to_string(ScheduleKind kind) {
+  switch (kind) {
+    case ScheduleKind::constant: return "constant";
+    case ScheduleKind::step: return "step";
+    case ScheduleKind::cosine: return "cosine";
+    case ScheduleKind::one_cycle: return "one-cycle";
+  }
+  return "unknown";
+}
+
+ScheduleKind schedule_from_string(const std::string& name) {
+  for (ScheduleKind kind : {ScheduleKind::constant, ScheduleKind::step, ScheduleKind::cosine, ScheduleKind::one_cycle}) {
+    if (to_string(kind) == name) return kind;
+  }
+  throw std::invalid_argument("unknown schedule '" + name + "' (expected constant, step, cosine or one-cycle)");
+}
+
+template class Optimizer<float>;
+template class Optimizer<double>;
+template class Sgd<float>;
+template class Sgd<double>;
+template class Adam<float>;
+template class Adam<double>;
+
+}  // namespace resnet
