@@ -119,7 +119,7 @@ TEST_CASE("normalisation maps pixels as torchvision's ToTensor and Normalize do"
   CHECK_THROWS_WITH(normalization_from_string("imagenet"), Catch::Contains("half or cifar10"));
 }
 
-TEST_CASE("random crop shifts the image inside black padding; flip mirrors it", "[ch07][loader]") {
+TEST_CASE("random crop shifts the image inside black padding and flip mirrors it", "[ch07][loader]") {
   xt::xtensor<std::uint8_t, 3> image = xt::xtensor<std::uint8_t, 3>::from_shape({3, 32, 32});
   for (std::size_t i = 0; i < image.size(); ++i) image.data()[i] = static_cast<std::uint8_t>(1 + i % 250);
   CHECK((crop_and_flip(image, 0, 0, false) == image));

@@ -155,7 +155,7 @@ TEST_CASE("learning-rate schedules match torch.optim.lr_scheduler", "[ch07][sche
   }
 }
 
-TEST_CASE("a constant schedule keeps the rate; one-cycle refuses steps past its end", "[ch07][schedule][hand][7.3]") {
+TEST_CASE("a constant schedule keeps the rate and one-cycle refuses steps past its end", "[ch07][schedule][hand][7.3]") {
   ScheduleSettings settings;
   settings.base_rate = 0.01;
   CHECK(learning_rate_at(settings, 0) == 0.01);

@@ -97,11 +97,11 @@ std::size_t DataLoader::images_per_epoch() const {
   return settings_.drop_last ? batches_per_epoch() * settings_.batch_size : data_.labels.size();
 }
 
-void DataLoader::start_epoch(std::size_t epoch) {
+void DataLoader::start_epoch(std::size_t epoch, std::size_t first_batch) {
   wait_for_pending();
   pending_ = {};
   epoch_ = epoch;
-  position_ = 0;
+  position_ = first_batch;
   order_.resize(data_.labels.size());
   std::iota(order_.begin(), order_.end(), std::size_t{0});
   if (settings_.shuffle) {

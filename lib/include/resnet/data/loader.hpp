@@ -69,7 +69,8 @@ class DataLoader {
   /// @brief Images per epoch (all of them, or those in full batches with drop_last).
   std::size_t images_per_epoch() const;
   /// @brief Starts epoch `epoch` (from 0): its order, from the seed and the epoch number.
-  void start_epoch(std::size_t epoch);
+  ///        With `first_batch`, the epoch starts there (a run resumed mid-epoch).
+  void start_epoch(std::size_t epoch, std::size_t first_batch = 0);
   /// @brief The next batch of the epoch, or nothing at its end.
   std::optional<Batch> next();
 

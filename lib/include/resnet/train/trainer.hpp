@@ -1,0 +1,169 @@
+/// @file
+/// @brief The training loop: a ResNet, an optimizer, a schedule and the data loaders,
+///        epoch by epoch, with evaluation, checkpoints, resume and divergence checks.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "resnet/data/cifar10.hpp"
+#include "resnet/data/loader.hpp"
+#include "resnet/nn/resnet.hpp"
+#include "resnet/optim/optimizer.hpp"
+#include "resnet/optim/schedule.hpp"
+
+namespace resnet {
+
+/// @ingroup ch07
+/// @brief Everything a training run is made of. The defaults are the original tutorial's
+///        recipe: ResNet-34 with the ImageNet stem, Adam with lr 1e-3, batch 128, 10 epochs,
+///        normalisation 0.5 / 0.5, no augmentation.
+struct TrainingOptions {
+  std::string model = "resnet34";                     ///< a name resnet_config() knows
+  Stem stem = Stem::imagenet;                         ///< the stem
+  std::size_t epochs = 10;                            ///< passes over the training set
+  std::size_t batch_size = 128;                       ///< images per step
+  bool drop_last = false;                             ///< drop each epoch's last, smaller batch
+  std::string optimizer = "adam";                     ///< adam, adamw or sgd
+  double learning_rate = 1e-3;                        ///< the base (or, one-cycle, the peak) rate
+  double momentum = 0.9;                              ///< SGD's momentum (Adam's beta1 stays 0.9)
+  bool nesterov = false;                              ///< SGD: Nesterov momentum
+  double weight_decay = 0.0;                          ///< as the optimizer defines it
+  ScheduleKind schedule = ScheduleKind::constant;     ///< the learning-rate schedule
+  Normalization normalization = Normalization::half;  ///< the inputs' normalisation
+  bool augment = false;                               ///< random crop and flip for training
+  std::uint64_t seed = 0;                             ///< weights, order, augmentation
+  std::string run_directory = "runs/latest";          ///< checkpoints, metrics.jsonl, curves
+  std::size_t train_images = 0;                       ///< train on the first N only (0: all)
+  std::size_t test_images = 0;                        ///< evaluate on the first N only (0: all)
+};
+
+/// @ingroup ch07
+/// @brief A run's options as text, e.g. for a checkpoint's metadata and the run's log.
+std::string describe(const TrainingOptions& options);
+
+/// @ingroup ch07
+/// @brief How a model does on a data set.
+struct Evaluation {
+  double loss = 0.0;                                ///< mean cross-entropy
+  double accuracy = 0.0;                            ///< fraction right, 0-1
+  std::vector<std::vector<std::size_t>> confusion;  ///< [true class][predicted class] counts
+  /// @brief Accuracy of each true class (0-1; NaN for a class with no images).
+  std::vector<double> class_accuracy() const;
+};
+
+/// @ingroup ch07
+/// @brief One epoch's numbers, as written to metrics.jsonl.
+struct EpochMetrics {
+  std::size_t epoch = 0;           ///< from 1
+  double train_loss = 0.0;         ///< mean over the epoch's steps (training mode)
+  double train_accuracy = 0.0;     ///< on the training batches as they were trained on
+  double test_loss = 0.0;          ///< evaluation mode
+  double test_accuracy = 0.0;      ///< evaluation mode
+  double learning_rate = 0.0;      ///< at the epoch's last step
+  double seconds = 0.0;            ///< wall time of the training part
+  double images_per_second = 0.0;  ///< training throughput
+};
+
+/// @ingroup ch07
+/// @brief What a progress display sees after every training step.
+struct StepProgress {
+  std::size_t epoch = 0;          ///< from 1
+  std::size_t epochs = 0;         ///< in the run
+  std::size_t step = 0;           ///< in this epoch, from 1
+  std::size_t steps = 0;          ///< per epoch
+  double loss = 0.0;              ///< running mean over the epoch so far
+  double accuracy = 0.0;          ///< running accuracy over the epoch so far
+  double images_per_second = 0.0; ///< over the epoch so far
+  double seconds = 0.0;           ///< since the epoch began
+};
+
+/// @ingroup ch07
+/// @brief The loss became NaN or infinite: training stopped, nothing was saved after it.
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// @ingroup ch07
+/// @brief Trains a ResNet on CIFAR-10.
+///
+/// Each step: the schedule sets the learning rate, zero_grad, forward, loss, backward,
+/// optimizer step. After each epoch: evaluation on the test set, a line in
+/// `metrics.jsonl`, `last.safetensors` (model, optimizer, epoch) and, when the test
+/// accuracy is the best so far, `best.safetensors`, all written atomically.
+class Trainer {
+ public:
+  /// @brief A fresh model and optimizer from the options' seed, and the data (copied, cut
+  ///        to train_images and test_images).
+  /// @throws std::invalid_argument for an unknown model or optimizer, or zero epochs
+  Trainer(const TrainingOptions& options, const Cifar10Data& train, const Cifar10Data& test);
+
+  /// @brief Continues from `run_directory/last.safetensors`: model, optimizer state, epoch
+  ///        and step within it. The result equals that of a run that was never interrupted.
+  /// @return the number of epochs already done
+  /// @throws DataError when the checkpoint is missing, damaged or from another model
+  std::size_t resume();
+
+  /// @brief Trains the remaining epochs, calling `on_step` after every step and `on_epoch`
+  ///        after every epoch (both may be empty). Returns early, after saving `last`,
+  ///        when stop() was called.
+  /// @throws TrainingDiverged when a loss is not finite, naming the epoch and step
+  std::vector<EpochMetrics> run(const std::function<void(const StepProgress&)>& on_step = {},
+                                const std::function<void(const EpochMetrics&)>& on_epoch = {});
+
+  /// @brief Asks run() to stop after the current step (safe to call from a signal handler).
+  void stop() { stop_requested_ = true; }
+  /// @brief True when run() returned because of stop().
+  bool stopped() const { return stopped_; }
+
+  /// @brief Loss, accuracy and confusion matrix on the test set, in evaluation mode.
+  Evaluation evaluate();
+
+  /// @brief The model being trained.
+  ResNet<float>& model() { return *model_; }
+  /// @brief Epochs completed.
+  std::size_t epochs_done() const { return epochs_done_; }
+  /// @brief The metrics of every epoch done, including those before a resume.
+  const std::vector<EpochMetrics>& history() const { return history_; }
+  /// @brief A file of the run: `run_directory/name`.
+  std::string run_file(const std::string& name) const;
+
+ private:
+  void save(const std::string& name) const;
+  void set_schedule(std::int64_t global_step);
+  void finish_epoch(EpochMetrics metrics);
+  void write_metrics_and_curves() const;
+
+  TrainingOptions options_;
+  Cifar10Data train_;
+  Cifar10Data test_;
+  std::unique_ptr<ResNet<float>> model_;
+  std::unique_ptr<Optimizer<float>> optimizer_;
+  std::unique_ptr<DataLoader> loader_;
+  ScheduleSettings schedule_;
+  std::size_t epochs_done_ = 0;
+  std::size_t steps_done_in_epoch_ = 0;  // non-zero after a resume from a stopped run
+  double best_accuracy_ = -1.0;
+  std::vector<EpochMetrics> history_;
+  std::atomic<bool> stop_requested_{false};
+  bool stopped_ = false;
+};
+
+/// @ingroup ch07
+/// @brief The first `count` images of a data set (all when count is 0 or larger).
+Cifar10Data first_images(const Cifar10Data& data, std::size_t count);
+
+/// @ingroup ch07
+/// @brief Loss, accuracy and confusion matrix of `model` on `data` in evaluation mode
+///        (the model's mode is restored after), in batches of `batch_size`.
+Evaluation evaluate(ResNet<float>& model, const Cifar10Data& data, Normalization normalization,
+                    std::size_t batch_size = 256);
+
+}  // namespace resnet

@@ -1,0 +1,141 @@
+// The training loop: a small ResNet learns on the committed sample; a resumed run ends
+// exactly where an uninterrupted one does; a diverging run stops with a clear message and
+// keeps its last good checkpoint.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "resnet/train/trainer.hpp"
+#include "support/temporary_directory.hpp"
+#include "test_paths.hpp"
+
+using namespace resnet;
+
+namespace {
+
+const Cifar10Data& sample(Split split) {
+  static const std::string folder = std::string(resnet::testing::paths::data_directory) + "/cifar10-sample/cifar-10-batches-bin";
+  static const Cifar10Data train = load_cifar10(folder, Split::train), test = load_cifar10(folder, Split::test);
+  return split == Split::train ? train : test;
+}
+
+// A small, quick run: the CIFAR ResNet-20 (0.27M parameters) on part of the sample.
+TrainingOptions small_run(const std::string& directory) {
+  TrainingOptions options;
+  options.model = "resnet20";
+  options.stem = Stem::cifar;
+  options.epochs = 2;
+  options.batch_size = 64;
+  options.train_images = 192;  // 3 steps per epoch
+  options.test_images = 32;
+  options.normalization = Normalization::cifar10;
+  options.augment = true;
+  options.seed = 3;
+  options.run_directory = directory;
+  return options;
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << file.rdbuf();
+  return bytes.str();
+}
+
+bool same_state(const ResNet<float>& a, const ResNet<float>& b) {
+  const StateDict x = a.state_dict(), y = b.state_dict();
+  if (x.size() != y.size()) return false;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (x[i].first != y[i].first || x[i].second.values != y[i].second.values) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance", "[ch07][trainer][learning][slow]") {
+  resnet::testing::TemporaryDirectory directory;
+  TrainingOptions options = small_run(directory.path().string());
+  options.epochs = 4;
+  options.train_images = 1000;
+  options.test_images = 200;
+  options.augment = false;
+  Trainer trainer(options, sample(Split::train), sample(Split::test));
+  const auto metrics = trainer.run();
+  REQUIRE(metrics.size() == 4);
+  INFO("train loss " << metrics.front().train_loss << " -> " << metrics.back().train_loss << ", test accuracy "
+                     << metrics.back().test_accuracy);
+  CHECK(metrics.back().train_loss < 0.85 * metrics.front().train_loss);
+  CHECK(metrics.back().test_accuracy > 0.25);  // chance is 0.10
+  const Evaluation evaluation = trainer.evaluate();
+  std::size_t counted = 0;
+  for (const auto& row : evaluation.confusion) {
+    for (std::size_t count : row) counted += count;
+  }
+  CHECK(counted == 200);
+  CHECK(evaluation.accuracy == Approx(metrics.back().test_accuracy));
+  for (const std::string file : {"last.safetensors", "best.safetensors", "metrics.jsonl", "loss.svg", "accuracy.svg"}) {
+    CHECK(std::filesystem::exists(trainer.run_file(file)));
+  }
+}
+
+TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run ends", "[ch07][trainer][resume]") {
+  resnet::testing::TemporaryDirectory straight_directory, resumed_directory;
+  Trainer straight(small_run(straight_directory.path().string()), sample(Split::train), sample(Split::test));
+  straight.run();
+
+  {  // Stopped (as by Ctrl-C) after the second step of the first epoch.
+    Trainer first(small_run(resumed_directory.path().string()), sample(Split::train), sample(Split::test));
+    first.run([&first](const StepProgress& progress) {
+      if (progress.step == 2) first.stop();
+    });
+    CHECK(first.stopped());
+    CHECK(first.epochs_done() == 0);
+  }
+  {  // Resumed, stopped again at the end of the first epoch.
+    Trainer second(small_run(resumed_directory.path().string()), sample(Split::train), sample(Split::test));
+    CHECK(second.resume() == 0);
+    second.run({}, [&second](const EpochMetrics&) { second.stop(); });
+    CHECK(second.epochs_done() == 1);
+  }
+  Trainer third(small_run(resumed_directory.path().string()), sample(Split::train), sample(Split::test));
+  CHECK(third.resume() == 1);
+  third.run();
+  CHECK(third.epochs_done() == 2);
+  CHECK(same_state(straight.model(), third.model()));
+  CHECK(third.history().size() == 2);
+  CHECK(third.history().back().test_accuracy == straight.history().back().test_accuracy);
+}
+
+TEST_CASE("a diverging run stops naming the step and keeps its last good checkpoint", "[ch07][trainer][errors]") {
+  resnet::testing::TemporaryDirectory directory;
+  TrainingOptions options = small_run(directory.path().string());
+  options.epochs = 1;
+  Trainer good(options, sample(Split::train), sample(Split::test));
+  good.run();
+  const std::string saved = file_bytes(good.run_file("last.safetensors"));
+
+  options.epochs = 2;
+  options.learning_rate = 1e30;  // Adam moves every weight by about 1e30: the loss overflows at once
+  Trainer diverging(options, sample(Split::train), sample(Split::test));
+  diverging.resume();
+  CHECK_THROWS_WITH(diverging.run(), Catch::Contains("at epoch 2, step") && Catch::Contains("nothing was saved"));
+  CHECK(file_bytes(good.run_file("last.safetensors")) == saved);
+}
+
+TEST_CASE("bad training options and foreign checkpoints are clear errors", "[ch07][trainer][errors]") {
+  resnet::testing::TemporaryDirectory directory;
+  TrainingOptions options = small_run(directory.path().string());
+  options.optimizer = "adagrad";
+  CHECK_THROWS_WITH(Trainer(options, sample(Split::train), sample(Split::test)), Catch::Contains("adam, adamw or sgd"));
+  options = small_run(directory.path().string());
+  Trainer trainer(options, sample(Split::train), sample(Split::test));
+  CHECK_THROWS_AS(trainer.resume(), DataError);  // nothing saved yet
+  options.epochs = 1;
+  Trainer(options, sample(Split::train), sample(Split::test)).run();
+  options.model = "resnet32";
+  Trainer other(options, sample(Split::train), sample(Split::test));
+  CHECK_THROWS_WITH(other.resume(), Catch::Contains("a checkpoint of resnet20") && Catch::Contains("this run trains resnet32"));
+}
