@@ -128,7 +128,8 @@ def main():
         f"# ResNet-34 training step and inference, batch {args.batch} of (3, 32, 32) images, {args.classes} classes",
         "",
         f"- Machine: {cpu_model()}, {os.cpu_count()} logical CPUs",
-        f"- Ours: {ours0['blas_config']}; {ours0['omp_threads']} OpenMP threads, {ours0['blas_threads']} OpenBLAS threads",
+        f"- Ours: {ours0['blas_config']}; {ours0['omp_threads']} OpenMP threads, {ours0['blas_threads']} OpenBLAS threads; "
+        f"`resnet::keep_freed_memory()` applied: {ours0.get('keeps_freed_memory', False)}",
         f"- PyTorch {theirs0['torch']} with {theirs0['threads']} intra-op threads "
         f"(its CPU convolution uses oneDNN/mkldnn: {theirs0['mkldnn']}); torchvision's resnet34",
         f"- Date: {datetime.date.today().isoformat()}; the whole comparison took {time.time() - started:.0f} s",

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <omp.h>
 
+#include "resnet/memory.hpp"
 #include "resnet/nn/resnet.hpp"
 #include "resnet/ops/cross_entropy.hpp"
 #include "resnet/random.hpp"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   std::size_t batch = 128, classes = 10;
   std::string stem = "cifar", mode = "train";
   int warmup = 1, repeats = 3;
+  bool return_freed_memory = false;
   app.add_option("--batch", batch, "images per batch")->capture_default_str();
   app.add_option("--classes", classes, "outputs of the classifier")->capture_default_str();
   app.add_option("--stem", stem, "imagenet or cifar")->check(CLI::IsMember({"imagenet", "cifar"}))->capture_default_str();
@@ -55,7 +57,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--warmup", warmup, "untimed passes first")->capture_default_str();
   app.add_option("--repeats", repeats, "timed passes (all are reported)")->capture_default_str();
+  app.add_flag("--return-freed-memory", return_freed_memory,
+               "skip resnet::keep_freed_memory(): glibc unmaps every large block when it is freed");
   CLI11_PARSE(app, argc, argv);
+  const bool keeps_freed_memory = !return_freed_memory && resnet::keep_freed_memory();
 
   resnet::Generator generator(1);
   auto model = resnet::make_resnet<float>("resnet34", classes, resnet::stem_from_string(stem), generator);
@@ -88,7 +93,7 @@ int main(int argc, char** argv) {
   const double median = sorted.empty() ? 0.0 : sorted[sorted.size() / 2];
 
   std::cout << nlohmann::json{{"stem", stem}, {"mode", mode}, {"batch", batch}, {"classes", classes},
-                              {"warmup", warmup}, {"seconds", seconds}, {"median_seconds", median},
+                              {"warmup", warmup}, {"keeps_freed_memory", keeps_freed_memory}, {"seconds", seconds}, {"median_seconds", median},
                               {"images_per_second", median > 0 ? static_cast<double>(batch) / median : 0.0},
                               {"rss_before_mib", rss_before_mib}, {"peak_rss_mib", status_mib("VmHWM")},
                               {"omp_threads", omp_get_max_threads()}, {"blas_threads", openblas_get_num_threads()},

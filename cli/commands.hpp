@@ -13,5 +13,11 @@ using Action = std::function<int()>;
 
 /// `resnet summary`: the model summary table (chapter 5).
 void add_summary_command(CLI::App& app, Action& action);
+/// `resnet train`: training on CIFAR-10 (chapter 7).
+void add_train_command(CLI::App& app, Action& action);
+/// `resnet evaluate`: a checkpoint's test accuracy, per class, and confusion matrix.
+void add_evaluate_command(CLI::App& app, Action& action);
+/// `resnet predict`: the classes of image files.
+void add_predict_command(CLI::App& app, Action& action);
 
 }  // namespace resnet::cli

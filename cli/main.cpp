@@ -1,15 +1,19 @@
-// The `resnet` command line: `resnet summary`, and (chapter 7) `train`, `evaluate`,
-// `predict`. Run `resnet --help` or `resnet <command> --help`.
+// The `resnet` command line: `train`, `evaluate`, `predict` (chapter 7) and `summary`
+// (chapter 5). Run `resnet --help` or `resnet <command> --help`.
 #include <cstdio>
 #include <exception>
 
 #include "commands.hpp"
 #include "resnet/exercise.hpp"
+#include "resnet/train/trainer.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"resnet-from-scratch: ResNets built from scratch in C++"};
   app.require_subcommand(1);
   resnet::cli::Action action;
+  resnet::cli::add_train_command(app, action);
+  resnet::cli::add_evaluate_command(app, action);
+  resnet::cli::add_predict_command(app, action);
   resnet::cli::add_summary_command(app, action);
   CLI11_PARSE(app, argc, argv);
   try {
@@ -18,6 +22,10 @@ int main(int argc, char** argv) {
     std::fflush(stdout);  // what was printed so far comes first
     std::fprintf(stderr, "This needs a task you have not written yet:\n  %s\n", missing.what());
     return 1;
+  } catch (const resnet::TrainingDiverged& diverged) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "training diverged: %s\n", diverged.what());
+    return 3;
   } catch (const std::exception& error) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", error.what());

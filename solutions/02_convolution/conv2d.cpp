@@ -19,11 +19,12 @@ namespace {
 
 // The product of the weight matrix and the columns comes out as (K, N*P*Q): channel
 // first. These two copy between that and the (N, K, P, Q) batch layout, one contiguous
-// P*Q plane at a time.
+// P*Q plane at a time; the threads share out the images.
 template <class T>
 xt::xtensor<T, 4> to_batch_layout(const xt::xtensor<T, 2>& by_channel, const WindowShape& shape) {  // (K, N*P*Q)
   const std::size_t plane = shape.P * shape.Q;
   xt::xtensor<T, 4> batch = xt::xtensor<T, 4>::from_shape(shape.output_shape());
+#pragma omp parallel for
   for (std::size_t n = 0; n < shape.N; ++n) {
     for (std::size_t k = 0; k < shape.K; ++k) {
       const T* from = by_channel.data() + (k * shape.N + n) * plane;
@@ -37,6 +38,7 @@ template <class T>
 xt::xtensor<T, 2> to_channel_layout(const xt::xtensor<T, 4>& batch, const WindowShape& shape) {  // (N, K, P, Q)
   const std::size_t plane = shape.P * shape.Q;
   xt::xtensor<T, 2> by_channel = xt::xtensor<T, 2>::from_shape({shape.K, shape.N * plane});
+#pragma omp parallel for
   for (std::size_t n = 0; n < shape.N; ++n) {
     for (std::size_t k = 0; k < shape.K; ++k) {
       const T* from = batch.data() + (n * shape.K + k) * plane;
@@ -64,7 +66,7 @@ Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x,       // (N, C, H, W)
        y_by_channel.data());
   xt::xtensor<T, 4> y = to_batch_layout(y_by_channel, shape);
   if (bias) y += xt::view(*bias, xt::newaxis(), xt::all(), xt::newaxis(), xt::newaxis());
-  return {y, {x, weight, bias.has_value(), shape}};
+  return {std::move(y), {x, weight, bias.has_value(), shape}};  // move y: a braced return would copy it
   // END SOLUTION
 }
 

@@ -34,7 +34,7 @@ GlobalAvgPool2dGrads<T> global_avg_pool2d_backward(const xt::xtensor<T, 2>& dy, 
   xt::xtensor<T, 4> dx = xt::xtensor<T, 4>::from_shape(cache.x_shape);
   dx = xt::broadcast(xt::view(dy * share, xt::all(), xt::all(), xt::newaxis(), xt::newaxis()),
                      cache.x_shape);
-  return {dx};
+  return {std::move(dx)};
   // END SOLUTION
 }
 

@@ -36,6 +36,8 @@ BatchNorm2dOutput<T> batchnorm2d_forward(const xt::xtensor<T, 4>& x,            
   BatchNorm2dOutput<T> out{xt::xtensor<T, 4>::from_shape(x.shape()),
                            {xt::xtensor<T, 4>::from_shape(x.shape()), xt::xtensor<T, 1>::from_shape({C}), gamma, mode},
                            running_mean, running_var};
+  // Channels are independent: the threads share them out.
+#pragma omp parallel for
   for (std::size_t c = 0; c < C; ++c) {
     double mean = 0.0, variance = 0.0;  // of channel c: the batch's (train) or the running ones (eval)
     if (mode == BatchNormMode::train) {
@@ -82,7 +84,8 @@ BatchNorm2dGrads<T> batchnorm2d_backward(const xt::xtensor<T, 4>& dy,  // (N, C,
   const double M = static_cast<double>(N * HW);
   BatchNorm2dGrads<T> grads{xt::xtensor<T, 4>::from_shape(dy.shape()), xt::xtensor<T, 1>::from_shape({C}),
                             xt::xtensor<T, 1>::from_shape({C})};
-  for (std::size_t c = 0; c < C; ++c) {
+#pragma omp parallel for
+  for (std::size_t c = 0; c < C; ++c) {  // channels are independent: the threads share them out
     double dbeta = 0.0, dgamma = 0.0;
     for (std::size_t n = 0; n < N; ++n) {
       const std::size_t offset = (n * C + c) * HW;

@@ -8,8 +8,10 @@ namespace resnet {
 template <class T>
 Tensor<T, 4> Sequential<T>::forward(const Tensor<T, 4>& x) {
   // BEGIN SOLUTION 3.4 Sequential::forward: each layer's forward pass on the previous layer's output, first layer first
-  Tensor<T, 4> activation = x;
-  for (auto& layer : layers_) activation = layer->forward(activation);
+  if (layers_.empty()) return x;
+  // The first layer reads x itself (starting from `activation = x` would copy the batch).
+  Tensor<T, 4> activation = layers_.front()->forward(x);
+  for (std::size_t i = 1; i < layers_.size(); ++i) activation = layers_[i]->forward(activation);
   return activation;
   // END SOLUTION
 }
@@ -19,8 +21,9 @@ Tensor<T, 4> Sequential<T>::backward(const Tensor<T, 4>& dy) {
   // BEGIN SOLUTION 3.4 Sequential::backward: each layer's backward pass on the gradient from the layer after it, LAST layer first
   // Reverse order: the last layer's input gradient is the upstream gradient of the one
   // before it (the chain rule, one link at a time).
-  Tensor<T, 4> gradient = dy;
-  for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) gradient = (*layer)->backward(gradient);
+  if (layers_.empty()) return dy;
+  Tensor<T, 4> gradient = layers_.back()->backward(dy);  // reads dy itself, without copying it first
+  for (auto layer = layers_.rbegin() + 1; layer != layers_.rend(); ++layer) gradient = (*layer)->backward(gradient);
   return gradient;
   // END SOLUTION
 }

@@ -44,9 +44,12 @@ Tensor<T, 4> BasicBlock<T>::forward(const Tensor<T, 4>& x) {
   Tensor<T, 4> out = relu1_.forward(bn1.forward(conv1.forward(x)));
   out = bn2.forward(conv2.forward(out));
   if (shortcut == Shortcut::residual) {
-    const Tensor<T, 4> identity = downsample ? downsample->forward(x) : x;
+    // The residual connection: F(x) + x, or F(x) + projection(x). (x itself is added in
+    // place, not first copied into a tensor of its own.)
+    const Tensor<T, 4> projected = downsample ? downsample->forward(x) : Tensor<T, 4>();
+    const Tensor<T, 4>& identity = downsample ? projected : x;
     require_shape("BasicBlock.forward", "the shortcut", identity.shape(), out.shape());
-    out.host() += identity.host();  // the residual connection: F(x) + x
+    out.host() += identity.host();
   }
   return relu2_.forward(out);  // ReLU after the sum, as in the paper and torchvision
   // END SOLUTION
@@ -61,8 +64,11 @@ Tensor<T, 4> BasicBlock<T>::backward(const Tensor<T, 4>& dy) {
   if (shortcut == Shortcut::residual) {
     // y = F(x) + shortcut(x): the sum hands dsum unchanged to both terms, and x received
     // both, so its gradient is the sum of what the two paths send back.
-    const Tensor<T, 4> dshortcut = downsample ? downsample->backward(dsum) : dsum;
-    dx.host() += dshortcut.host();
+    if (downsample) {
+      dx.host() += downsample->backward(dsum).host();
+    } else {
+      dx.host() += dsum.host();
+    }
   }
   return dx;
   // END SOLUTION

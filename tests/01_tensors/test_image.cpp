@@ -1,4 +1,6 @@
 // PNG files and the captioned image grid.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 #include <xtensor/xview.hpp>
 
@@ -59,4 +61,22 @@ TEST_CASE("image_grid places each image in its cell and writes its caption", "[c
 TEST_CASE("image_grid rejects a caption count that does not match", "[ch01][image][error]") {
   const xt::xtensor<std::uint8_t, 4> images = xt::zeros<std::uint8_t>({2, 4, 4, 3});
   CHECK_THROWS_AS(image_grid(images, {"only one"}), ShapeError);
+}
+
+TEST_CASE("resize_image keeps a same-size image, averages when shrinking, and refuses empty sizes", "[ch01][image]") {
+  xt::xtensor<std::uint8_t, 3> image = xt::xtensor<std::uint8_t, 3>::from_shape({4, 6, 3});
+  for (std::size_t i = 0; i < image.size(); ++i) image.data()[i] = static_cast<std::uint8_t>(i * 7 % 256);
+  CHECK((resnet::resize_image(image, 4, 6) == image));
+  // Columns alternating 0 and 200: halving the width averages each pair to 100.
+  xt::xtensor<std::uint8_t, 3> stripes = xt::zeros<std::uint8_t>({2, 8, 1});
+  for (std::size_t x = 1; x < 8; x += 2) xt::view(stripes, xt::all(), x, 0) = 200;
+  const auto halved = resnet::resize_image(stripes, 2, 4);
+  CHECK(std::all_of(halved.begin(), halved.end(), [](std::uint8_t v) { return v == 100; }));
+  // A 2x2 image enlarged to 4x4: the corners keep their values (clamped at the border).
+  xt::xtensor<std::uint8_t, 3> small = {{{0}, {100}}, {{200}, {40}}};
+  const auto large = resnet::resize_image(small, 4, 4);
+  CHECK(large(0, 0, 0) == 0);
+  CHECK(large(3, 3, 0) == 40);
+  CHECK(large(0, 1, 0) == 25);  // a quarter of the way from 0 to 100
+  CHECK_THROWS_AS(resnet::resize_image(small, 0, 4), resnet::ShapeError);
 }

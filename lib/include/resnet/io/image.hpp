@@ -4,6 +4,7 @@
 ///        the files; the network's NCHW layout is one nhwc_to_nchw() away.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -24,5 +25,14 @@ void write_png(const std::string& path, const xt::xtensor<std::uint8_t, 3>& imag
 ///        RGBA images are converted to RGB.
 /// @throws DataError naming the file when it is missing or cannot be decoded
 xt::xtensor<std::uint8_t, 3> read_image_rgb(const std::string& path);
+
+/// @ingroup core
+/// @brief Resizes an (H, W, C) image by bilinear interpolation with pixel centres at
+///        half-integers (PyTorch's `interpolate(mode="bilinear", align_corners=False)`);
+///        when shrinking, the image is first averaged over blocks of whole pixels so that
+///        fine detail does not alias.
+/// @throws ShapeError for an empty image or a zero target size
+xt::xtensor<std::uint8_t, 3> resize_image(const xt::xtensor<std::uint8_t, 3>& image, std::size_t height,
+                                          std::size_t width);
 
 }  // namespace resnet

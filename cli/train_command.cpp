@@ -1,0 +1,152 @@
+// `resnet train`: trains a ResNet on CIFAR-10 with a progress bar, evaluates every epoch,
+// and ends with the test accuracy, the per-class accuracy and the confusion matrix.
+#include <atomic>
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "report.hpp"
+#include "resnet/error.hpp"
+#include "resnet/memory.hpp"
+#include "resnet/threads.hpp"
+#include "resnet/train/trainer.hpp"
+
+namespace resnet::cli {
+
+namespace {
+
+struct TrainCommandOptions {
+  TrainingOptions training;
+  std::string stem = "imagenet";
+  std::string schedule = "constant";
+  std::string normalization = "half";
+  std::string data_dir;
+  std::string device = "cpu";
+  int threads = 0;
+  bool resume = false;
+};
+
+// Ctrl-C asks the trainer to stop after the current step (it then saves a checkpoint); a
+// second Ctrl-C ends the program at once.
+std::atomic<Trainer*> running_trainer{nullptr};
+
+extern "C" void on_interrupt(int) {
+  if (Trainer* trainer = running_trainer.load()) trainer->stop();
+  std::signal(SIGINT, SIG_DFL);
+}
+
+std::string duration(double seconds) {
+  const long total = std::lround(seconds);
+  char text[32];
+  std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+  return text;
+}
+
+void show_progress(const StepProgress& p) {
+  const std::size_t width = 24, filled = width * p.step / p.steps;
+  const double eta = p.seconds / static_cast<double>(p.step) * static_cast<double>(p.steps - p.step);
+  std::printf("\repoch %zu/%zu [%s%s] %zu/%zu  loss %.4f  acc %5.1f%%  %6.1f img/s  ETA %s   ", p.epoch, p.epochs,
+              std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), p.step, p.steps, p.loss,
+              100.0 * p.accuracy, p.images_per_second, duration(eta).c_str());
+  std::fflush(stdout);
+}
+
+void show_epoch(const EpochMetrics& m) {
+  std::printf("\repoch %zu: train loss %.4f acc %5.1f%% | test loss %.4f acc %5.1f%% | %s, %.1f img/s, lr %.3g\n",
+              m.epoch, m.train_loss, 100.0 * m.train_accuracy, m.test_loss, 100.0 * m.test_accuracy,
+              duration(m.seconds).c_str(), m.images_per_second, m.learning_rate);
+  std::fflush(stdout);
+}
+
+int run_train(TrainCommandOptions options) {
+  if (options.device != "cpu") {
+    throw DeviceError("--device " + options.device + ": GPU training arrives with chapter 6; use --device cpu");
+  }
+  TrainingOptions& training = options.training;
+  training.stem = stem_from_string(options.stem);
+  training.schedule = schedule_from_string(options.schedule);
+  training.normalization = normalization_from_string(options.normalization);
+  set_thread_count(options.threads);
+  keep_freed_memory();
+
+  const Cifar10Location location = find_cifar10(options.data_dir);
+  if (location.is_sample) {
+    std::printf("NOTE: the full CIFAR-10 set is not in data/ (tools/download_cifar10.sh fetches it), so this\n"
+                "trains on the 1,000-image sample committed with the course: expect a low accuracy.\n\n");
+  }
+  const Cifar10Data train = load_cifar10(location.directory, Split::train);
+  const Cifar10Data test = load_cifar10(location.directory, Split::test);
+  Trainer trainer(training, train, test);
+  if (options.resume) {
+    std::printf("Resuming %s after epoch %zu.\n", trainer.run_file("last.safetensors").c_str(), trainer.resume());
+  }
+  std::printf("Training %s\non %zu images, testing on %zu, %d threads; run folder %s\n\n", describe(training).c_str(),
+              training.train_images ? std::min(training.train_images, train.labels.size()) : train.labels.size(),
+              training.test_images ? std::min(training.test_images, test.labels.size()) : test.labels.size(),
+              thread_count(), training.run_directory.c_str());
+
+  running_trainer = &trainer;
+  std::signal(SIGINT, on_interrupt);
+  try {
+    trainer.run(show_progress, show_epoch);
+  } catch (const TrainingDiverged& diverged) {
+    running_trainer = nullptr;
+    std::printf("\n");
+    throw;
+  }
+  running_trainer = nullptr;
+  std::signal(SIGINT, SIG_DFL);
+  if (trainer.stopped()) {
+    std::printf("\nInterrupted: saved %s; continue with the same command and --resume.\n",
+                trainer.run_file("last.safetensors").c_str());
+    return 130;
+  }
+  print_report(trainer.evaluate(), "Test set, after epoch " + std::to_string(trainer.epochs_done()));
+  std::printf("\nWrote %s, %s (best test accuracy), metrics.jsonl, loss.svg and accuracy.svg in %s\n",
+              "last.safetensors", "best.safetensors", training.run_directory.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, Action& action) {
+  auto o = std::make_shared<TrainCommandOptions>();
+  TrainingOptions& t = o->training;
+  CLI::App* command = app.add_subcommand(
+      "train", "train a ResNet on CIFAR-10 (defaults: the tutorial's recipe, ResNet-34, Adam 1e-3, batch 128, 10 epochs)");
+  command->add_option("--model", t.model, "resnet18/34/50/101/152 or resnet20/32/44/56/110")->capture_default_str();
+  command->add_option("--stem", o->stem, "imagenet or cifar")->check(CLI::IsMember({"imagenet", "cifar"}))->capture_default_str();
+  command->add_option("--epochs", t.epochs, "passes over the training set")->check(CLI::Range(1, 10000))->capture_default_str();
+  command->add_option("--batch-size", t.batch_size, "images per step")->check(CLI::Range(1, 65536))->capture_default_str();
+  command->add_flag("--drop-last", t.drop_last, "drop each epoch's last, smaller batch");
+  command->add_option("--optimizer", t.optimizer, "adam, adamw or sgd")
+      ->check(CLI::IsMember({"adam", "adamw", "sgd"}))
+      ->capture_default_str();
+  command->add_option("--lr", t.learning_rate, "learning rate (one-cycle: the peak)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_option("--momentum", t.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  command->add_flag("--nesterov", t.nesterov, "SGD with Nesterov momentum");
+  command->add_option("--weight-decay", t.weight_decay, "weight decay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  command->add_option("--schedule", o->schedule, "constant, step, cosine or one-cycle")
+      ->check(CLI::IsMember({"constant", "step", "cosine", "one-cycle"}))
+      ->capture_default_str();
+  command->add_option("--normalization", o->normalization, "half (the tutorial's 0.5/0.5) or cifar10 (per channel)")
+      ->check(CLI::IsMember({"half", "cifar10"}))
+      ->capture_default_str();
+  command->add_flag("--augment", t.augment, "random crop (padding 4) and horizontal flip");
+  command->add_option("--threads", o->threads, "CPU threads (0: one per core)")->check(CLI::Range(0, 1024))->capture_default_str();
+  command->add_option("--seed", t.seed, "fixes weights, order and augmentation")->capture_default_str();
+  command->add_option("--data", o->data_dir, "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");
+  command->add_option("--device", o->device, "cpu (cuda arrives with chapter 6)")->capture_default_str();
+  command->add_option("--run-dir", t.run_directory, "where checkpoints, metrics and curves go")->capture_default_str();
+  command->add_flag("--resume", o->resume, "continue from the run folder's last.safetensors");
+  command->add_option("--train-images", t.train_images, "train on the first N images only (0: all)");
+  command->add_option("--test-images", t.test_images, "test on the first N images only (0: all)");
+  command->callback([o, &action] { action = [o] { return run_train(*o); }; });
+}
+
+}  // namespace resnet::cli
