@@ -1,4 +1,4 @@
-// The training loop: a small ResNet learns on the committed sample; a resumed run ends
+// The training loop (it needs tasks 7.1-7.3, hence the tag [7.3]): a small ResNet learns on the committed sample; a resumed run ends
 // exactly where an uninterrupted one does; a diverging run stops with a clear message and
 // keeps its last good checkpoint.
 #include <filesystem>
@@ -55,7 +55,7 @@ bool same_state(const ResNet<float>& a, const ResNet<float>& b) {
 
 }  // namespace
 
-TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance", "[ch07][trainer][learning][slow]") {
+TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance", "[ch07][trainer][learning][slow][7.3]") {
   resnet::testing::TemporaryDirectory directory;
   TrainingOptions options = small_run(directory.path().string());
   options.epochs = 4;
@@ -81,7 +81,7 @@ TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance",
   }
 }
 
-TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run ends", "[ch07][trainer][resume]") {
+TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run ends", "[ch07][trainer][resume][7.3]") {
   resnet::testing::TemporaryDirectory straight_directory, resumed_directory;
   Trainer straight(small_run(straight_directory.path().string()), sample(Split::train), sample(Split::test));
   straight.run();
@@ -109,7 +109,7 @@ TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run end
   CHECK(third.history().back().test_accuracy == straight.history().back().test_accuracy);
 }
 
-TEST_CASE("a diverging run stops naming the step and keeps its last good checkpoint", "[ch07][trainer][errors]") {
+TEST_CASE("a diverging run stops naming the step and keeps its last good checkpoint", "[ch07][trainer][errors][7.3]") {
   resnet::testing::TemporaryDirectory directory;
   TrainingOptions options = small_run(directory.path().string());
   options.epochs = 1;
@@ -125,7 +125,7 @@ TEST_CASE("a diverging run stops naming the step and keeps its last good checkpo
   CHECK(file_bytes(good.run_file("last.safetensors")) == saved);
 }
 
-TEST_CASE("bad training options and foreign checkpoints are clear errors", "[ch07][trainer][errors]") {
+TEST_CASE("bad training options and foreign checkpoints are clear errors", "[ch07][trainer][errors][7.3]") {
   resnet::testing::TemporaryDirectory directory;
   TrainingOptions options = small_run(directory.path().string());
   options.optimizer = "adagrad";
