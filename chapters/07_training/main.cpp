@@ -14,9 +14,9 @@
 #include <xtensor/xview.hpp>
 
 #include "resnet/data/cifar10.hpp"
+#include "resnet/data/loader.hpp"
 #include "resnet/exercise.hpp"
 #include "resnet/nn/resnet.hpp"
-#include "resnet/ops/broadcast.hpp"
 #include "resnet/ops/cross_entropy.hpp"
 #include "resnet/optim/optimizer.hpp"
 #include "resnet/optim/schedule.hpp"
@@ -60,11 +60,10 @@ struct Batches {
 // The first `count` training images, normalised, cut into batches of `batch`.
 Batches make_batches(const Cifar10Data& data, std::size_t count, std::size_t batch) {
   count = std::min(count, data.labels.size()) / batch * batch;
-  const xt::xtensor<float, 1> mean = {0.4914f, 0.4822f, 0.4465f}, stddev = {0.2470f, 0.2435f, 0.2616f};
   Batches batches;
   for (std::size_t start = 0; start < count; start += batch) {
-    const xt::xtensor<float, 4> pixels = xt::cast<float>(xt::view(data.images, xt::range(start, start + batch))) / 255.0f;
-    batches.images.push_back(Tensor<float, 4>::from_host(normalize_channels(pixels, mean, stddev)));
+    const xt::xtensor<std::uint8_t, 4> pixels = xt::view(data.images, xt::range(start, start + batch));
+    batches.images.push_back(Tensor<float, 4>::from_host(normalize_images(pixels, Normalization::cifar10)));
     batches.labels.push_back(xt::cast<std::int64_t>(xt::view(data.labels, xt::range(start, start + batch))));
   }
   return batches;

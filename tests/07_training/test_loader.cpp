@@ -156,3 +156,8 @@ TEST_CASE("loader settings that make no batches are refused", "[ch07][loader][er
   settings.drop_last = true;
   CHECK_THROWS_WITH(DataLoader(sample(), settings), Catch::Contains("make no full batch"));
 }
+
+TEST_CASE("normalisation refuses images that are not RGB", "[ch07][loader][errors]") {
+  const xt::xtensor<std::uint8_t, 4> grey = xt::zeros<std::uint8_t>({1, 1, 4, 4});
+  CHECK_THROWS_WITH(normalize_images(grey, Normalization::half), Catch::Contains("RGB images (N, 3, H, W)"));
+}

@@ -6,7 +6,9 @@
 
 #include <xtensor/xview.hpp>
 
+#include "resnet/error.hpp"
 #include "resnet/random.hpp"
+#include "resnet/shape.hpp"
 
 namespace resnet {
 
@@ -24,6 +26,9 @@ xt::xtensor<float, 4> normalize_images(const xt::xtensor<std::uint8_t, 4>& pixel
   // x = (pixel / 255 - mean_c) / std_c, per channel c.
   const float half_mean[3] = {0.5f, 0.5f, 0.5f}, half_std[3] = {0.5f, 0.5f, 0.5f};
   const float cifar_mean[3] = {0.4914f, 0.4822f, 0.4465f}, cifar_std[3] = {0.2470f, 0.2435f, 0.2616f};
+  if (pixels.shape()[1] != 3) {
+    throw ShapeError("normalize_images: expects RGB images (N, 3, H, W), got shape " + format_shape(pixels.shape()));
+  }
   const float* mean = normalization == Normalization::half ? half_mean : cifar_mean;
   const float* stddev = normalization == Normalization::half ? half_std : cifar_std;
   xt::xtensor<float, 4> result(pixels.shape());
@@ -34,7 +39,7 @@ xt::xtensor<float, 4> normalize_images(const xt::xtensor<std::uint8_t, 4>& pixel
     for (std::size_t c = 0; c < C; ++c) {
       const std::size_t offset = (n * C + c) * plane;
       for (std::size_t i = 0; i < plane; ++i) {
-        out[offset + i] = (static_cast<float>(in[offset + i]) / 255.0f - mean[c % 3]) / stddev[c % 3];
+        out[offset + i] = (static_cast<float>(in[offset + i]) / 255.0f - mean[c]) / stddev[c];
       }
     }
   }

@@ -196,9 +196,13 @@ std::size_t Trainer::resume() {
   } catch (const ShapeError& error) {
     throw DataError(path + ": does not fit this run (" + error.what() + ")");
   }
-  epochs_done_ = std::stoul(metadata("epoch"));
-  steps_done_in_epoch_ = std::stoul(metadata("step_in_epoch"));
-  best_accuracy_ = std::stod(metadata("best_test_accuracy"));
+  try {
+    epochs_done_ = std::stoul(metadata("epoch"));
+    steps_done_in_epoch_ = std::stoul(metadata("step_in_epoch"));
+    best_accuracy_ = std::stod(metadata("best_test_accuracy"));
+  } catch (const std::logic_error&) {  // std::stoul's invalid_argument and out_of_range
+    throw DataError(path + ": its epoch, step or best accuracy is not a number");
+  }
   // The metrics of the epochs the checkpoint covers (a later, unsaved epoch is dropped).
   history_.clear();
   std::ifstream metrics(run_file("metrics.jsonl"));
