@@ -98,12 +98,11 @@ std::vector<double> train(const std::string& optimizer_name, const Batches& batc
       losses.push_back(loss.loss);
     }
   }
-  std::printf("  %-26s loss %.3f -> %.3f (mean of the last 8 steps)\n", optimizer_name.c_str(), losses.front(),
-              [&] {
-                double sum = 0.0;
-                for (std::size_t i = losses.size() - 8; i < losses.size(); ++i) sum += losses[i];
-                return sum / 8.0;
-              }());
+  const std::size_t last = std::min<std::size_t>(8, losses.size());  // fewer steps than 8 with tiny --images
+  double sum = 0.0;
+  for (std::size_t i = losses.size() - last; i < losses.size(); ++i) sum += losses[i];
+  std::printf("  %-26s loss %.3f -> %.3f (mean of the last %zu steps)\n", optimizer_name.c_str(), losses.front(),
+              sum / static_cast<double>(last), last);
   return losses;
 }
 
