@@ -78,15 +78,23 @@ function(resnet_chapter_sources out_var)
     string(SUBSTRING ${chapter} 0 2 number)
     set(folder ${PROJECT_SOURCE_DIR}/${RESNET_CHAPTER_MODE_${number}}/${chapter})
     file(GLOB chapter_sources CONFIGURE_DEPENDS ${folder}/*.cpp)
-    if(NOT chapter_sources)
-      message(FATAL_ERROR "resnet: ${folder} has no .cpp files "
+    # Kernel files (.cu, chapter 6) go to nvcc when the build has CUDA; without it they are
+    # compiled as C++, where only their host emulation exists (see resnet/cuda/launch.hpp).
+    file(GLOB kernel_sources CONFIGURE_DEPENDS ${folder}/*.cu)
+    if(NOT chapter_sources AND NOT kernel_sources)
+      message(FATAL_ERROR "resnet: ${folder} has no .cpp or .cu files "
                           "(run tools/make_exercises.py to regenerate exercises/)")
+    endif()
+    if(kernel_sources AND NOT RESNET_HAVE_CUDA)
+      set_source_files_properties(${kernel_sources} PROPERTIES LANGUAGE CXX)
+      list(APPEND chapter_sources ${kernel_sources})
+      set(kernel_sources "")
     endif()
     if(RESNET_CHAPTER_MODE_${number} STREQUAL "exercises")
       set_source_files_properties(${chapter_sources} PROPERTIES COMPILE_OPTIONS
         "-Wno-unused-parameter;-Wno-unused-variable;-Wno-unused-but-set-variable;-Wno-unused-function")
     endif()
-    list(APPEND sources ${chapter_sources})
+    list(APPEND sources ${chapter_sources} ${kernel_sources})
   endforeach()
   set(${out_var} ${sources} PARENT_SCOPE)
 endfunction()

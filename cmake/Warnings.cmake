@@ -16,7 +16,10 @@ function(resnet_target_defaults target)
     # libstdc++'s std::regex, used by xtensor's .npy reader); the release build keeps it.
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wno-maybe-uninitialized>)
   endif()
+  # nvcc: __host__ __device__ lambdas (resnet/cuda/launch.hpp) and its own warnings.
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--extended-lambda>)
   if(RESNET_WARNINGS_AS_ERRORS)
-    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>
+                                             $<$<COMPILE_LANGUAGE:CUDA>:--Werror=all-warnings>)
   endif()
 endfunction()

@@ -1,9 +1,11 @@
 // GPU memory through the CUDA runtime. Compiled only when the build found nvcc
 // (see cmake/Cuda.cmake); memory_unavailable.cpp stands in otherwise.
+#include <cstdlib>
 #include <string>
 
 #include <cuda_runtime.h>
 
+#include "resnet/cuda/launch.hpp"
 #include "resnet/cuda/memory.hpp"
 #include "resnet/error.hpp"
 
@@ -68,6 +70,19 @@ void copy_device_to_device(void* destination, const void* source, std::size_t by
 void fill_zero(void* destination, std::size_t bytes) {
   if (bytes == 0) return;
   check(cudaMemset(destination, 0, bytes), "cudaMemset");
+}
+
+void synchronize() { check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+
+void check_launch(const char* kernel) {
+  // A bad launch configuration shows at once; a fault inside the kernel only when the GPU
+  // has run it, so RESNET_CUDA_SYNC=1 waits here to name the kernel that faulted.
+  check(cudaGetLastError(), (std::string("launching kernel ") + kernel).c_str());
+  static const bool wait_for_kernels = [] {
+    const char* value = std::getenv("RESNET_CUDA_SYNC");
+    return value != nullptr && std::string(value) == "1";
+  }();
+  if (wait_for_kernels) check(cudaDeviceSynchronize(), (std::string("running kernel ") + kernel).c_str());
 }
 
 }  // namespace resnet::cuda

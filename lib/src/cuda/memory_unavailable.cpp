@@ -2,6 +2,7 @@
 // count is 0 so that GPU tests report "skipped: no CUDA device".
 #include <string>
 
+#include "resnet/cuda/launch.hpp"
 #include "resnet/cuda/memory.hpp"
 #include "resnet/error.hpp"
 
@@ -25,5 +26,7 @@ void copy_host_to_device(void*, const void*, std::size_t) { not_built("cudaMemcp
 void copy_device_to_host(void*, const void*, std::size_t) { not_built("cudaMemcpy"); }
 void copy_device_to_device(void*, const void*, std::size_t) { not_built("cudaMemcpy"); }
 void fill_zero(void*, std::size_t) { not_built("cudaMemset"); }
+void synchronize() { not_built("cudaDeviceSynchronize"); }
+void check_launch(const char* kernel) { not_built(kernel); }
 
 }  // namespace resnet::cuda

@@ -47,6 +47,11 @@ void copy_device_to_device(void* destination, const void* source, std::size_t by
 void fill_zero(void* destination, std::size_t bytes);
 
 /// @ingroup core
+/// @brief Waits until the GPU has finished all work launched so far (`cudaDeviceSynchronize`);
+///        throws DeviceError when any of it failed.
+void synchronize();
+
+/// @ingroup core
 /// @brief An owned array of `size` values of type T in GPU memory (RAII over
 ///        allocate/release). Copying copies the device memory; moving moves ownership.
 template <class T>

@@ -1,0 +1,218 @@
+/// @file
+/// @brief Chapter 6's kernels on raw arrays: elementwise ops, per-channel reductions and
+///        im2col, each the GPU twin of a CPU op from chapters 1-3.
+///
+/// Every function takes device pointers and launches a kernel (Launch::gpu), or takes
+/// host pointers and runs the same kernel body on the CPU (Launch::host_emulation, see
+/// resnet/cuda/launch.hpp). Arrays are contiguous and row-major, as in the Tensor class;
+/// an activation (N, C, H, W) has `HW = H * W` values per image and channel.
+/// Instantiated for float and double.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "resnet/cuda/launch.hpp"
+#include "resnet/ops/window_shape.hpp"
+
+namespace resnet::cuda {
+
+/// @ingroup ch06
+/// @brief y = max(0, x) elementwise, a NaN staying NaN (task 6.1); the twin of resnet::relu_forward.
+/// @param x     (n) input
+/// @param y     (n) output (may be x itself)
+/// @param n     number of values
+/// @param where GPU or host emulation
+/// @see torch.nn.functional.relu
+template <class T>
+void relu_forward(const T* x, T* y, std::size_t n, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief dx = dy where x > 0 (or x is NaN), 0 where x <= 0 (task 6.1); the twin of resnet::relu_backward.
+/// @param x     (n) the forward pass's input
+/// @param dy    (n) gradient of the loss with respect to y
+/// @param dx    (n) gradient with respect to x, overwritten (may be dy itself)
+/// @param n     number of values
+/// @param where GPU or host emulation
+template <class T>
+void relu_backward(const T* x, const T* dy, T* dx, std::size_t n, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief out = a + b elementwise (a residual block's skip connection).
+/// @param a     (n)
+/// @param b     (n)
+/// @param out   (n), may be a or b
+/// @param n     number of values
+/// @param where GPU or host emulation
+/// @see torch.add
+template <class T>
+void add(const T* a, const T* b, T* out, std::size_t n, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief x = factor * x elementwise, in place.
+/// @param x      (n)
+/// @param factor the scale
+/// @param n      number of values
+/// @param where  GPU or host emulation
+/// @see torch.mul
+template <class T>
+void scale(T* x, T factor, std::size_t n, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief The threads per block of the per-channel reductions (a power of two).
+inline constexpr unsigned kReductionThreads = 256;
+
+/// @ingroup ch06
+/// @brief sums[c] = sum over n, h, w of x[n, c, h, w] (task 6.2): one block per channel,
+///        each thread adding a strided share into shared memory, then a tree reduction.
+///        The twin of resnet::sum_along over axes 0, 2 and 3.
+/// @param x     (N, C, HW) input
+/// @param sums  (C) output
+/// @param N     batch size
+/// @param C     channels
+/// @param HW    values per image and channel (H * W)
+/// @param where GPU or host emulation (which runs the barrier phases one after the other)
+template <class T>
+void channel_sums(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief Per-channel mean and biased variance, as batch norm needs them in training:
+///        mean[c] = (1/m) sum x, variance[c] = (1/m) sum (x - mean[c])^2 with m = N * HW
+///        (two passes, as resnet::variance_along does, so no cancellation).
+/// @param x        (N, C, HW) input
+/// @param mean     (C) output
+/// @param variance (C) output, biased (divided by m)
+/// @param N        batch size
+/// @param C        channels
+/// @param HW       values per image and channel
+/// @param where    GPU or host emulation
+template <class T>
+void channel_mean_variance(const T* x, T* mean, T* variance, std::size_t N, std::size_t C, std::size_t HW,
+                           Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief The im2col matrix of a convolution's input (task 6.5), one thread per entry:
+///        columns[(c R + r) S + s, (n P + p) Q + q] = x[n, c, p stride - pad + r, q stride - pad + s],
+///        0 where that position is in the padding. The twin of resnet::im2col.
+/// @param x       (N, C, H, W) input
+/// @param columns (C R S, N P Q) output
+/// @param shape   the sizes, stride and padding
+/// @param where   GPU or host emulation
+template <class T>
+void im2col(const T* x, T* columns, const WindowShape& shape, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief The inverse gather of im2col: x[n, c, h, w] = the sum of every column entry that
+///        im2col copied from (n, c, h, w); one thread per entry of x, so no two threads
+///        write the same place and no atomics are needed. The twin of resnet::col2im.
+/// @param columns (C R S, N P Q) input
+/// @param x       (N, C, H, W) output, overwritten
+/// @param shape   the sizes, stride and padding
+/// @param where   GPU or host emulation
+template <class T>
+void col2im(const T* columns, T* x, const WindowShape& shape, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief Global average pooling: y[n, c] = (1 / HW) sum over h, w of x[n, c, h, w], one
+///        thread per (n, c). The twin of resnet::global_avg_pool2d_forward.
+/// @param x     (N C, HW) input
+/// @param y     (N C) output
+/// @param NC    N times C
+/// @param HW    values per image and channel
+/// @param where GPU or host emulation
+template <class T>
+void global_avg_pool2d_forward(const T* x, T* y, std::size_t NC, std::size_t HW, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief dx[n, c, h, w] = dy[n, c] / HW, one thread per value of dx.
+/// @param dy    (N C) upstream gradient
+/// @param dx    (N C, HW) output
+/// @param NC    N times C
+/// @param HW    values per image and channel
+/// @param where GPU or host emulation
+template <class T>
+void global_avg_pool2d_backward(const T* dy, T* dx, std::size_t NC, std::size_t HW, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief Max pooling, one thread per output: y[n, c, p, q] = the largest input of its
+///        window (padding never wins, ties keep the first, a NaN wins), and argmax = h W + w
+///        of that input. The twin of resnet::max_pool2d_forward.
+/// @param x      (N, C, H, W) input
+/// @param y      (N, C, P, Q) output
+/// @param argmax (N, C, P, Q) where each maximum was, h W + w
+/// @param shape  the sizes (K = C), stride and padding, from resnet::pool2d_shape
+/// @param where  GPU or host emulation
+template <class T>
+void max_pool2d_forward(const T* x, T* y, std::size_t* argmax, const WindowShape& shape, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief dx[n, c, h, w] = the sum of dy over the windows whose maximum was (h, w), one
+///        thread per input gathering from the windows that contain it (in the same order
+///        as the CPU adds them, so the sums are identical).
+/// @param dy     (N, C, P, Q) upstream gradient
+/// @param argmax (N, C, P, Q) from max_pool2d_forward
+/// @param dx     (N, C, H, W) output
+/// @param shape  as in the forward pass
+/// @param where  GPU or host emulation
+template <class T>
+void max_pool2d_backward(const T* dy, const std::size_t* argmax, T* dx, const WindowShape& shape,
+                         Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief Softmax cross-entropy, one thread per image: probabilities[n, k] = softmax(z_n)_k
+///        and row_losses[n] = -log softmax(z_n)_{y_n}, computed as
+///        log sum_k exp(z_nk - max_k z_nk) - (z_{n y_n} - max_k z_nk) so it stays finite.
+///        The batch's loss is the mean of row_losses. The twin of resnet::cross_entropy_forward.
+/// @param logits        (N, K) scores
+/// @param labels        (N) classes, each in 0 ... K - 1 (checked by the caller)
+/// @param probabilities (N, K) output, for the backward pass
+/// @param row_losses    (N) output
+/// @param N             images
+/// @param K             classes
+/// @param where         GPU or host emulation
+template <class T>
+void cross_entropy_forward(const T* logits, const std::int64_t* labels, T* probabilities, T* row_losses,
+                           std::size_t N, std::size_t K, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief dlogits[n, k] = (dloss / N) (probabilities[n, k] - [k = y_n]), one thread per entry.
+/// @param dloss         the upstream gradient of the mean loss (1 for the final loss)
+/// @param probabilities (N, K) from cross_entropy_forward
+/// @param labels        (N) classes
+/// @param dlogits       (N, K) output
+/// @param N             images
+/// @param K             classes
+/// @param where         GPU or host emulation
+template <class T>
+void cross_entropy_backward(T dloss, const T* probabilities, const std::int64_t* labels, T* dlogits, std::size_t N,
+                            std::size_t K, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief The hyper-parameters of one Adam step, as the kernel needs them.
+struct AdamStep {
+  double learning_rate = 1e-3;          ///< lr at this step
+  double beta1 = 0.9;                   ///< decay of the mean of gradients
+  double beta2 = 0.999;                 ///< decay of the mean of squared gradients
+  double eps = 1e-8;                    ///< added to the denominator
+  double weight_decay = 0.0;            ///< Adam: added to the gradient; AdamW: decoupled
+  bool decoupled_weight_decay = false;  ///< true for AdamW
+  std::int64_t step = 1;                ///< t, from 1
+};
+
+/// @ingroup ch06
+/// @brief One Adam (or AdamW) update of `count` parameters, one thread per value, with the
+///        arithmetic of resnet::adam_update (torch.optim.Adam's order of operations):
+///        m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2,
+///        w -= lr / (1 - beta1^t) m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
+/// @param value      (count) parameters, updated
+/// @param grad       (count) their gradients
+/// @param exp_avg    (count) m, updated
+/// @param exp_avg_sq (count) v, updated
+/// @param count      number of values
+/// @param step       the hyper-parameters and t
+/// @param where      GPU or host emulation
+template <class T>
+void adam_update(T* value, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t count, const AdamStep& step,
+                 Launch where = Launch::gpu);
+
+}  // namespace resnet::cuda

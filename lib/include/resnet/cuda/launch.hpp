@@ -1,0 +1,175 @@
+/// @file
+/// @brief Launching a kernel on the GPU, or the same kernel body on the CPU.
+///
+/// A kernel of this course is written once, as a function of one thread's position
+/// (a ThreadIndex) marked RESNET_HOST_DEVICE, and launched through launch():
+///
+///     template <class T>
+///     RESNET_HOST_DEVICE void scale_thread(const ThreadIndex& t, T* x, T factor, std::size_t n) {
+///       const std::size_t i = t.global_x();   // blockIdx.x * blockDim.x + threadIdx.x
+///       if (i < n) x[i] *= factor;             // the last block may stick out past n
+///     }
+///     launch("scale", grid_1d(n), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
+///       scale_thread(t, x, factor, n);
+///     });
+///
+/// With Launch::gpu the body runs as a CUDA kernel on device pointers. With
+/// Launch::host_emulation it runs on the CPU on host pointers: launch() loops over every
+/// block of the grid and every thread of the block, one after the other. That is exactly
+/// right for kernels whose threads do not cooperate (no shared memory, no
+/// __syncthreads, no warp shuffles), so a student without a GPU can still test the
+/// indexing of their kernels; kernels whose threads cooperate are tested on a GPU.
+///
+/// This header compiles with nvcc (in .cu files) and with a plain C++ compiler (in
+/// tests, and in .cu files of a build without CUDA, where only host emulation exists).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "resnet/error.hpp"
+#include "resnet/exercise.hpp"
+
+#ifdef __CUDACC__
+#include <cstdio>
+/// Marks a function that runs both on the CPU and, compiled by nvcc, on the GPU.
+#define RESNET_HOST_DEVICE __host__ __device__
+#else
+/// Marks a function that runs both on the CPU and, compiled by nvcc, on the GPU.
+#define RESNET_HOST_DEVICE
+#endif
+
+namespace resnet::cuda {
+
+/// @ingroup ch06
+/// @brief Sizes or positions in up to three dimensions, like CUDA's `dim3`.
+struct Dim3 {
+  unsigned x = 1;  ///< fastest-varying
+  unsigned y = 1;  ///< middle
+  unsigned z = 1;  ///< slowest-varying
+};
+
+/// @ingroup ch06
+/// @brief How many blocks, of how many threads each, a launch starts.
+struct Grid {
+  Dim3 blocks;   ///< the grid: gridDim
+  Dim3 threads;  ///< one block: blockDim
+};
+
+/// @ingroup ch06
+/// @brief Where one thread is: its block in the grid and its place in the block, with the
+///        sizes of both, i.e. CUDA's blockIdx, threadIdx, blockDim and gridDim.
+struct ThreadIndex {
+  Dim3 block;        ///< blockIdx
+  Dim3 thread;       ///< threadIdx
+  Dim3 block_size;   ///< blockDim
+  Dim3 grid_size;    ///< gridDim
+
+  /// @brief The thread's index along x over the whole grid: blockIdx.x * blockDim.x + threadIdx.x.
+  RESNET_HOST_DEVICE std::size_t global_x() const {
+    return static_cast<std::size_t>(block.x) * block_size.x + thread.x;
+  }
+  /// @brief The thread's index along y over the whole grid: blockIdx.y * blockDim.y + threadIdx.y.
+  RESNET_HOST_DEVICE std::size_t global_y() const {
+    return static_cast<std::size_t>(block.y) * block_size.y + thread.y;
+  }
+  /// @brief The number of threads along x in the whole grid: gridDim.x * blockDim.x (the
+  ///        stride of a grid-stride loop).
+  RESNET_HOST_DEVICE std::size_t threads_x() const {
+    return static_cast<std::size_t>(grid_size.x) * block_size.x;
+  }
+};
+
+/// @ingroup ch06
+/// @brief Where launch() runs a kernel body.
+enum class Launch {
+  gpu,             ///< as a CUDA kernel; pointers are device pointers
+  host_emulation,  ///< on the CPU, block after block, thread after thread; host pointers
+};
+
+/// @ingroup ch06
+/// @brief ceil(a / b) for positive integers: the number of blocks of size b that cover a.
+RESNET_HOST_DEVICE constexpr std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+/// @ingroup ch06
+/// @brief A one-dimensional grid with one thread per element: ceil(n / threads) blocks of
+///        `threads` threads (at least one block).
+inline Grid grid_1d(std::size_t n, unsigned threads = 256) {
+  const std::size_t blocks = n == 0 ? 1 : ceil_div(n, threads);
+  return Grid{Dim3{static_cast<unsigned>(blocks), 1, 1}, Dim3{threads, 1, 1}};
+}
+
+/// @ingroup ch06
+/// @brief After a kernel launch: throws DeviceError naming `kernel` when the launch failed
+///        (bad configuration, or an earlier asynchronous error surfaced). With the
+///        environment variable RESNET_CUDA_SYNC=1 it also waits for the kernel, so an
+///        error inside it is reported at this kernel rather than at a later call.
+void check_launch(const char* kernel);
+
+/// @ingroup ch06
+/// @brief Throws the DeviceError of a GPU launch in a build without CUDA.
+/// @param kernel the kernel that was to run
+[[noreturn]] inline void no_cuda_in_this_build(const char* kernel) {
+  throw DeviceError(std::string("launching ") + kernel +
+                    " on the GPU: this build has no CUDA support (use Launch::host_emulation, or "
+                    "install the CUDA toolkit and reconfigure)");
+}
+
+/// @ingroup ch06
+/// @brief An exercise stub inside a kernel body. On the CPU (host emulation) it throws
+///        NotImplemented like every other stub; on the GPU a kernel cannot throw, so it
+///        prints the task and stops the kernel, and the launch fails with an error naming it.
+RESNET_HOST_DEVICE inline void todo(const char* task_id, const char* what_to_do) {
+#ifdef __CUDA_ARCH__
+  printf("not implemented yet: task %s (%s)\n", task_id, what_to_do);
+  __trap();
+#else
+  resnet::todo(task_id, what_to_do);
+#endif
+}
+
+#ifdef __CUDACC__
+/// Inside a kernel: the calling thread's position, from CUDA's built-in variables.
+__device__ inline ThreadIndex this_thread() {
+  return ThreadIndex{Dim3{blockIdx.x, blockIdx.y, blockIdx.z}, Dim3{threadIdx.x, threadIdx.y, threadIdx.z},
+                     Dim3{blockDim.x, blockDim.y, blockDim.z}, Dim3{gridDim.x, gridDim.y, gridDim.z}};
+}
+
+/// The CUDA kernel behind launch(): every thread calls the body with its position.
+template <class Body>
+__global__ void run_body_kernel(Body body) {
+  body(this_thread());
+}
+
+/// A launch configuration as CUDA's dim3 values.
+inline dim3 to_dim3(const Dim3& d) { return dim3(d.x, d.y, d.z); }
+#endif
+
+/// @ingroup ch06
+/// @brief Runs `body(ThreadIndex)` once for every thread of `grid`: as a CUDA kernel
+///        (Launch::gpu) or looping on the CPU (Launch::host_emulation).
+/// @param kernel the kernel's name, for error messages
+/// @param grid   blocks and threads per block
+/// @param where  GPU or host emulation
+/// @param body   a RESNET_HOST_DEVICE callable taking `const ThreadIndex&`
+template <class Body>
+void launch(const char* kernel, const Grid& grid, Launch where, Body body) {
+  if (where == Launch::host_emulation) {
+    ThreadIndex index{Dim3{}, Dim3{}, grid.threads, grid.blocks};
+    for (index.block.z = 0; index.block.z < grid.blocks.z; ++index.block.z)
+      for (index.block.y = 0; index.block.y < grid.blocks.y; ++index.block.y)
+        for (index.block.x = 0; index.block.x < grid.blocks.x; ++index.block.x)
+          for (index.thread.z = 0; index.thread.z < grid.threads.z; ++index.thread.z)
+            for (index.thread.y = 0; index.thread.y < grid.threads.y; ++index.thread.y)
+              for (index.thread.x = 0; index.thread.x < grid.threads.x; ++index.thread.x) body(index);
+    return;
+  }
+#ifdef __CUDACC__
+  run_body_kernel<<<to_dim3(grid.blocks), to_dim3(grid.threads)>>>(body);
+  check_launch(kernel);
+#else
+  no_cuda_in_this_build(kernel);
+#endif
+}
+
+}  // namespace resnet::cuda

@@ -1,0 +1,136 @@
+// Chapter 6, task 6.2: per-channel sums, the reduction batch norm needs (see
+// chapters/06_cuda/README.md).
+//
+// One block per channel c. Its m = N * HW values are far more than its threads, so:
+//   1. each thread adds up a strided share of them (thread k takes values k, k + blockDim,
+//      k + 2 blockDim, ...: neighbouring threads read neighbouring addresses) into
+//      partial[k], an array in the block's shared memory;
+//   2. barrier; then a tree: partial[k] += partial[k + stride] for k < stride, with stride
+//      halving from blockDim / 2 to 1, a barrier after each step; partial[0] is the sum.
+// The threads of a block cooperate through shared memory, so every barrier matters: a
+// thread must not read partial[k + stride] before its owner has written it.
+//
+// Host emulation runs each phase for every thread of the block before the next phase
+// starts, which is exactly the guarantee __syncthreads() gives, so this kernel is tested
+// on the CPU too.
+#include <vector>
+
+#include "resnet/cuda/kernels.hpp"
+#include "resnet/exercise.hpp"  // todo() for the exercise stubs (on the GPU: resnet::cuda::todo)
+
+namespace resnet::cuda {
+
+// Phase 1 of block c = t.block.x: partial[k] = the sum of value(x[n, c, i], c) over this
+// thread's share of the channel's values (k = t.thread.x).
+template <class T, class Value>
+RESNET_HOST_DEVICE void partial_sum_thread(const ThreadIndex& t, const T* x, std::size_t N, std::size_t C,
+                                           std::size_t HW, Value value, T* partial) {
+  // BEGIN SOLUTION 6.2 partial_sum_thread: c = t.block.x, k = t.thread.x; partial[k] = sum of value(x[(n C + c) HW + i], c) over j = k, k + blockDim, ... < N HW with n = j / HW, i = j % HW
+  const std::size_t c = t.block.x, k = t.thread.x;
+  T sum = T(0);
+  for (std::size_t j = k; j < N * HW; j += t.block_size.x) {
+    const std::size_t n = j / HW, i = j % HW;
+    sum += value(x[(n * C + c) * HW + i], c);
+  }
+  partial[k] = sum;
+  // END SOLUTION
+}
+
+// Phase 2, one step of the tree: the first `stride` threads each add the value `stride`
+// places to their right.
+template <class T>
+RESNET_HOST_DEVICE void tree_step_thread(const ThreadIndex& t, T* partial, unsigned stride) {
+  // BEGIN SOLUTION 6.2 tree_step_thread: if k = t.thread.x < stride, partial[k] += partial[k + stride]
+  const unsigned k = t.thread.x;
+  if (k < stride) partial[k] += partial[k + stride];
+  // END SOLUTION
+}
+
+namespace {
+
+// Applied to each value before it is summed: the value itself, or its squared distance
+// to the channel's mean (the second pass of the variance).
+template <class T>
+struct Identity {
+  RESNET_HOST_DEVICE T operator()(T value, std::size_t) const { return value; }
+};
+template <class T>
+struct SquaredDeviation {
+  const T* mean;
+  RESNET_HOST_DEVICE T operator()(T value, std::size_t c) const { return (value - mean[c]) * (value - mean[c]); }
+};
+
+#ifdef __CUDACC__
+template <class T, class Value>
+__global__ void channel_sums_kernel(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Value value,
+                                    T scale_by) {
+  __shared__ T partial[kReductionThreads];
+  const ThreadIndex t = this_thread();
+  partial_sum_thread(t, x, N, C, HW, value, partial);
+  __syncthreads();
+  for (unsigned stride = kReductionThreads / 2; stride > 0; stride /= 2) {
+    tree_step_thread(t, partial, stride);
+    __syncthreads();  // the next step reads what this one wrote
+  }
+  if (t.thread.x == 0) sums[t.block.x] = scale_by * partial[0];
+}
+#endif
+
+// The same phases on the CPU, block by block; a barrier is "every thread has finished
+// the phase before".
+template <class T, class Value>
+void emulate_channel_sums(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Value value,
+                          T scale_by) {
+  std::vector<T> partial(kReductionThreads);
+  const Dim3 blocks{static_cast<unsigned>(C), 1, 1}, threads{kReductionThreads, 1, 1};
+  for (unsigned c = 0; c < C; ++c) {
+    ThreadIndex t{Dim3{c, 0, 0}, Dim3{}, threads, blocks};
+    for (t.thread.x = 0; t.thread.x < kReductionThreads; ++t.thread.x) {
+      partial_sum_thread(t, x, N, C, HW, value, partial.data());
+    }
+    for (unsigned stride = kReductionThreads / 2; stride > 0; stride /= 2) {
+      for (t.thread.x = 0; t.thread.x < kReductionThreads; ++t.thread.x) tree_step_thread(t, partial.data(), stride);
+    }
+    sums[c] = scale_by * partial[0];
+  }
+}
+
+// sums[c] = scale_by * (sum of value(x, c) over channel c), on the GPU or emulated.
+template <class T, class Value>
+void reduce_channels(const char* kernel, const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW,
+                     Value value, T scale_by, Launch where) {
+  if (C == 0) return;
+  if (where == Launch::host_emulation) {
+    emulate_channel_sums(x, sums, N, C, HW, value, scale_by);
+    return;
+  }
+#ifdef __CUDACC__
+  channel_sums_kernel<<<static_cast<unsigned>(C), kReductionThreads>>>(x, sums, N, C, HW, value, scale_by);
+  check_launch(kernel);
+#else
+  no_cuda_in_this_build(kernel);
+#endif
+}
+
+}  // namespace
+
+template <class T>
+void channel_sums(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Launch where) {
+  reduce_channels("channel_sums", x, sums, N, C, HW, Identity<T>{}, T(1), where);
+}
+
+template <class T>
+void channel_mean_variance(const T* x, T* mean, T* variance, std::size_t N, std::size_t C, std::size_t HW,
+                           Launch where) {
+  const T one_over_m = T(1) / static_cast<T>(N * HW);
+  reduce_channels("channel_mean", x, mean, N, C, HW, Identity<T>{}, one_over_m, where);
+  reduce_channels("channel_variance", x, variance, N, C, HW, SquaredDeviation<T>{mean}, one_over_m, where);
+}
+
+template void channel_sums<float>(const float*, float*, std::size_t, std::size_t, std::size_t, Launch);
+template void channel_sums<double>(const double*, double*, std::size_t, std::size_t, std::size_t, Launch);
+template void channel_mean_variance<float>(const float*, float*, float*, std::size_t, std::size_t, std::size_t, Launch);
+template void channel_mean_variance<double>(const double*, double*, double*, std::size_t, std::size_t, std::size_t,
+                                            Launch);
+
+}  // namespace resnet::cuda

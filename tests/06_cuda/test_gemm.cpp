@@ -1,0 +1,110 @@
+// The GEMM ladder under host emulation (tasks 6.3 and 6.4): rungs 01-03 on the CPU, the
+// same thread bodies the GPU runs, against chapter 1's matrix product; and the errors of
+// the rungs and arguments that cannot run. needs_gpu/test_gemm_gpu.cpp checks every rung
+// on a GPU with the same checks (gemm_checks.hpp).
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "gemm_checks.hpp"
+#include "resnet/cuda/memory.hpp"
+#include "resnet/error.hpp"
+
+using namespace resnet;
+using namespace resnet::testing;
+using cuda::GemmKernel;
+constexpr cuda::Launch kEmulated = cuda::Launch::host_emulation;
+
+TEST_CASE("the ladder lists six rungs in order with their file names", "[ch06][gemm]") {
+  const std::vector<GemmKernel> rungs = cuda::all_gemm_kernels();
+  REQUIRE(rungs.size() == 6);
+  const char* names[] = {"01_naive",       "02_coalesced",  "03_smem_tiled",
+                         "04_register_2d", "05_vectorized", "06_tf32_wmma"};
+  for (std::size_t i = 0; i < rungs.size(); ++i) {
+    CHECK(static_cast<std::size_t>(rungs[i]) == i + 1);
+    CHECK(cuda::gemm_kernel_name(rungs[i]) == names[i]);
+    CHECK(cuda::gemm_runs_on_host(rungs[i]) == (i < 3));
+  }
+}
+
+TEST_CASE("emulated naive gemm matches matmul exactly on integers", "[ch06][gemm][6.3]") {
+  check_gemm_on_integers(GemmKernel::naive, kEmulated, kAwkwardGemmSizes);
+}
+
+TEST_CASE("emulated naive gemm matches matmul on random values", "[ch06][gemm][6.3]") {
+  check_gemm_on_random_values(GemmKernel::naive, kEmulated, kAwkwardGemmSizes);
+}
+
+TEST_CASE("emulated coalesced gemm matches matmul exactly on integers", "[ch06][gemm]") {
+  check_gemm_on_integers(GemmKernel::coalesced, kEmulated, kAwkwardGemmSizes);
+}
+
+TEST_CASE("emulated coalesced gemm matches matmul on random values", "[ch06][gemm]") {
+  check_gemm_on_random_values(GemmKernel::coalesced, kEmulated, kAwkwardGemmSizes);
+}
+
+TEST_CASE("emulated shared-memory tiled gemm matches matmul exactly on integers", "[ch06][gemm][6.4]") {
+  check_gemm_on_integers(GemmKernel::smem_tiled, kEmulated, kAwkwardGemmSizes);
+}
+
+TEST_CASE("emulated shared-memory tiled gemm matches matmul on random values", "[ch06][gemm][6.4]") {
+  check_gemm_on_random_values(GemmKernel::smem_tiled, kEmulated, kAwkwardGemmSizes);
+}
+
+TEST_CASE("emulated rungs write zeros when K is 0 and nothing when C is empty", "[ch06][gemm]") {
+  for (const GemmKernel kernel : {GemmKernel::naive, GemmKernel::coalesced, GemmKernel::smem_tiled}) {
+    INFO("rung " << cuda::gemm_kernel_name(kernel));
+    // K = 0: C = A B is a sum of no terms, 0 everywhere. A and B hold no values.
+    std::vector<float> c(3 * 5, std::numeric_limits<float>::quiet_NaN());
+    cuda::gemm(kernel, nullptr, nullptr, c.data(), 3, 5, 0, kEmulated);
+    CHECK(std::all_of(c.begin(), c.end(), [](float value) { return value == 0.0f; }));
+    // M = 0: A and C have no entries, so they need no pointer, and nothing is written.
+    const std::vector<float> b(4 * 5, 1.0f);
+    CHECK_NOTHROW(cuda::gemm(kernel, nullptr, b.data(), nullptr, 0, 5, 4, kEmulated));
+  }
+}
+
+TEST_CASE("rungs 04 to 06 refuse host emulation with a clear error", "[ch06][gemm][error]") {
+  const std::vector<float> a(4, 1.0f), b(4, 1.0f);
+  std::vector<float> c(4);
+  for (const GemmKernel kernel : {GemmKernel::register_2d, GemmKernel::vectorized, GemmKernel::tf32_wmma}) {
+    INFO("rung " << cuda::gemm_kernel_name(kernel));
+    CHECK_FALSE(cuda::gemm_runs_on_host(kernel));
+    CHECK_THROWS_AS(cuda::gemm(kernel, a.data(), b.data(), c.data(), 2, 2, 2, kEmulated), DeviceError);
+    CHECK_THROWS_WITH(cuda::gemm(kernel, a.data(), b.data(), c.data(), 2, 2, 2, kEmulated),
+                      Catch::Contains(cuda::gemm_kernel_name(kernel)) && Catch::Contains("needs a GPU"));
+  }
+}
+
+TEST_CASE("gemm rejects null pointers to non-empty matrices and sizes too large to launch", "[ch06][gemm][error]") {
+  const std::vector<float> a(12, 1.0f), b(20, 1.0f);
+  std::vector<float> c(15);
+  for (const GemmKernel kernel : cuda::all_gemm_kernels()) {
+    INFO("rung " << cuda::gemm_kernel_name(kernel));
+    CHECK_THROWS_AS(cuda::gemm(kernel, nullptr, b.data(), c.data(), 3, 5, 4, kEmulated), std::invalid_argument);
+    CHECK_THROWS_WITH(cuda::gemm(kernel, nullptr, b.data(), c.data(), 3, 5, 4, kEmulated),
+                      Catch::Contains("a is a null pointer") && Catch::Contains("(3, 4)"));
+    CHECK_THROWS_WITH(cuda::gemm(kernel, a.data(), nullptr, c.data(), 3, 5, 4, kEmulated),
+                      Catch::Contains("b is a null pointer") && Catch::Contains("(4, 5)"));
+    CHECK_THROWS_WITH(cuda::gemm(kernel, a.data(), b.data(), nullptr, 3, 5, 4, kEmulated),
+                      Catch::Contains("c is a null pointer") && Catch::Contains("(3, 5)"));
+    const std::size_t huge = std::size_t{1} << 40;  // never allocated: the check comes first
+    CHECK_THROWS_WITH(cuda::gemm(kernel, a.data(), b.data(), c.data(), huge, 5, 4, kEmulated),
+                      Catch::Contains("too large"));
+  }
+  CHECK_THROWS_AS(cuda::gemm(static_cast<GemmKernel>(7), a.data(), b.data(), c.data(), 3, 5, 4, kEmulated),
+                  std::invalid_argument);
+}
+
+TEST_CASE("without CUDA in the build every rung on the GPU throws DeviceError", "[ch06][gemm][error]") {
+  if (cuda::is_built()) return;  // this build has CUDA: test_ch06_gpu runs the rungs on a GPU
+  const std::vector<float> a(4, 1.0f), b(4, 1.0f);
+  std::vector<float> c(4);
+  for (const GemmKernel kernel : cuda::all_gemm_kernels()) {
+    INFO("rung " << cuda::gemm_kernel_name(kernel));
+    CHECK_THROWS_AS(cuda::gemm(kernel, a.data(), b.data(), c.data(), 2, 2, 2, cuda::Launch::gpu), DeviceError);
+  }
+}

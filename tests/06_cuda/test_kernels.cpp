@@ -1,0 +1,66 @@
+// Chapter 6's kernels under host emulation: the same kernel bodies the GPU runs, looped
+// over the grid on the CPU, against the CPU ops of chapters 1-3. Every machine runs these;
+// needs_gpu/test_kernels_gpu.cpp runs the same checks on a GPU.
+#include <catch2/catch.hpp>
+
+#include "kernel_checks.hpp"
+
+using namespace resnet;
+using namespace resnet::testing;
+constexpr cuda::Launch kEmulated = cuda::Launch::host_emulation;
+
+TEST_CASE("emulated relu kernels match the CPU relu exactly", "[ch06][elementwise][6.1]") {
+  check_relu<float>(kEmulated);
+  check_relu<double>(kEmulated);
+}
+
+TEST_CASE("emulated add and scale kernels match xtensor exactly", "[ch06][elementwise]") {
+  check_add_and_scale<float>(kEmulated);
+  check_add_and_scale<double>(kEmulated);
+}
+
+TEST_CASE("emulated per-channel sums match the CPU sums", "[ch06][reduction][6.2]") {
+  check_channel_sums<float>(kEmulated);
+  check_channel_sums<double>(kEmulated);
+}
+
+TEST_CASE("emulated per-channel mean and variance match the CPU ops", "[ch06][reduction][6.2]") {
+  check_channel_mean_variance<float>(kEmulated);
+  check_channel_mean_variance<double>(kEmulated);
+}
+
+TEST_CASE("emulated im2col matches the CPU im2col exactly", "[ch06][im2col][6.5]") {
+  check_im2col<float>(kEmulated);
+  check_im2col<double>(kEmulated);
+}
+
+TEST_CASE("emulated col2im kernels match the CPU op", "[ch06][im2col]") {
+  check_col2im<float>(kEmulated);
+  check_col2im<double>(kEmulated);
+}
+
+TEST_CASE("emulated global average pooling kernels match the CPU op", "[ch06][pooling]") {
+  check_global_avg_pool2d<float>(kEmulated);
+  check_global_avg_pool2d<double>(kEmulated);
+}
+
+TEST_CASE("emulated max pooling kernels match the CPU op", "[ch06][pooling]") {
+  check_max_pool2d<float>(kEmulated);
+  check_max_pool2d<double>(kEmulated);
+}
+
+TEST_CASE("emulated softmax cross-entropy kernels match the CPU op", "[ch06][loss]") {
+  check_cross_entropy<float>(kEmulated);
+  check_cross_entropy<double>(kEmulated);
+}
+
+TEST_CASE("emulated Adam update kernels match the CPU op", "[ch06][optimizer]") {
+  check_adam_update<float>(kEmulated);
+  check_adam_update<double>(kEmulated);
+}
+
+TEST_CASE("a GPU launch in a build or on a machine without CUDA is a clear error", "[ch06][errors]") {
+  if (cuda::is_available()) return;  // this machine can launch: nothing to check here
+  std::vector<float> x(4, 1.0f), y(4);
+  CHECK_THROWS_AS(cuda::relu_forward(x.data(), y.data(), x.size(), cuda::Launch::gpu), DeviceError);
+}
