@@ -54,7 +54,7 @@ TEST_CASE("emulated shared-memory tiled gemm matches matmul on random values", "
   check_gemm_on_random_values(GemmKernel::smem_tiled, kEmulated, kAwkwardGemmSizes);
 }
 
-TEST_CASE("emulated rungs write zeros when K is 0 and nothing when C is empty", "[ch06][gemm]") {
+TEST_CASE("emulated rungs write zeros when K is 0 and nothing when C is empty", "[ch06][gemm][6.3]") {
   for (const GemmKernel kernel : {GemmKernel::naive, GemmKernel::coalesced, GemmKernel::smem_tiled}) {
     INFO("rung " << cuda::gemm_kernel_name(kernel));
     // K = 0: C = A B is a sum of no terms, 0 everywhere. A and B hold no values.
