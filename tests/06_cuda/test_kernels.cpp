@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "kernel_checks.hpp"
+#include "layer_checks.hpp"
 
 using namespace resnet;
 using namespace resnet::testing;
@@ -57,6 +58,18 @@ TEST_CASE("emulated softmax cross-entropy kernels match the CPU op", "[ch06][los
 TEST_CASE("emulated Adam update kernels match the CPU op", "[ch06][optimizer]") {
   check_adam_update<float>(kEmulated);
   check_adam_update<double>(kEmulated);
+}
+
+TEST_CASE("emulated batch norm kernels match the CPU op in train and eval mode", "[ch06][batchnorm][6.2]") {
+  check_batchnorm2d<float>(kEmulated);
+  check_batchnorm2d<double>(kEmulated);
+}
+
+TEST_CASE("emulated convolution kernels match the CPU convolution", "[ch06][conv2d][6.5]") {
+  // The rungs with a host emulation; the GPU test runs every rung.
+  for (const cuda::GemmKernel kernel : cuda::all_gemm_kernels()) {
+    if (cuda::gemm_runs_on_host(kernel)) check_conv2d(kernel, kEmulated);
+  }
 }
 
 TEST_CASE("a GPU launch in a build or on a machine without CUDA is a clear error", "[ch06][errors]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "../kernel_checks.hpp"
+#include "../layer_checks.hpp"
 #include "support/skip.hpp"
 
 using namespace resnet;
@@ -67,4 +68,17 @@ TEST_CASE("Adam update kernels on the GPU match the CPU op", "[ch06][optimizer][
   require_cuda_device();
   check_adam_update<float>(kGpu);
   check_adam_update<double>(kGpu);
+}
+
+TEST_CASE("batch norm kernels on the GPU match the CPU op in train and eval mode", "[ch06][batchnorm][gpu]") {
+  require_cuda_device();
+  check_batchnorm2d<float>(kGpu);
+  check_batchnorm2d<double>(kGpu);
+}
+
+TEST_CASE("convolution kernels on the GPU match the CPU convolution with every FP32 GEMM rung", "[ch06][conv2d][gpu]") {
+  require_cuda_device();
+  for (const cuda::GemmKernel kernel : cuda::all_gemm_kernels()) {
+    if (kernel != cuda::GemmKernel::tf32_wmma) check_conv2d(kernel, kGpu);  // TF32 rounds the inputs
+  }
 }

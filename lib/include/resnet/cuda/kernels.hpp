@@ -91,6 +91,64 @@ void channel_mean_variance(const T* x, T* mean, T* variance, std::size_t N, std:
                            Launch where = Launch::gpu);
 
 /// @ingroup ch06
+/// @brief The arrays of one batch norm forward pass on the GPU (device pointers; host
+///        pointers under host emulation). Sizes: x, y and x_hat have N C HW values, the
+///        rest C.
+template <class T>
+struct BatchNormArrays {
+  const T* x = nullptr;         ///< (N, C, HW) input
+  const T* gamma = nullptr;     ///< (C) scale (PyTorch's `weight`)
+  const T* beta = nullptr;      ///< (C) shift (PyTorch's `bias`)
+  T* running_mean = nullptr;    ///< (C) updated in train mode, read in eval mode
+  T* running_var = nullptr;     ///< (C) updated in train mode (unbiased), read in eval mode
+  T* y = nullptr;               ///< (N, C, HW) output
+  T* x_hat = nullptr;           ///< (N, C, HW) output: the normalised input, for the backward pass
+  T* inverse_std = nullptr;     ///< (C) output: 1 / sqrt(variance + eps) used, for the backward pass
+  T* mean = nullptr;            ///< (C) output: the mean used (the batch's or the running one)
+  T* variance = nullptr;        ///< (C) scratch: the batch's biased variance (train mode)
+};
+
+/// @ingroup ch06
+/// @brief Batch normalization, the twin of resnet::batchnorm2d_forward:
+///        \f$ \hat{x} = (x - \mu_c) / \sqrt{\sigma^2_c + \epsilon} \f$, \f$ y = \gamma_c \hat{x} + \beta_c \f$,
+///        with the batch's mean and biased variance (through channel_mean_variance) and a
+///        running-statistics update in train mode, the running statistics in eval mode.
+/// @param arrays   the arrays (see BatchNormArrays)
+/// @param N        batch size
+/// @param C        channels
+/// @param HW       values per image and channel
+/// @param training train mode (true) or eval mode
+/// @param eps      added to the variance (PyTorch: 1e-5)
+/// @param momentum weight of the batch in the running statistics (PyTorch: 0.1)
+/// @param where    GPU or host emulation
+/// @see torch.nn.BatchNorm2d
+template <class T>
+void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::size_t C, std::size_t HW,
+                         bool training, double eps, double momentum, Launch where = Launch::gpu);
+
+/// @ingroup ch06
+/// @brief The gradients of batch norm, the twin of resnet::batchnorm2d_backward:
+///        \f$ d\beta_c = \sum dy \f$, \f$ d\gamma_c = \sum dy\,\hat{x} \f$ (through channel_sums), and
+///        \f$ dx = \gamma_c\, \text{inverse\_std}_c\, (dy - d\beta_c / M - \hat{x}\, d\gamma_c / M) \f$
+///        in train mode (M = N HW), \f$ dx = \gamma_c\, \text{inverse\_std}_c\, dy \f$ in eval mode.
+/// @param dy          (N, C, HW) upstream gradient
+/// @param x_hat       (N, C, HW) from the forward pass
+/// @param gamma       (C) the scale used
+/// @param inverse_std (C) from the forward pass
+/// @param dx          (N, C, HW) output (also the scratch of the dgamma sum: must not be dy)
+/// @param dgamma      (C) output
+/// @param dbeta       (C) output
+/// @param N           batch size
+/// @param C           channels
+/// @param HW          values per image and channel
+/// @param training    whether the forward pass was in train mode
+/// @param where       GPU or host emulation
+template <class T>
+void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* inverse_std, T* dx, T* dgamma,
+                          T* dbeta, std::size_t N, std::size_t C, std::size_t HW, bool training,
+                          Launch where = Launch::gpu);
+
+/// @ingroup ch06
 /// @brief The im2col matrix of a convolution's input (task 6.5), one thread per entry:
 ///        columns[(c R + r) S + s, (n P + p) Q + q] = x[n, c, p stride - pad + r, q stride - pad + s],
 ///        0 where that position is in the padding. The twin of resnet::im2col.
