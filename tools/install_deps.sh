@@ -3,15 +3,20 @@
 #
 #   tools/install_deps.sh            what building, testing and the docs need
 #   tools/install_deps.sh --golden   also PyTorch, to regenerate tests/golden (maintainers)
+#   tools/install_deps.sh --site-check  also Chromium, for docs/check_site.py (maintainers, CI)
 #
 # Uses sudo when not run as root. Safe to run again: with nothing missing it does nothing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 mapfile -t packages < <(grep -v '^\s*#' "$here/debian-packages.txt" | grep -v '^\s*$')
-if [ "${1:-}" = "--golden" ]; then
-  packages+=(python3-torch python3-torchvision python3-numpy)
-fi
+for option in "$@"; do
+  case "$option" in
+    --golden) packages+=(python3-torch python3-torchvision python3-numpy) ;;
+    --site-check) packages+=(chromium) ;;
+    *) echo "install_deps: unknown option $option (expected --golden and/or --site-check)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do

@@ -16,6 +16,7 @@ namespace resnet {
 /// The test runner shows it as the reason a test failed; `./course hint 1.4` prints the hint.
 class NotImplemented : public std::logic_error {
  public:
+  /// @brief The exception for task `task_id`, with the message shown above.
   /// @param task_id the task, "chapter.task" such as "1.4"
   /// @param what_to_do one line naming the function and what it must compute
   NotImplemented(const std::string& task_id, const std::string& what_to_do);

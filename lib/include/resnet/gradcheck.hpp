@@ -53,9 +53,9 @@ struct GradCheckVariable {
   std::string name;                  ///< "x", "weight", ...
   std::vector<std::size_t> shape;    ///< its real shape, for reporting indices
   xt::xtensor<double, 1> values;     ///< its values, flattened row-major
-  bool is_parameter = false;         ///< parameters must accumulate their gradients
-  /// For the input of a sliding-window op: how many windows read each value (same size as
-  /// values). Lets the checker recognise "wrong exactly where windows overlap". Optional.
+  bool is_parameter = false;         ///< @brief parameters must accumulate their gradients
+  /// @brief For the input of a sliding-window op: how many windows read each value (same size
+  ///        as values). Lets the checker recognise "wrong exactly where windows overlap". Optional.
   std::vector<std::size_t> window_counts;
 };
 
@@ -63,11 +63,11 @@ struct GradCheckVariable {
 /// @brief An op made checkable: its variables, its forward, and its backward, on flat tensors.
 struct GradCheckCase {
   std::string op;                           ///< e.g. "conv2d, stride 2, padding 1"
-  std::vector<GradCheckVariable> variables; ///< inputs and parameters, in order
-  /// The output for the current values of the variables, flattened.
+  std::vector<GradCheckVariable> variables; ///< @brief inputs and parameters, in order
+  /// @brief The output for the current values of the variables, flattened.
   std::function<xt::xtensor<double, 1>(const std::vector<GradCheckVariable>&)> forward;
-  /// Adds the analytic gradient for upstream gradient `dy` (flattened output) into
-  /// `gradients[i]` for every variable i.
+  /// @brief Adds the analytic gradient for upstream gradient `dy` (flattened output) into
+  ///        `gradients[i]` (flattened, the size of variable i) for every variable i.
   std::function<void(const std::vector<GradCheckVariable>&, const xt::xtensor<double, 1>& dy,
                      std::vector<xt::xtensor<double, 1>>& gradients)>
       backward;
@@ -112,6 +112,8 @@ inline constexpr double kGradCheckThreshold = 1e-6;
 /// @param check the op; its variables are perturbed during the call and restored
 /// @param seed for the random upstream gradient and the parameters' initial gradients
 /// @param step central-difference step h
+/// @return one entry per variable, in the order of `check.variables`
+/// @see https://pytorch.org/docs/stable/autograd.html#numerical-gradient-checking
 GradCheckReport check_gradients(GradCheckCase& check, std::uint64_t seed = 1, double step = 1e-5);
 
 /// @ingroup ch02
@@ -122,6 +124,7 @@ GradCheckReport check_gradients(GradCheckCase& check, std::uint64_t seed = 1, do
 /// @param kernel_width S
 /// @param stride the windows' step
 /// @param padding added on every side
+/// @return one count per input value, N·C·H·W of them
 std::vector<std::size_t> window_counts(const std::vector<std::size_t>& input_shape,
                                        std::size_t kernel_height, std::size_t kernel_width,
                                        std::size_t stride, std::size_t padding);
@@ -131,6 +134,7 @@ std::vector<std::size_t> window_counts(const std::vector<std::size_t>& input_sha
 /// @param name the name reports use ("x", "weight", ...)
 /// @param tensor its values, any shape
 /// @param is_parameter whether its gradient must accumulate
+/// @return the variable: name, shape (the tensor's), values flattened row-major
 template <std::size_t N>
 GradCheckVariable make_variable(const std::string& name, const xt::xtensor<double, N>& tensor,
                                 bool is_parameter = false) {
@@ -146,6 +150,8 @@ GradCheckVariable make_variable(const std::string& name, const xt::xtensor<doubl
 /// @ingroup ch02
 /// @brief The values of a variable in their real shape (a copy), for calling the op.
 /// @tparam N the variable's rank
+/// @param variable the variable, whose shape has N sizes
+/// @return a tensor of shape `variable.shape`
 template <std::size_t N>
 xt::xtensor<double, N> shaped(const GradCheckVariable& variable) {
   std::array<std::size_t, N> shape{};
@@ -157,6 +163,8 @@ xt::xtensor<double, N> shaped(const GradCheckVariable& variable) {
 
 /// @ingroup ch02
 /// @brief A tensor's values flattened row-major (a copy), as forward and backward return them.
+/// @param tensor any shape
+/// @return shape (tensor.size())
 template <std::size_t N>
 xt::xtensor<double, 1> flattened(const xt::xtensor<double, N>& tensor) {
   xt::xtensor<double, 1> flat = xt::xtensor<double, 1>::from_shape({tensor.size()});

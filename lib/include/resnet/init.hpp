@@ -25,6 +25,7 @@ struct Fans {
 /// the receptive field R·S multiplies both: fan_in = C·R·S, fan_out = K·R·S.
 /// Mirrors `torch.nn.init._calculate_fan_in_and_fan_out`.
 /// @param shape weight shape, rank N >= 2: (out, in, kernel sizes...)
+/// @return fan_in and fan_out
 /// @throws ShapeError for a weight with a zero-sized axis
 /// @see https://pytorch.org/docs/stable/nn.init.html
 template <std::size_t N>
@@ -45,6 +46,7 @@ enum class FanMode {
 /// weights need variance 2/fan (not 1/fan) to keep it constant from layer to layer.
 /// @param shape weight shape (out, in, kernel sizes...)
 /// @param mode FanMode::fan_in or FanMode::fan_out
+/// @return σ
 /// @see https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.calculate_gain
 template <std::size_t N>
 double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode);
@@ -56,6 +58,7 @@ double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode)
 /// @param shape weight shape (out, in, kernel sizes...)
 /// @param mode which fan to use
 /// @param generator the seeded random source
+/// @return a tensor of shape `shape`, for example (K, C, R, S) for a conv weight
 /// @see https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.kaiming_normal_
 template <class T, std::size_t N>
 xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode,

@@ -24,6 +24,7 @@ namespace resnet {
 /// Pass it by reference to whatever needs randomness; there is no hidden global
 /// generator. Its whole state can be saved and restored (checkpoints use this so that a
 /// resumed run draws the same numbers as an uninterrupted one).
+/// @see https://pytorch.org/docs/stable/generated/torch.Generator.html
 class Generator {
  public:
   /// @brief A generator whose sequence is fixed by `seed`.
@@ -59,6 +60,7 @@ class Generator {
 /// @param generator the seeded source (advanced by one draw per value)
 /// @param mean the mean of every value
 /// @param stddev the standard deviation of every value
+/// @return a tensor of shape `shape`
 /// @see https://pytorch.org/docs/stable/generated/torch.normal.html
 template <class T, std::size_t N>
 xt::xtensor<T, N> random_normal(const std::array<std::size_t, N>& shape, Generator& generator,
@@ -74,6 +76,7 @@ xt::xtensor<T, N> random_normal(const std::array<std::size_t, N>& shape, Generat
 /// @param generator the seeded source (advanced by one draw per value)
 /// @param low the smallest possible value
 /// @param high the bound the values stay below
+/// @return a tensor of shape `shape`
 /// @see https://pytorch.org/docs/stable/generated/torch.rand.html
 template <class T, std::size_t N>
 xt::xtensor<T, N> random_uniform(const std::array<std::size_t, N>& shape, Generator& generator,

@@ -12,12 +12,14 @@
 namespace resnet::cuda {
 
 /// @ingroup ch06
-/// @brief a_transposed (columns, rows) = a (rows, columns) transposed, one thread per entry.
+/// @brief a_transposed (columns, rows) = a (rows, columns) transposed, one thread per entry:
+///        \f$ a^\top_{ji} = a_{ij} \f$.
 /// @param a            (rows, columns) input
 /// @param a_transposed (columns, rows) output
 /// @param rows         rows of a
 /// @param columns      columns of a
 /// @param where        GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.t.html
 void transpose(const float* a, float* a_transposed, std::size_t rows, std::size_t columns,
                Launch where = Launch::gpu);
 
@@ -25,14 +27,16 @@ void transpose(const float* a, float* a_transposed, std::size_t rows, std::size_
 /// @brief The scratch space of conv2d_forward() and conv2d_backward().
 struct Conv2dWorkspace {
   /// @brief How many floats of scratch a convolution of this shape needs:
-  ///        K NPQ + 2 CRS NPQ + CRS K (with CRS = C R S, NPQ = N P Q).
+  ///        \f$ K \cdot NPQ + 2 \cdot CRS \cdot NPQ + CRS \cdot K \f$ (with CRS = C R S, NPQ = N P Q).
   /// @param shape the convolution's sizes
+  /// @return the number of floats
   static std::size_t values_needed(const WindowShape& shape);
 };
 
 /// @ingroup ch06
 /// @brief y = conv2d(x, weight) + bias through im2col and a GEMM:
-///        product (K, NPQ) = weight (K, CRS) columns (CRS, NPQ), then rearranged to (N, K, P, Q).
+///        product (K, NPQ) = weight (K, CRS) columns (CRS, NPQ), then rearranged to (N, K, P, Q):
+///        \f$ y_{nkpq} = \text{product}_{k,\,(nP + p)Q + q} + b_k \f$.
 /// @param x         (N, C, H, W) input
 /// @param weight    (K, C, R, S)
 /// @param bias      (K), or null for none
@@ -42,14 +46,14 @@ struct Conv2dWorkspace {
 /// @param shape     the sizes, stride and padding (resnet::conv2d_shape)
 /// @param kernel    the GEMM rung to use (under host emulation: 01-03)
 /// @param where     GPU or host emulation
-/// @see torch.nn.functional.conv2d
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.conv2d.html
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y, float* columns,
                     float* workspace, const WindowShape& shape, GemmKernel kernel, Launch where = Launch::gpu);
 
 /// @ingroup ch06
 /// @brief The gradients of conv2d_forward():
 ///        \f$ dW = dY \cdot \text{cols}^\top \f$, \f$ d\text{cols} = W^\top dY \f$ then dx = col2im(dcols),
-///        dbias = the per-channel sums of dy; dY is dy as a (K, N P Q) matrix.
+///        \f$ db_k = \sum_{n,p,q} dy_{nkpq} \f$; dY is dy as a (K, N P Q) matrix.
 /// @param dy        (N, K, P, Q) upstream gradient
 /// @param weight    (K, C, R, S) as in the forward pass
 /// @param columns   (C R S, N P Q) from the forward pass

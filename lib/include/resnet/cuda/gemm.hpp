@@ -30,6 +30,7 @@ std::vector<GemmKernel> all_gemm_kernels();
 /// @ingroup ch06
 /// @brief The rung's file-style name, e.g. "01_naive", "06_tf32_wmma".
 /// @param kernel the rung
+/// @return the name, as in the rung's file: "01_naive" for solutions/06_cuda/gemm_01_naive.cu
 std::string gemm_kernel_name(GemmKernel kernel);
 
 /// @ingroup ch06
@@ -49,8 +50,8 @@ bool gemm_runs_on_host(GemmKernel kernel);
 /// rung 06 rounds A and B to TF32 (10 mantissa bits) and sums in FP32.
 /// @param kernel the rung to use
 /// @param a      (M, K), device pointer (host pointer under host emulation)
-/// @param b      (K, N)
-/// @param c      (M, N), overwritten
+/// @param b      (K, N), same kind of pointer as a
+/// @param c      (M, N), overwritten, same kind of pointer as a
 /// @param M      rows of A and C
 /// @param N      columns of B and C
 /// @param K      columns of A, rows of B
@@ -60,7 +61,7 @@ bool gemm_runs_on_host(GemmKernel kernel);
 /// @throws DeviceError for Launch::gpu in a build without CUDA, for Launch::host_emulation
 ///         of rungs 04-06 (see gemm_runs_on_host()), and for rung 06 on a GPU older than
 ///         compute capability 8.0
-/// @see torch.mm
+/// @see https://pytorch.org/docs/stable/generated/torch.mm.html
 void gemm(GemmKernel kernel, const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K,
           Launch where = Launch::gpu);
 

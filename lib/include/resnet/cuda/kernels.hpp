@@ -18,17 +18,19 @@
 namespace resnet::cuda {
 
 /// @ingroup ch06
-/// @brief y = max(0, x) elementwise, a NaN staying NaN (task 6.1); the twin of resnet::relu_forward.
+/// @brief \f$ y = \max(0, x) \f$ elementwise, a NaN staying NaN (task 6.1); the twin of
+///        resnet::relu_forward.
 /// @param x     (n) input
 /// @param y     (n) output (may be x itself)
 /// @param n     number of values
 /// @param where GPU or host emulation
-/// @see torch.nn.functional.relu
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.relu.html
 template <class T>
 void relu_forward(const T* x, T* y, std::size_t n, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief dx = dy where x > 0 (or x is NaN), 0 where x <= 0 (task 6.1); the twin of resnet::relu_backward.
+/// @brief \f$ dx = dy \odot [x > 0] \f$: dy where x > 0 (or x is NaN), 0 where x <= 0 (task 6.1);
+///        the twin of resnet::relu_backward.
 /// @param x     (n) the forward pass's input
 /// @param dy    (n) gradient of the loss with respect to y
 /// @param dx    (n) gradient with respect to x, overwritten (may be dy itself)
@@ -38,23 +40,23 @@ template <class T>
 void relu_backward(const T* x, const T* dy, T* dx, std::size_t n, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief out = a + b elementwise (a residual block's skip connection).
+/// @brief \f$ \text{out}_i = a_i + b_i \f$ elementwise (a residual block's skip connection).
 /// @param a     (n)
 /// @param b     (n)
 /// @param out   (n), may be a or b
 /// @param n     number of values
 /// @param where GPU or host emulation
-/// @see torch.add
+/// @see https://pytorch.org/docs/stable/generated/torch.add.html
 template <class T>
 void add(const T* a, const T* b, T* out, std::size_t n, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief x = factor * x elementwise, in place.
+/// @brief \f$ x_i \leftarrow \text{factor} \cdot x_i \f$ elementwise, in place.
 /// @param x      (n)
 /// @param factor the scale
 /// @param n      number of values
 /// @param where  GPU or host emulation
-/// @see torch.mul
+/// @see https://pytorch.org/docs/stable/generated/torch.mul.html
 template <class T>
 void scale(T* x, T factor, std::size_t n, Launch where = Launch::gpu);
 
@@ -63,7 +65,7 @@ void scale(T* x, T factor, std::size_t n, Launch where = Launch::gpu);
 inline constexpr unsigned kReductionThreads = 256;
 
 /// @ingroup ch06
-/// @brief sums[c] = sum over n, h, w of x[n, c, h, w] (task 6.2): one block per channel,
+/// @brief \f$ \text{sums}_c = \sum_{n,h,w} x_{nchw} \f$ (task 6.2): one block per channel,
 ///        each thread adding a strided share into shared memory, then a tree reduction.
 ///        The twin of resnet::sum_along over axes 0, 2 and 3.
 /// @param x     (N, C, HW) input
@@ -72,12 +74,14 @@ inline constexpr unsigned kReductionThreads = 256;
 /// @param C     channels
 /// @param HW    values per image and channel (H * W)
 /// @param where GPU or host emulation (which runs the barrier phases one after the other)
+/// @see https://pytorch.org/docs/stable/generated/torch.sum.html
 template <class T>
 void channel_sums(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Launch where = Launch::gpu);
 
 /// @ingroup ch06
 /// @brief Per-channel mean and biased variance, as batch norm needs them in training:
-///        mean[c] = (1/m) sum x, variance[c] = (1/m) sum (x - mean[c])^2 with m = N * HW
+///        \f$ \mu_c = \frac{1}{m} \sum_{n,h,w} x_{nchw} \f$,
+///        \f$ \sigma^2_c = \frac{1}{m} \sum_{n,h,w} (x_{nchw} - \mu_c)^2 \f$ with m = N * HW
 ///        (two passes, as resnet::variance_along does, so no cancellation).
 /// @param x        (N, C, HW) input
 /// @param mean     (C) output
@@ -86,6 +90,7 @@ void channel_sums(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t
 /// @param C        channels
 /// @param HW       values per image and channel
 /// @param where    GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.var_mean.html
 template <class T>
 void channel_mean_variance(const T* x, T* mean, T* variance, std::size_t N, std::size_t C, std::size_t HW,
                            Launch where = Launch::gpu);
@@ -113,6 +118,11 @@ struct BatchNormArrays {
 ///        \f$ \hat{x} = (x - \mu_c) / \sqrt{\sigma^2_c + \epsilon} \f$, \f$ y = \gamma_c \hat{x} + \beta_c \f$,
 ///        with the batch's mean and biased variance (through channel_mean_variance) and a
 ///        running-statistics update in train mode, the running statistics in eval mode.
+///
+/// The update of the running mean \f$ \bar\mu_c \f$ and variance \f$ \bar\sigma^2_c \f$, with
+/// M = N HW and m = momentum: \f$ \bar\mu_c \leftarrow (1 - m)\,\bar\mu_c + m\,\mu_c \f$ and
+/// \f$ \bar\sigma^2_c \leftarrow (1 - m)\,\bar\sigma^2_c + m\,\sigma^2_c\,M / (M - 1) \f$.
+/// Unlike the CPU op, this function does not check that M >= 2 in train mode: the caller must.
 /// @param arrays   the arrays (see BatchNormArrays)
 /// @param N        batch size
 /// @param C        channels
@@ -121,7 +131,7 @@ struct BatchNormArrays {
 /// @param eps      added to the variance (PyTorch: 1e-5)
 /// @param momentum weight of the batch in the running statistics (PyTorch: 0.1)
 /// @param where    GPU or host emulation
-/// @see torch.nn.BatchNorm2d
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
 template <class T>
 void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::size_t C, std::size_t HW,
                          bool training, double eps, double momentum, Launch where = Launch::gpu);
@@ -129,8 +139,8 @@ void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::s
 /// @ingroup ch06
 /// @brief The gradients of batch norm, the twin of resnet::batchnorm2d_backward:
 ///        \f$ d\beta_c = \sum dy \f$, \f$ d\gamma_c = \sum dy\,\hat{x} \f$ (through channel_sums), and
-///        \f$ dx = \gamma_c\, \text{inverse\_std}_c\, (dy - d\beta_c / M - \hat{x}\, d\gamma_c / M) \f$
-///        in train mode (M = N HW), \f$ dx = \gamma_c\, \text{inverse\_std}_c\, dy \f$ in eval mode.
+///        \f$ dx = \gamma_c\, \mathrm{inverse\_std}_c\, (dy - d\beta_c / M - \hat{x}\, d\gamma_c / M) \f$
+///        in train mode (M = N HW), \f$ dx = \gamma_c\, \mathrm{inverse\_std}_c\, dy \f$ in eval mode.
 /// @param dy          (N, C, HW) upstream gradient
 /// @param x_hat       (N, C, HW) from the forward pass
 /// @param gamma       (C) the scale used
@@ -143,6 +153,7 @@ void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::s
 /// @param HW          values per image and channel
 /// @param training    whether the forward pass was in train mode
 /// @param where       GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
 template <class T>
 void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* inverse_std, T* dx, T* dgamma,
                           T* dbeta, std::size_t N, std::size_t C, std::size_t HW, bool training,
@@ -150,39 +161,44 @@ void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* 
 
 /// @ingroup ch06
 /// @brief The im2col matrix of a convolution's input (task 6.5), one thread per entry:
-///        columns[(c R + r) S + s, (n P + p) Q + q] = x[n, c, p stride - pad + r, q stride - pad + s],
+///        \f$ \text{columns}_{(cR + r)S + s,\;(nP + p)Q + q} =
+///        x_{n,\,c,\,p\,\text{stride} - \text{pad} + r,\;q\,\text{stride} - \text{pad} + s} \f$,
 ///        0 where that position is in the padding. The twin of resnet::im2col.
 /// @param x       (N, C, H, W) input
 /// @param columns (C R S, N P Q) output
 /// @param shape   the sizes, stride and padding
 /// @param where   GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.Unfold.html
 template <class T>
 void im2col(const T* x, T* columns, const WindowShape& shape, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief The inverse gather of im2col: x[n, c, h, w] = the sum of every column entry that
+/// @brief The inverse gather of im2col: \f$ x_{nchw} \f$ = the sum of every column entry that
 ///        im2col copied from (n, c, h, w); one thread per entry of x, so no two threads
 ///        write the same place and no atomics are needed. The twin of resnet::col2im.
 /// @param columns (C R S, N P Q) input
 /// @param x       (N, C, H, W) output, overwritten
 /// @param shape   the sizes, stride and padding
 /// @param where   GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.Fold.html
 template <class T>
 void col2im(const T* columns, T* x, const WindowShape& shape, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief Global average pooling: y[n, c] = (1 / HW) sum over h, w of x[n, c, h, w], one
+/// @brief Global average pooling: \f$ y_{nc} = \frac{1}{HW} \sum_{h,w} x_{nchw} \f$, one
 ///        thread per (n, c). The twin of resnet::global_avg_pool2d_forward.
 /// @param x     (N C, HW) input
 /// @param y     (N C) output
 /// @param NC    N times C
 /// @param HW    values per image and channel
 /// @param where GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveAvgPool2d.html
 template <class T>
 void global_avg_pool2d_forward(const T* x, T* y, std::size_t NC, std::size_t HW, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief dx[n, c, h, w] = dy[n, c] / HW, one thread per value of dx.
+/// @brief \f$ dx_{nchw} = dy_{nc} / (HW) \f$, one thread per value of dx. The twin of
+///        resnet::global_avg_pool2d_backward.
 /// @param dy    (N C) upstream gradient
 /// @param dx    (N C, HW) output
 /// @param NC    N times C
@@ -192,7 +208,7 @@ template <class T>
 void global_avg_pool2d_backward(const T* dy, T* dx, std::size_t NC, std::size_t HW, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief Max pooling, one thread per output: y[n, c, p, q] = the largest input of its
+/// @brief Max pooling, one thread per output: \f$ y_{ncpq} \f$ = the largest input of its
 ///        window (padding never wins, ties keep the first, a NaN wins), and argmax = h W + w
 ///        of that input. The twin of resnet::max_pool2d_forward.
 /// @param x      (N, C, H, W) input
@@ -200,13 +216,15 @@ void global_avg_pool2d_backward(const T* dy, T* dx, std::size_t NC, std::size_t 
 /// @param argmax (N, C, P, Q) where each maximum was, h W + w
 /// @param shape  the sizes (K = C), stride and padding, from resnet::pool2d_shape
 /// @param where  GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.MaxPool2d.html
 template <class T>
 void max_pool2d_forward(const T* x, T* y, std::size_t* argmax, const WindowShape& shape, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief dx[n, c, h, w] = the sum of dy over the windows whose maximum was (h, w), one
+/// @brief \f$ dx_{nchw} \f$ = the sum of dy over the windows whose maximum was (h, w), one
 ///        thread per input gathering from the windows that contain it (in the same order
-///        as the CPU adds them, so the sums are identical).
+///        as the CPU adds them, so the sums are identical). The twin of
+///        resnet::max_pool2d_backward.
 /// @param dy     (N, C, P, Q) upstream gradient
 /// @param argmax (N, C, P, Q) from max_pool2d_forward
 /// @param dx     (N, C, H, W) output
@@ -217,10 +235,12 @@ void max_pool2d_backward(const T* dy, const std::size_t* argmax, T* dx, const Wi
                          Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief Softmax cross-entropy, one thread per image: probabilities[n, k] = softmax(z_n)_k
-///        and row_losses[n] = -log softmax(z_n)_{y_n}, computed as
-///        log sum_k exp(z_nk - max_k z_nk) - (z_{n y_n} - max_k z_nk) so it stays finite.
-///        The batch's loss is the mean of row_losses. The twin of resnet::cross_entropy_forward.
+/// @brief Softmax cross-entropy, one thread per image:
+///        \f$ p_{nk} = \operatorname{softmax}(z_n)_k \f$ and
+///        \f$ \ell_n = -\log \operatorname{softmax}(z_n)_{y_n} \f$, computed as
+///        \f$ \ell_n = \log \sum_k e^{z_{nk} - m_n} - (z_{n y_n} - m_n) \f$ with
+///        \f$ m_n = \max_k z_{nk} \f$, so it stays finite. The batch's loss is the mean of
+///        the row losses \f$ \ell_n \f$. The twin of resnet::cross_entropy_forward.
 /// @param logits        (N, K) scores
 /// @param labels        (N) classes, each in 0 ... K - 1 (checked by the caller)
 /// @param probabilities (N, K) output, for the backward pass
@@ -228,12 +248,14 @@ void max_pool2d_backward(const T* dy, const std::size_t* argmax, T* dx, const Wi
 /// @param N             images
 /// @param K             classes
 /// @param where         GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
 template <class T>
 void cross_entropy_forward(const T* logits, const std::int64_t* labels, T* probabilities, T* row_losses,
                            std::size_t N, std::size_t K, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief dlogits[n, k] = (dloss / N) (probabilities[n, k] - [k = y_n]), one thread per entry.
+/// @brief \f$ \text{dlogits}_{nk} = \frac{\text{dloss}}{N} (p_{nk} - [k = y_n]) \f$, one thread
+///        per entry. The twin of resnet::cross_entropy_backward.
 /// @param dloss         the upstream gradient of the mean loss (1 for the final loss)
 /// @param probabilities (N, K) from cross_entropy_forward
 /// @param labels        (N) classes
@@ -260,8 +282,11 @@ struct AdamStep {
 /// @ingroup ch06
 /// @brief One Adam (or AdamW) update of `count` parameters, one thread per value, with the
 ///        arithmetic of resnet::adam_update (torch.optim.Adam's order of operations):
-///        m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2,
-///        w -= lr / (1 - beta1^t) m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
+///        \f$ m \leftarrow \beta_1 m + (1 - \beta_1) g \f$, \f$ v \leftarrow \beta_2 v + (1 - \beta_2) g^2 \f$,
+///        \f$ w \leftarrow w - \frac{\eta}{1 - \beta_1^t}
+///        \cdot \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon} \f$,
+///        where g is the gradient plus \f$ \lambda w \f$ (Adam), or the gradient alone after
+///        \f$ w \leftarrow w (1 - \eta\lambda) \f$ (AdamW).
 /// @param value      (count) parameters, updated
 /// @param grad       (count) their gradients
 /// @param exp_avg    (count) m, updated
@@ -269,6 +294,8 @@ struct AdamStep {
 /// @param count      number of values
 /// @param step       the hyper-parameters and t
 /// @param where      GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.Adam.html
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html
 template <class T>
 void adam_update(T* value, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t count, const AdamStep& step,
                  Launch where = Launch::gpu);

@@ -32,10 +32,14 @@
 
 #ifdef __CUDACC__
 #include <cstdio>
-/// Marks a function that runs both on the CPU and, compiled by nvcc, on the GPU.
+/// @ingroup ch06
+/// @brief Marks a function that runs both on the CPU and, compiled by nvcc, on the GPU:
+///        `__host__ __device__` under nvcc, nothing for a plain C++ compiler.
 #define RESNET_HOST_DEVICE __host__ __device__
 #else
-/// Marks a function that runs both on the CPU and, compiled by nvcc, on the GPU.
+/// @ingroup ch06
+/// @brief Marks a function that runs both on the CPU and, compiled by nvcc, on the GPU:
+///        `__host__ __device__` under nvcc, nothing for a plain C++ compiler.
 #define RESNET_HOST_DEVICE
 #endif
 
@@ -88,12 +92,15 @@ enum class Launch {
 };
 
 /// @ingroup ch06
-/// @brief ceil(a / b) for positive integers: the number of blocks of size b that cover a.
+/// @brief \f$ \lceil a / b \rceil = \lfloor (a + b - 1) / b \rfloor \f$ for positive integers: the
+///        number of blocks of size b that cover a.
 RESNET_HOST_DEVICE constexpr std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 
 /// @ingroup ch06
-/// @brief A one-dimensional grid with one thread per element: ceil(n / threads) blocks of
-///        `threads` threads (at least one block).
+/// @brief A one-dimensional grid with one thread per element: ceil_div(n, threads) blocks
+///        of `threads` threads (at least one block).
+/// @param n the number of elements
+/// @param threads threads per block
 inline Grid grid_1d(std::size_t n, unsigned threads = 256) {
   const std::size_t blocks = n == 0 ? 1 : ceil_div(n, threads);
   return Grid{Dim3{static_cast<unsigned>(blocks), 1, 1}, Dim3{threads, 1, 1}};
@@ -104,6 +111,7 @@ inline Grid grid_1d(std::size_t n, unsigned threads = 256) {
 ///        (bad configuration, or an earlier asynchronous error surfaced). With the
 ///        environment variable RESNET_CUDA_SYNC=1 it also waits for the kernel, so an
 ///        error inside it is reported at this kernel rather than at a later call.
+/// @param kernel the kernel's name, for the message
 void check_launch(const char* kernel);
 
 /// @ingroup ch06
@@ -119,6 +127,8 @@ void check_launch(const char* kernel);
 /// @brief An exercise stub inside a kernel body. On the CPU (host emulation) it throws
 ///        NotImplemented like every other stub; on the GPU a kernel cannot throw, so it
 ///        prints the task and stops the kernel, and the launch fails with an error naming it.
+/// @param task_id the task, such as "6.1"
+/// @param what_to_do one line naming the kernel and what it must compute
 RESNET_HOST_DEVICE inline void todo(const char* task_id, const char* what_to_do) {
 #ifdef __CUDA_ARCH__
   printf("not implemented yet: task %s (%s)\n", task_id, what_to_do);
@@ -129,19 +139,22 @@ RESNET_HOST_DEVICE inline void todo(const char* task_id, const char* what_to_do)
 }
 
 #ifdef __CUDACC__
-/// Inside a kernel: the calling thread's position, from CUDA's built-in variables.
+/// @ingroup ch06
+/// @brief Inside a kernel: the calling thread's position, from CUDA's built-in variables.
 __device__ inline ThreadIndex this_thread() {
   return ThreadIndex{Dim3{blockIdx.x, blockIdx.y, blockIdx.z}, Dim3{threadIdx.x, threadIdx.y, threadIdx.z},
                      Dim3{blockDim.x, blockDim.y, blockDim.z}, Dim3{gridDim.x, gridDim.y, gridDim.z}};
 }
 
-/// The CUDA kernel behind launch(): every thread calls the body with its position.
+/// @ingroup ch06
+/// @brief The CUDA kernel behind launch(): every thread calls the body with its position.
 template <class Body>
 __global__ void run_body_kernel(Body body) {
   body(this_thread());
 }
 
-/// A launch configuration as CUDA's dim3 values.
+/// @ingroup ch06
+/// @brief A launch configuration as CUDA's dim3 values.
 inline dim3 to_dim3(const Dim3& d) { return dim3(d.x, d.y, d.z); }
 #endif
 

@@ -48,6 +48,8 @@ enum class Split {
 
 /// @ingroup core
 /// @brief Reads one batch file and checks all of it.
+/// @param path the file, e.g. `data_batch_1.bin`
+/// @return images (N, 3, 32, 32) and labels (N), N = the file's size / 3073
 /// @throws DataError naming the file when it is missing or unreadable, empty, not a whole
 ///         number of 3073-byte records (truncated download?), or holds a label above 9
 Cifar10Data read_cifar10_file(const std::string& path);
@@ -62,13 +64,14 @@ Cifar10Data read_cifar10_file(const std::string& path);
 /// @param split Split::train or Split::test
 /// @return images (N, 3, 32, 32) and labels (N)
 /// @throws DataError naming the missing or invalid file
+/// @see https://pytorch.org/vision/stable/generated/torchvision.datasets.CIFAR10.html
 Cifar10Data load_cifar10(const std::string& directory, Split split);
 
 /// @ingroup core
 /// @brief Where the data was found by find_cifar10().
 struct Cifar10Location {
   std::string directory;  ///< the `cifar-10-batches-bin` folder
-  bool is_sample;         ///< true when no data was requested and no full set was found,
+  bool is_sample;         ///< @brief true when no data was requested and no full set was found,
                           ///< so the small sample committed with the repository is used
 };
 
@@ -80,6 +83,8 @@ struct Cifar10Location {
 /// `data/cifar-10-batches-bin` of the repository is used when complete (put there by
 /// tools/download_cifar10.sh), and else the committed 1,000 + 200 image sample in
 /// `data/cifar10-sample/cifar-10-batches-bin`.
+/// @param requested the folder asked for, or "" to search the repository's `data/` folder
+/// @return the folder to read, and whether it is the sample
 /// @throws DataError when `requested` does not hold CIFAR-10 data, or nothing is found
 Cifar10Location find_cifar10(const std::string& requested = "");
 

@@ -13,6 +13,8 @@ namespace resnet {
 ///
 /// A run killed at any moment, or a power loss, therefore leaves either the complete old
 /// file or the complete new one, which is what keeps a checkpoint safe mid-save.
+/// @param path the file to write (replaced if it exists)
+/// @param bytes its complete contents
 /// @throws DataError naming the file when any step fails (the temporary file is removed)
 void write_file_atomically(const std::string& path, const std::string& bytes);
 

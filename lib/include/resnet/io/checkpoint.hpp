@@ -33,7 +33,7 @@ inline constexpr const char* kOptimizerPrefix = "optimizer.";
 struct Checkpoint {
   StateDict model;      ///< Module::state_dict(): parameters and buffers, torchvision names
   StateDict optimizer;  ///< the optimizer's state, names without the `optimizer.` prefix
-  Metadata metadata;    ///< e.g. "epoch", "rng" (Generator::state()), "model", "classes";
+  Metadata metadata;    ///< @brief e.g. "epoch", "rng" (Generator::state()), "model", "classes";
                         ///< the reserved "format" key is added on save and removed on load
 };
 
@@ -58,12 +58,18 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 /// optimizer tensors by the `optimizer.` prefix. A safetensors file without a "format"
 /// key (weights converted from torchvision, or written by `safetensors.torch.save_file`)
 /// is read as plain weights: every tensor is a model tensor. Any other "format" is refused.
+/// @param path the file to read
+/// @return the model tensors, the optimizer tensors (prefix removed) and the metadata
+///         (without "format")
 /// @throws DataError naming the file: missing, corrupt (see decode_safetensors()), or of
 ///         another format
 Checkpoint load_checkpoint(const std::string& path);
 
 /// @ingroup ch05
 /// @brief Saves a module's state dict (and `metadata`) as a checkpoint without optimizer state.
+/// @param path where to write
+/// @param module the model whose Module::state_dict() is saved
+/// @param metadata string pairs to keep with it
 /// @throws DataError when the file cannot be written
 template <class T>
 void save_model(const std::string& path, const Module<T>& module, const Metadata& metadata = {});
@@ -76,6 +82,10 @@ void save_model(const std::string& path, const Module<T>& module, const Metadata
 /// name, shape and kind (integer or floating point) before writing anything: a corrupt
 /// file, or one saved from another architecture, leaves the module exactly as it was.
 /// float64 values loaded into a float module are rounded to float.
+/// @param path the file to read
+/// @param module the model to load into; the file's model tensors must fit it (see
+///        Module::load_state_dict())
+/// @return the whole checkpoint, model tensors included
 /// @throws DataError naming the file and the problem (including the first tensor that
 ///         does not fit the module)
 template <class T>

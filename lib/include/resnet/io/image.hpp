@@ -23,6 +23,8 @@ void write_png(const std::string& path, const xt::xtensor<std::uint8_t, 3>& imag
 /// @ingroup core
 /// @brief Reads a PNG, JPEG, BMP or TGA file as RGB pixels of shape (H, W, 3); grey and
 ///        RGBA images are converted to RGB.
+/// @param path the file to read
+/// @return pixels (H, W, 3)
 /// @throws DataError naming the file when it is missing or cannot be decoded
 xt::xtensor<std::uint8_t, 3> read_image_rgb(const std::string& path);
 
@@ -31,7 +33,12 @@ xt::xtensor<std::uint8_t, 3> read_image_rgb(const std::string& path);
 ///        half-integers (PyTorch's `interpolate(mode="bilinear", align_corners=False)`);
 ///        when shrinking, the image is first averaged over blocks of whole pixels so that
 ///        fine detail does not alias.
+/// @param image pixels (H, W, C)
+/// @param height the new height
+/// @param width the new width
+/// @return pixels (height, width, C)
 /// @throws ShapeError for an empty image or a zero target size
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.interpolate.html
 xt::xtensor<std::uint8_t, 3> resize_image(const xt::xtensor<std::uint8_t, 3>& image, std::size_t height,
                                           std::size_t width);
 

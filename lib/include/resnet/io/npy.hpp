@@ -20,6 +20,7 @@ namespace resnet {
 /// @tparam T float, double, std::uint8_t or std::int64_t
 /// @tparam N the expected rank, 1 to 4
 /// @param path the file to read
+/// @return the array, with the shape stored in the file (N axes)
 /// @throws DataError naming the file and the problem
 /// @see https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 template <class T, std::size_t N>

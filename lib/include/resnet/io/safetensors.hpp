@@ -40,6 +40,7 @@ struct SafetensorsContents {
 
 /// @ingroup ch05
 /// @brief The safetensors name of a dtype: "F32", "F64" or "I64".
+/// @param dtype the element type
 std::string safetensors_dtype_name(DType dtype);
 
 /// @ingroup ch05
@@ -51,6 +52,7 @@ std::string safetensors_dtype_name(DType dtype);
 /// range. A file without metadata has no `__metadata__` entry, as Python's writer does.
 /// @param tensors the named tensors; names must be distinct and not `__metadata__`
 /// @param metadata string pairs kept in the header (epoch, RNG state, ...)
+/// @return the file's bytes: header length, header, data
 /// @throws ShapeError when an entry's value count is not its shape's product, or an
 ///         int64 entry holds a value that is not a whole number in range
 /// @throws std::invalid_argument on a duplicated or reserved name
@@ -69,19 +71,27 @@ std::string encode_safetensors(const StateDict& tensors, const Metadata& metadat
 /// Any order of tensors in the header is accepted; they come back in data-offset order.
 /// @param bytes the whole file
 /// @param source_name the file's name, for the error messages
+/// @return the tensors, each with its shape, dtype and values, and the metadata
 /// @throws DataError naming `source_name` and what is wrong
 SafetensorsContents decode_safetensors(const std::string& bytes, const std::string& source_name);
 
 /// @ingroup ch05
 /// @brief Writes encode_safetensors(tensors, metadata) to `path` atomically (a temporary
 ///        file renamed into place), so a crash mid-save never leaves a half-written file.
+/// @param path the file to write
+/// @param tensors the named tensors (see encode_safetensors())
+/// @param metadata string pairs kept in the header
 /// @throws DataError when the file cannot be written; see encode_safetensors() for the rest
+/// @see https://huggingface.co/docs/safetensors/api/torch#safetensors.torch.save_file
 void write_safetensors(const std::string& path, const StateDict& tensors,
                        const Metadata& metadata = {});
 
 /// @ingroup ch05
 /// @brief Reads and checks a safetensors file (see decode_safetensors()).
+/// @param path the file to read
+/// @return the tensors, in data-offset order, and the metadata
 /// @throws DataError naming the file: missing or unreadable, or not valid safetensors
+/// @see https://huggingface.co/docs/safetensors/api/torch#safetensors.torch.load_file
 SafetensorsContents read_safetensors(const std::string& path);
 
 }  // namespace resnet

@@ -18,8 +18,8 @@ namespace resnet {
 /// @brief Whether a block adds its input back (a residual block) or not (a "plain" block,
 ///        the baseline of the ResNet paper: same layers, no shortcut at all).
 enum class Shortcut {
-  residual,  ///< y = relu(F(x) + shortcut(x))
-  none       ///< y = relu(F(x))
+  residual,  ///< \f$ y = \operatorname{relu}(F(x) + \operatorname{shortcut}(x)) \f$
+  none       ///< \f$ y = \operatorname{relu}(F(x)) \f$
 };
 
 /// @ingroup ch04
@@ -30,6 +30,7 @@ enum class Shortcut {
 /// @param out_channels the block's output channels (planes x expansion)
 /// @param stride the block's stride
 /// @param generator the seeded source of the convolution's weights
+/// @return the Sequential of the two layers: (N, in_channels, H, W) to (N, out_channels, P, Q)
 template <class T>
 std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels,
                                                std::size_t stride, Generator& generator);
@@ -49,6 +50,8 @@ class BasicBlock : public ImageLayer<T> {
   /// @brief Output channels = planes x expansion; 1 for this block.
   static constexpr std::size_t expansion = 1;
 
+  /// @brief A block with freshly initialised layers and, for a residual block, the
+  ///        projection shortcut when stride != 1 or in_channels != planes.
   /// @param in_channels input channels
   /// @param planes the block's width (output channels = planes)
   /// @param stride 1, or 2 to halve the image
@@ -58,9 +61,14 @@ class BasicBlock : public ImageLayer<T> {
              Shortcut shortcut = Shortcut::residual);
 
   /// @brief The main path, plus the shortcut, then ReLU.
+  /// @param x (N, C, H, W) with C = in_channels
+  /// @return y (N, planes, P, Q) with \f$ P = \lceil H / \text{stride} \rceil \f$,
+  ///         \f$ Q = \lceil W / \text{stride} \rceil \f$
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief Back through the final ReLU; the sum's gradient goes to both paths; their
-  ///        gradients add at the input.
+  ///        gradients add at the input: \f$ dx = dx_{\text{main}} + dx_{\text{shortcut}} \f$.
+  /// @param dy (N, planes, P, Q)
+  /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
@@ -88,6 +96,8 @@ class Bottleneck : public ImageLayer<T> {
   /// @brief Output channels = planes x expansion.
   static constexpr std::size_t expansion = 4;
 
+  /// @brief A block with freshly initialised layers and, for a residual block, the
+  ///        projection shortcut when stride != 1 or in_channels != 4 planes.
   /// @param in_channels input channels
   /// @param planes the width of the narrow middle (output channels = 4 planes)
   /// @param stride 1, or 2 to halve the image (applied by the 3x3 convolution)
@@ -97,8 +107,13 @@ class Bottleneck : public ImageLayer<T> {
              Shortcut shortcut = Shortcut::residual);
 
   /// @brief 1x1, 3x3, 1x1 with batch norms, plus the shortcut, then ReLU.
+  /// @param x (N, C, H, W) with C = in_channels
+  /// @return y (N, 4 planes, P, Q) with \f$ P = \lceil H / \text{stride} \rceil \f$,
+  ///         \f$ Q = \lceil W / \text{stride} \rceil \f$
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief As BasicBlock::backward, through three convolutions.
+  /// @param dy (N, 4 planes, P, Q)
+  /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;

@@ -18,8 +18,12 @@ template <class T>
 class Flatten : public Layer<T, 4, 2> {
  public:
   /// @brief Reshapes to (N, C·H·W).
+  /// @param x (N, C, H, W)
+  /// @return (N, C·H·W)
   Tensor<T, 2> forward(const Tensor<T, 4>& x) override;
   /// @brief Reshapes dy back to the input's shape.
+  /// @param dy (N, C·H·W)
+  /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 2>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;

@@ -24,6 +24,7 @@ namespace resnet {
 /// @param layer the module to check, in whichever mode (train or eval) it should be checked
 /// @param x its input, (N, C, H, W)
 /// @tparam Out the rank of its output: 4 for image layers, 2 for a network's logits
+/// @return the case, ready for check_gradients()
 template <std::size_t Out>
 GradCheckCase module_gradient_check(const std::string& name, Layer<double, 4, Out>& layer,
                                     const xt::xtensor<double, 4>& x);

@@ -24,11 +24,11 @@ namespace resnet {
 /// @ingroup ch05
 /// @brief The first layers of the network, before the residual stages.
 enum class Stem {
-  /// torchvision's (and the original tutorial's): 7x7 convolution with stride 2, batch
+  /// @brief torchvision's (and the original tutorial's): 7x7 convolution with stride 2, batch
   /// norm, ReLU, 3x3 max-pool with stride 2. Made for 224x224 images, it divides the
   /// image size by 4 before the first block: a 32x32 CIFAR image becomes 8x8.
   imagenet,
-  /// For 32x32 images, as in the ResNet paper's CIFAR experiments: 3x3 convolution with
+  /// @brief For 32x32 images, as in the ResNet paper's CIFAR experiments: 3x3 convolution with
   /// stride 1, batch norm, ReLU, no max-pool. The first block sees all 32x32 pixels.
   cifar
 };
@@ -77,6 +77,7 @@ struct ResNetConfig {
 template <class T>
 class ResNet : public Layer<T, 4, 2> {
  public:
+  /// @brief The network `config` describes, with freshly initialised weights.
   /// @param config the architecture
   /// @param generator the seeded source of the initial weights (torchvision's scheme)
   /// @throws std::invalid_argument when the config has no stages, stage and width lists of
@@ -91,7 +92,7 @@ class ResNet : public Layer<T, 4, 2> {
   /// @param dlogits (N, classes), e.g. from cross_entropy_backward()
   /// @return dx (N, 3, H, W)
   Tensor<T, 4> backward(const Tensor<T, 2>& dlogits) override;
-  /// @brief Adds the model's rows to a summary (see print_summary()).
+  /// @brief Adds the model's rows to a summary (see resnet::summarize() and Summary::to_string()).
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
   /// @brief The architecture it was built from.
@@ -119,10 +120,13 @@ class ResNet : public Layer<T, 4, 2> {
 /// @ingroup ch05
 /// @brief Output channels per plane of a block kind: BasicBlock's `expansion` (1) or
 ///        Bottleneck's (4).
+/// @param kind the block kind
+/// @return 1 or 4
 std::size_t expansion_of(BlockKind kind);
 
 /// @ingroup ch05
 /// @brief A new BasicBlock or Bottleneck (see their constructors for the arguments).
+/// @return the block: (N, in_channels, H, W) to (N, planes x expansion, P, Q)
 template <class T>
 std::unique_ptr<ImageLayer<T>> make_block(BlockKind kind, std::size_t in_channels, std::size_t planes,
                                           std::size_t stride, Generator& generator, Shortcut shortcut);
@@ -141,6 +145,8 @@ std::unique_ptr<ImageLayer<T>> make_block(BlockKind kind, std::size_t in_channel
 /// @param stride the first block's stride (1 for the first stage, 2 for the others)
 /// @param generator the seeded source of the weights
 /// @param shortcut residual, or none for a plain network
+/// @return the stage: (N, in_channels, H, W) to (N, planes x expansion, P, Q), with
+///         \f$ P = \lceil H / \text{stride} \rceil \f$ and \f$ Q = \lceil W / \text{stride} \rceil \f$
 template <class T>
 std::unique_ptr<Sequential<T>> make_stage(BlockKind kind, std::size_t& in_channels, std::size_t planes,
                                           std::size_t blocks, std::size_t stride, Generator& generator,
@@ -153,9 +159,11 @@ std::unique_ptr<Sequential<T>> make_stage(BlockKind kind, std::size_t& in_channe
 ///        "resnet110" (three stages of (depth - 2) / 6 basic blocks, 16/32/64 wide, with
 ///        projection shortcuts; the paper's parameter-free "option A" shortcut is not
 ///        implemented, so they have a few percent more parameters than its table says).
-/// @param name one of the names above; "plain" before it (e.g. "plain34") removes every shortcut
+/// @param name one of the names above; "plain" instead of "resnet" (e.g. "plain34") removes
+///        every shortcut
 /// @param classes outputs of the classifier
 /// @param stem the stem (the CIFAR ResNets use Stem::cifar whatever is asked)
+/// @return the architecture, ready for the ResNet constructor
 /// @throws std::invalid_argument for an unknown name, listing the known ones
 ResNetConfig resnet_config(const std::string& name, std::size_t classes = 1000, Stem stem = Stem::imagenet);
 
@@ -165,6 +173,11 @@ std::vector<std::string> resnet_names();
 
 /// @ingroup ch05
 /// @brief ResNet-18: BasicBlock, stages [2, 2, 2, 2]; 11,689,512 parameters with 1000 classes.
+/// @param classes outputs of the classifier
+/// @param stem the stem
+/// @param generator the seeded source of the initial weights
+/// @return the model: images (N, 3, H, W) to logits (N, classes)
+/// @see https://pytorch.org/vision/stable/models/generated/torchvision.models.resnet18.html
 template <class T = float>
 std::unique_ptr<ResNet<T>> resnet18(std::size_t classes, Stem stem, Generator& generator) {
   return std::make_unique<ResNet<T>>(resnet_config("resnet18", classes, stem), generator);
@@ -172,6 +185,11 @@ std::unique_ptr<ResNet<T>> resnet18(std::size_t classes, Stem stem, Generator& g
 
 /// @ingroup ch05
 /// @brief ResNet-34: BasicBlock, stages [3, 4, 6, 3]; 21,797,672 parameters with 1000 classes.
+/// @param classes outputs of the classifier
+/// @param stem the stem
+/// @param generator the seeded source of the initial weights
+/// @return the model: images (N, 3, H, W) to logits (N, classes)
+/// @see https://pytorch.org/vision/stable/models/generated/torchvision.models.resnet34.html
 template <class T = float>
 std::unique_ptr<ResNet<T>> resnet34(std::size_t classes, Stem stem, Generator& generator) {
   return std::make_unique<ResNet<T>>(resnet_config("resnet34", classes, stem), generator);
@@ -179,6 +197,11 @@ std::unique_ptr<ResNet<T>> resnet34(std::size_t classes, Stem stem, Generator& g
 
 /// @ingroup ch05
 /// @brief ResNet-50: Bottleneck, stages [3, 4, 6, 3]; 25,557,032 parameters with 1000 classes.
+/// @param classes outputs of the classifier
+/// @param stem the stem
+/// @param generator the seeded source of the initial weights
+/// @return the model: images (N, 3, H, W) to logits (N, classes)
+/// @see https://pytorch.org/vision/stable/models/generated/torchvision.models.resnet50.html
 template <class T = float>
 std::unique_ptr<ResNet<T>> resnet50(std::size_t classes, Stem stem, Generator& generator) {
   return std::make_unique<ResNet<T>>(resnet_config("resnet50", classes, stem), generator);
@@ -186,6 +209,7 @@ std::unique_ptr<ResNet<T>> resnet50(std::size_t classes, Stem stem, Generator& g
 
 /// @ingroup ch05
 /// @brief Any model of the zoo by name (see resnet_config()).
+/// @return the model: images (N, 3, H, W) to logits (N, classes)
 template <class T = float>
 std::unique_ptr<ResNet<T>> make_resnet(const std::string& name, std::size_t classes, Stem stem,
                                        Generator& generator) {
@@ -194,6 +218,9 @@ std::unique_ptr<ResNet<T>> make_resnet(const std::string& name, std::size_t clas
 
 /// @ingroup ch05
 /// @brief The summary of a model for inputs of `input_shape` (N, 3, H, W).
+/// @param model the model to describe (nothing is computed)
+/// @param input_shape (N, 3, H, W)
+/// @return every layer's row, with output shapes, parameters and multiply-accumulates
 template <class T>
 Summary summarize(const ResNet<T>& model, const std::vector<std::size_t>& input_shape);
 

@@ -18,6 +18,8 @@ template <class T>
 class Sequential : public ImageLayer<T> {
  public:
   /// @brief Adds a layer at the end (registered under its position).
+  /// @tparam L the layer's type, an ImageLayer
+  /// @param layer the layer; the Sequential owns it from now on
   /// @return the layer, for the caller's convenience
   template <class L>
   L& append(std::unique_ptr<L> layer) {
@@ -29,11 +31,16 @@ class Sequential : public ImageLayer<T> {
   /// @brief The number of layers.
   std::size_t size() const { return layers_.size(); }
   /// @brief Layer i.
+  /// @throws std::out_of_range when i >= size()
   ImageLayer<T>& operator[](std::size_t i) { return *layers_.at(i); }
 
   /// @brief Each layer's forward pass on the previous one's output.
+  /// @param x (N, C, H, W), the first layer's input
+  /// @return the last layer's output, (N, K, P, Q)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
   /// @brief Each layer's backward pass, last layer first.
+  /// @param dy (N, K, P, Q), the gradient of the last layer's output
+  /// @return dx (N, C, H, W), the gradient of the first layer's input
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;

@@ -36,17 +36,26 @@ struct SummaryRow {
 class Summary {
  public:
   /// @brief Starts a summary of a model that takes inputs of `input_shape`.
+  /// @param input_shape the model's input, e.g. (1, 3, 224, 224)
   explicit Summary(std::vector<std::size_t> input_shape);
 
   /// @brief Records a module without children (Conv2d, ReLU, ...) under the current name.
+  /// @param type the module's type, e.g. "Conv2d"
+  /// @param output_shape its output's shape, e.g. (N, K, P, Q)
+  /// @param parameters its learned values
+  /// @param multiply_accumulates its MACs for the whole batch (0 for cheap layers)
   void leaf(const std::string& type, const std::vector<std::size_t>& output_shape, std::size_t parameters,
             std::size_t multiply_accumulates);
   /// @brief Opens the row of a module made of children; its totals are the sum of theirs.
   void begin(const std::string& type);
   /// @brief Closes the row opened by the matching begin(), with the module's output shape.
+  /// @param output_shape the module's output shape, e.g. (N, K, P, Q)
   void end(const std::vector<std::size_t>& output_shape);
   /// @brief Summarises `child` (any type with a `summarize(input_shape, Summary&)` member,
   ///        which every Module has) under the name `name`, one level deeper.
+  /// @param name the child's name, e.g. "conv1" (joined to its parent's with a dot)
+  /// @param module the child
+  /// @param input_shape the child's input shape
   /// @return the child's output shape
   template <class ChildModule>
   std::vector<std::size_t> child(const std::string& name, const ChildModule& module,

@@ -68,6 +68,7 @@ struct BatchNorm2dGrads {
 /// @param running_var (C)
 /// @param mode train or eval
 /// @param settings eps and momentum
+/// @return y (N, C, H, W), the cache, and the running statistics after the call, (C) each
 /// @throws ShapeError when a (C) vector has the wrong size, or in train mode when a channel
 ///         has fewer than 2 values (M = 1: no variance to estimate, as PyTorch refuses)
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
@@ -86,6 +87,7 @@ BatchNorm2dOutput<T> batchnorm2d_forward(const xt::xtensor<T, 4>& x, const xt::x
 /// In eval mode the statistics are constants: \f$ dx = dy\, \gamma_c / \sqrt{\sigma^2_c + \epsilon} \f$.
 /// @param dy upstream gradient, (N, C, H, W)
 /// @param cache from batchnorm2d_forward()
+/// @return dx (N, C, H, W), dgamma (C) and dbeta (C)
 /// @throws ShapeError when dy's shape differs from x's
 template <class T>
 BatchNorm2dGrads<T> batchnorm2d_backward(const xt::xtensor<T, 4>& dy, const BatchNorm2dCache<T>& cache);

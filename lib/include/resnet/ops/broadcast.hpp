@@ -18,6 +18,7 @@ namespace resnet {
 /// Example: (8, 1, 6, 1) and (7, 1, 5) give (8, 7, 6, 5).
 /// @param a shape of the first array
 /// @param b shape of the second array
+/// @return the broadcast shape, as many axes as the longer of a and b
 /// @throws ShapeError naming both shapes and the first axis where they conflict
 /// @see https://pytorch.org/docs/stable/notes/broadcasting.html
 std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,

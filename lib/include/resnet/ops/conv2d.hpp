@@ -76,6 +76,7 @@ Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x, const xt::xtensor<T, 
 ///     \qquad db_k = \sum_{n,p,q} dy_{nkpq}. \f]
 /// @param dy upstream gradient, (N, K, P, Q)
 /// @param cache from conv2d_forward()
+/// @return dx (N, C, H, W), dweight (K, C, R, S), and dbias (K) (empty without a bias)
 /// @throws ShapeError when dy is not (N, K, P, Q)
 template <class T>
 Conv2dGrads<T> conv2d_backward(const xt::xtensor<T, 4>& dy, const Conv2dCache<T>& cache);

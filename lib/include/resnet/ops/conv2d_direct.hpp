@@ -20,6 +20,7 @@ namespace resnet {
 /// @param bias (K), or std::nullopt
 /// @param stride step between windows, at least 1
 /// @param padding zeros added on every side
+/// @return y (N, K, P, Q) and the cache
 /// @throws ShapeError as conv2d_forward()
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.conv2d.html
 template <class T>
@@ -33,6 +34,7 @@ Conv2dOutput<T> conv2d_direct_forward(const xt::xtensor<T, 4>& x, const xt::xten
 ///        \f$ dy_{nkpq}\,W_{kcrs} \f$ to \f$ dx_{nchw} \f$ (h, w inside the image).
 /// @param dy upstream gradient, (N, K, P, Q)
 /// @param cache from conv2d_direct_forward() or conv2d_forward()
+/// @return dx (N, C, H, W), dweight (K, C, R, S), and dbias (K) (empty without a bias)
 /// @throws ShapeError when dy is not (N, K, P, Q)
 template <class T>
 Conv2dGrads<T> conv2d_direct_backward(const xt::xtensor<T, 4>& dy, const Conv2dCache<T>& cache);

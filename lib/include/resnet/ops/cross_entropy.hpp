@@ -39,6 +39,7 @@ struct CrossEntropyGrads {
 /// Mirrors `torch.nn.functional.cross_entropy(logits, labels)` (reduction "mean").
 /// @param logits scores, (N, K)
 /// @param labels class indices, (N), each in 0 ... K - 1
+/// @return the loss (a scalar) and the cache: the probabilities (N, K) and the labels (N)
 /// @throws ShapeError when the sizes disagree, the batch is empty, or a label is out of range
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
 template <class T>
@@ -50,6 +51,7 @@ CrossEntropyOutput<T> cross_entropy_forward(const xt::xtensor<T, 2>& logits,
 ///        the predicted probabilities minus the one-hot labels, over N.
 /// @param dloss the upstream gradient of the scalar loss (1 when the loss is the final output)
 /// @param cache from cross_entropy_forward()
+/// @return dlogits, (N, K)
 template <class T>
 CrossEntropyGrads<T> cross_entropy_backward(T dloss, const CrossEntropyCache<T>& cache);
 

@@ -8,6 +8,9 @@ namespace resnet {
 
 /// @ingroup ch02
 /// @brief Whether gemm() reads a matrix as stored or transposed.
+///
+/// `Transpose::no`: the matrix is used as stored. `Transpose::yes`: the matrix is stored
+/// transposed, and gemm() uses its transpose.
 enum class Transpose { no, yes };
 
 /// @ingroup ch02
@@ -30,8 +33,8 @@ enum class Transpose { no, yes };
 /// @param N columns of op(B) and of C
 /// @param K columns of op(A), rows of op(B)
 /// @param alpha scale of the product
-/// @param a the first matrix, row-major
-/// @param b the second matrix, row-major
+/// @param a the first matrix, row-major: (M, K), or (K, M) with Transpose::yes
+/// @param b the second matrix, row-major: (K, N), or (N, K) with Transpose::yes
 /// @param beta scale of C's previous contents (0: overwrite, 1: accumulate)
 /// @param c the result, (M, N) row-major
 /// @see https://www.netlib.org/lapack/explore-html/d1/d54/group__double__blas__level3.html

@@ -36,6 +36,7 @@ struct GlobalAvgPool2dGrads {
 /// ResNet's head: `nn.AdaptiveAvgPool2d(1)` followed by `torch.flatten(x, 1)`, so the
 /// result is (N, C) rather than (N, C, 1, 1).
 /// @param x input, (N, C, H, W), with H·W > 0
+/// @return y (N, C) and the cache
 /// @throws ShapeError for an empty image
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveAvgPool2d.html
 template <class T>
@@ -45,6 +46,7 @@ GlobalAvgPool2dOutput<T> global_avg_pool2d_forward(const xt::xtensor<T, 4>& x);
 /// @brief \f$ dx_{nchw} = dy_{nc} / (HW) \f$: every input had the same share in the mean.
 /// @param dy upstream gradient, (N, C)
 /// @param cache from global_avg_pool2d_forward()
+/// @return dx, (N, C, H, W)
 /// @throws ShapeError when dy is not (N, C)
 template <class T>
 GlobalAvgPool2dGrads<T> global_avg_pool2d_backward(const xt::xtensor<T, 2>& dy,

@@ -28,6 +28,7 @@ std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& s
 /// For NCHW, element (n, c, h, w) sits at ((n·C + c)·H + h)·W + w.
 /// @param shape sizes along each axis
 /// @param index one coordinate per axis; each must be below its size
+/// @return the offset, in elements, from the first element
 /// @throws std::out_of_range naming the axis, the index and the shape when a coordinate
 ///         is out of bounds
 /// @see https://pytorch.org/docs/stable/generated/torch.Tensor.storage_offset.html

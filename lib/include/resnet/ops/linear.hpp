@@ -51,6 +51,7 @@ LinearOutput<T> linear_forward(const xt::xtensor<T, 2>& x, const xt::xtensor<T, 
 /// \f[ dx = dy\,W \;\; (N, C), \qquad dW = dy^\top x \;\; (K, C), \qquad db_k = \sum_n dy_{nk} \;\; (K). \f]
 /// @param dy upstream gradient, (N, K)
 /// @param cache from linear_forward()
+/// @return dx (N, C), dweight (K, C) and dbias (K)
 /// @throws ShapeError when dy is not (N, K)
 template <class T>
 LinearGrads<T> linear_backward(const xt::xtensor<T, 2>& dy, const LinearCache<T>& cache);

@@ -44,6 +44,7 @@ struct MaxPool2dGrads {
 /// @param kernel window size
 /// @param stride step between windows
 /// @param padding at most kernel / 2
+/// @return y (N, C, P, Q) and the cache (the argmax of every window)
 /// @throws ShapeError as pool2d_shape()
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.MaxPool2d.html
 template <class T>
@@ -55,6 +56,7 @@ MaxPool2dOutput<T> max_pool2d_forward(const xt::xtensor<T, 4>& x, std::size_t ke
 ///        is the maximum of several overlapping windows receives the sum.
 /// @param dy upstream gradient, (N, C, P, Q)
 /// @param cache from max_pool2d_forward()
+/// @return dx, (N, C, H, W)
 /// @throws ShapeError when dy is not (N, C, P, Q)
 template <class T>
 MaxPool2dGrads<T> max_pool2d_backward(const xt::xtensor<T, 4>& dy, const MaxPool2dCache& cache);

@@ -25,6 +25,7 @@ enum class Variance {
 /// \f$ y_j = \sum_i x_{ij} \f$. Mirrors `x.sum(dim=axis)`.
 /// @param x any rank-N array
 /// @param axis the axis to sum over, below N
+/// @return rank N - 1: the shape of x without `axis`
 /// @throws ShapeError when axis >= N
 /// @see https://pytorch.org/docs/stable/generated/torch.sum.html
 template <class T, std::size_t N>
@@ -34,6 +35,8 @@ xt::xtensor<T, N - 1> sum_along(const xt::xtensor<T, N>& x, std::size_t axis);
 /// @brief Mean along one axis: the sum divided by the axis length. Mirrors `x.mean(dim=axis)`.
 /// @param x any rank-N array whose size along `axis` is at least 1
 /// @param axis the axis to average over
+/// @return rank N - 1: the shape of x without `axis`; \f$ y = \frac{1}{n} \sum_i x_i \f$ over the n
+///         entries along it
 /// @throws ShapeError when axis >= N or the axis is empty
 /// @see https://pytorch.org/docs/stable/generated/torch.mean.html
 template <class T, std::size_t N>
@@ -48,6 +51,7 @@ xt::xtensor<T, N - 1> mean_along(const xt::xtensor<T, N>& x, std::size_t axis);
 /// @param x any rank-N array
 /// @param axis the axis to reduce
 /// @param kind Variance::biased (divide by n) or Variance::unbiased (divide by n - 1)
+/// @return rank N - 1: the shape of x without `axis`
 /// @throws ShapeError when axis >= N, or when the axis has fewer than 1 (biased) or
 ///         2 (unbiased) entries: the result would be NaN
 /// @see https://pytorch.org/docs/stable/generated/torch.var.html

@@ -33,6 +33,7 @@ struct ReluGrads {
 /// @ingroup ch02
 /// @brief \f$ y = \max(0, x) \f$ elementwise; a NaN input stays NaN. Mirrors `torch.relu`.
 /// @param x any shape (rank 2 and 4 are compiled: features and NCHW batches)
+/// @return y, the shape of x, and the cache for the backward pass
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.ReLU.html
 template <class T, std::size_t N>
 ReluOutput<T, N> relu_forward(const xt::xtensor<T, N>& x);
@@ -43,6 +44,7 @@ ReluOutput<T, N> relu_forward(const xt::xtensor<T, N>& x);
 ///        as in PyTorch: dx is 0 exactly where \f$ x \le 0 \f$).
 /// @param dy upstream gradient, the shape of x
 /// @param cache from relu_forward()
+/// @return dx, the shape of x
 /// @throws ShapeError when dy's shape differs from x's
 template <class T, std::size_t N>
 ReluGrads<T, N> relu_backward(const xt::xtensor<T, N>& dy, const ReluCache<T, N>& cache);

@@ -58,6 +58,7 @@ struct OutputRange {
 /// @param offset r or s, the position inside the window
 /// @param stride the windows' step
 /// @param padding added on every side
+/// @return the range [first, last) of such o, within 0 ... output_size
 OutputRange outputs_inside(std::size_t input_size, std::size_t output_size, std::size_t offset,
                            std::size_t stride, std::size_t padding);
 
@@ -69,6 +70,7 @@ OutputRange outputs_inside(std::size_t input_size, std::size_t output_size, std:
 /// @param weight_shape weight shape (K, C, R, S)
 /// @param stride at least 1
 /// @param padding zeros added on every side
+/// @return every size, with P and Q from the formula of WindowShape
 /// @throws ShapeError naming the op and the shapes when the channels differ, the stride
 ///         is 0, the kernel is empty or larger than the padded input
 WindowShape conv2d_shape(const std::string& op, const std::array<std::size_t, 4>& x_shape,
@@ -84,6 +86,7 @@ WindowShape conv2d_shape(const std::string& op, const std::array<std::size_t, 4>
 /// @param stride at least 1
 /// @param padding at most kernel / 2 (as PyTorch requires, so that every window holds at
 ///        least one real input)
+/// @return every size, with K = C, R = S = kernel, and P and Q from the formula of WindowShape
 /// @throws ShapeError naming the op and the shapes when a rule above is broken
 WindowShape pool2d_shape(const std::string& op, const std::array<std::size_t, 4>& x_shape,
                          std::size_t kernel, std::size_t stride, std::size_t padding);

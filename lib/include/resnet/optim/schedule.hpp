@@ -47,18 +47,34 @@ struct ScheduleSettings {
 /// - constant: \f$ \eta_0 \f$;
 /// - step: \f$ \eta_0 \gamma^{\lfloor t / s \rfloor} \f$;
 /// - cosine: \f$ \eta_{min} + (\eta_0 - \eta_{min}) (1 + \cos(\pi t / T)) / 2 \f$;
-/// - one-cycle: from \f$ \eta_{max}/d \f$ up to \f$ \eta_{max} \f$ over the first
-///   pct_start (T - 1) steps, then down to \f$ \eta_{max}/(d\, d_f) \f$ at step T - 1, each
+/// - one-cycle: from \f$ \eta_{max}/d \f$ up to \f$ \eta_{max} \f$ at step
+///   pct_start·T - 1, then down to \f$ \eta_{max}/(d\, d_f) \f$ at step T - 1, each
 ///   phase a cosine: \f$ \eta = b + (a - b)(1 + \cos(\pi p)) / 2 \f$ going from a to b as
 ///   the phase's progress p goes from 0 to 1.
+///
+/// Here \f$ \eta_0 \f$ = base_rate (\f$ \eta_{max} \f$ for one-cycle), \f$ \gamma \f$ = gamma,
+/// s = step_size, \f$ \eta_{min} \f$ = min_rate, T = total_steps, d = div_factor and
+/// \f$ d_f \f$ = final_div_factor.
+/// @param settings the schedule
+/// @param step t, optimizer steps taken so far
+/// @return the learning rate for the next update
 /// @throws std::invalid_argument for a negative step, or a one-cycle step past total_steps
 ///         (PyTorch raises there too)
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.StepLR.html
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.CosineAnnealingLR.html
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.OneCycleLR.html
 double learning_rate_at(const ScheduleSettings& settings, std::int64_t step);
 
 /// @ingroup ch07
 /// @brief The momentum (SGD) or beta1 (Adam) a one-cycle schedule sets at `step`: the
 ///        mirror image of the rate, from max_momentum down to base_momentum and back up.
 ///        Empty for the other schedules, and when cycle_momentum is false.
+///
+/// Each phase is the same cosine as the rate's, from max_momentum to base_momentum while the
+/// rate rises, and back to max_momentum while it falls.
+/// @param settings the schedule
+/// @param step t, as for learning_rate_at()
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.OneCycleLR.html
 std::optional<double> momentum_at(const ScheduleSettings& settings, std::int64_t step);
 
 }  // namespace resnet

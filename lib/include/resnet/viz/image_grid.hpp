@@ -39,6 +39,7 @@ void draw_text(xt::xtensor<std::uint8_t, 3>& canvas, std::size_t x, std::size_t 
 /// @param layout columns, pixel scale and padding
 /// @return the grid as (H', W', 3) pixels, ready for write_png()
 /// @throws ShapeError when the images are not RGB or the captions do not match the count
+/// @see https://pytorch.org/vision/stable/generated/torchvision.utils.make_grid.html
 xt::xtensor<std::uint8_t, 3> image_grid(const xt::xtensor<std::uint8_t, 4>& images,
                                         const std::vector<std::string>& captions,
                                         const GridLayout& layout = {});

@@ -32,12 +32,18 @@ struct PlotSettings {
 /// @ingroup core
 /// @brief The SVG text of a line plot: axes with rounded ticks, a light grid, one coloured
 ///        line with point markers per series, and a legend.
+/// @param series the lines to draw
+/// @param settings titles, axes and size
+/// @return the SVG document, settings.width x settings.height pixels
 /// @throws ShapeError when a series' x and y differ in length, there are no points, a
 ///         value is NaN or infinite, or log_y is set and a y is not positive
 std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSettings& settings);
 
 /// @ingroup core
 /// @brief Writes line_plot_svg() to `path` (atomically).
+/// @param path the file to write, e.g. "loss.svg"
+/// @param series the lines to draw
+/// @param settings titles, axes and size
 /// @throws ShapeError as line_plot_svg(); DataError when the file cannot be written
 void write_line_plot(const std::string& path, const std::vector<PlotSeries>& series,
                      const PlotSettings& settings);
