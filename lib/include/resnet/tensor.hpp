@@ -29,6 +29,10 @@ namespace resnet {
 
 /// @ingroup core
 /// @brief Where a tensor's values live.
+///
+/// `Device::cpu`: in host memory, as an xtensor. `Device::cuda`: in the memory of a CUDA
+/// device (chapter 6).
+/// @see https://pytorch.org/docs/stable/tensor_attributes.html#torch-device
 enum class Device { cpu, cuda };
 
 /// @ingroup core
@@ -60,6 +64,7 @@ inline Device parse_device(const std::string& name) {
 /// xt::xtensor<float, 4>& values = images.host();   // what CPU ops take, no copy
 /// auto on_gpu = images.to(resnet::Device::cuda);   // an explicit copy (chapter 6)
 /// @endcode
+/// @see https://pytorch.org/docs/stable/generated/torch.Tensor.html
 template <class T, std::size_t N>
 class Tensor {
   static_assert(std::is_arithmetic_v<T>, "Tensor holds numbers");
@@ -76,6 +81,10 @@ class Tensor {
   ///
   /// A named function rather than a constructor: for rank 1, `Tensor<float, 1>({3})`
   /// could mean "shape (3)" or "the one value 3", and xtensor itself reads `{3}` as values.
+  /// @param shape one size per axis, e.g. (N, C, H, W)
+  /// @param device where the values live
+  /// @return a tensor of shape `shape` on `device`, every value 0
+  /// @see https://pytorch.org/docs/stable/generated/torch.zeros.html
   static Tensor zeros(const shape_type& shape, Device device = Device::cpu) {
     Tensor result;
     result.device_ = device;
@@ -92,6 +101,7 @@ class Tensor {
   }
 
   /// @brief A CPU tensor holding `values` (moved in: no copy when given an rvalue).
+  /// @param values any shape of rank N; it becomes the tensor's shape
   static Tensor from_host(xt::xtensor<T, N> values) {
     Tensor result;
     result.host_ = std::move(values);
@@ -101,6 +111,8 @@ class Tensor {
   /// @brief The size along every axis.
   const shape_type& shape() const { return device_ == Device::cpu ? host_.shape() : device_shape_; }
   /// @brief The size along one axis.
+  /// @throws ShapeError when axis >= N
+  /// @see https://pytorch.org/docs/stable/generated/torch.Tensor.size.html
   std::size_t dim(std::size_t axis) const {
     if (axis >= N) {
       throw ShapeError("Tensor::dim: axis " + std::to_string(axis) + " out of range for rank " +
@@ -115,6 +127,7 @@ class Tensor {
 
   /// @brief The values as an xtensor, for CPU ops. Throws DeviceError on a CUDA tensor:
   ///        copy it back first with `to(Device::cpu)`.
+  /// @return the values, of shape shape()
   xt::xtensor<T, N>& host() {
     require_device(Device::cpu, "host()");
     return host_;
@@ -138,6 +151,9 @@ class Tensor {
 
   /// @brief A copy of this tensor on `target` (always a copy, even on the same device,
   ///        so that writing to the result never changes this tensor).
+  /// @param target the device of the copy
+  /// @return the same shape and values on `target`
+  /// @see https://pytorch.org/docs/stable/generated/torch.Tensor.to.html
   Tensor to(Device target) const {
     if (device_ == Device::cpu && target == Device::cpu) return *this;
     if (device_ == Device::cuda && target == Device::cuda) return *this;
@@ -152,6 +168,7 @@ class Tensor {
   }
 
   /// @brief Sets every value to zero, on whichever device the tensor lives.
+  /// @see https://pytorch.org/docs/stable/generated/torch.Tensor.zero_.html
   void fill_zero() {
     if (device_ == Device::cpu) {
       host_.fill(T(0));

@@ -21,10 +21,12 @@ bool is_built() noexcept;
 ///        no GPU, or when the driver is missing. Any CUDA error here means "no device"
 ///        (with the toolkit but no driver, `cudaGetDeviceCount` fails with
 ///        cudaErrorInsufficientDriver instead of returning 0).
+/// @see https://pytorch.org/docs/stable/generated/torch.cuda.device_count.html
 int device_count() noexcept;
 
 /// @ingroup core
 /// @brief True when at least one CUDA device can be used.
+/// @see https://pytorch.org/docs/stable/generated/torch.cuda.is_available.html
 inline bool is_available() noexcept { return device_count() > 0; }
 
 /// @ingroup core
@@ -49,6 +51,7 @@ void fill_zero(void* destination, std::size_t bytes);
 /// @ingroup core
 /// @brief Waits until the GPU has finished all work launched so far (`cudaDeviceSynchronize`);
 ///        throws DeviceError when any of it failed.
+/// @see https://pytorch.org/docs/stable/generated/torch.cuda.synchronize.html
 void synchronize();
 
 /// @ingroup core

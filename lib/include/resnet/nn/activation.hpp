@@ -16,9 +16,13 @@ namespace resnet {
 template <class T>
 class ReLU : public ImageLayer<T> {
  public:
-  /// @brief y = max(0, x).
+  /// @brief \f$ y = \max(0, x) \f$, elementwise (relu_forward()).
+  /// @param x (N, C, H, W)
+  /// @return y (N, C, H, W)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief dx = dy where x > 0.
+  /// @brief \f$ dx = dy \odot [x > 0] \f$ (relu_backward()).
+  /// @param dy (N, C, H, W)
+  /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;

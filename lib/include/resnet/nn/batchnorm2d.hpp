@@ -21,14 +21,19 @@ namespace resnet {
 template <class T>
 class BatchNorm2d : public ImageLayer<T> {
  public:
+  /// @brief A batch norm over C channels, with the starting values above.
   /// @param channels C
   /// @param settings eps (1e-5) and momentum (0.1), PyTorch's defaults
   explicit BatchNorm2d(std::size_t channels, BatchNormSettings<T> settings = {});
 
   /// @brief Normalises x (N, C, H, W) per channel; in training mode also updates the
-  ///        running statistics and counts the batch.
+  ///        running statistics and counts the batch (batchnorm2d_forward()).
+  /// @param x (N, C, H, W)
+  /// @return y (N, C, H, W)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief Adds dgamma and dbeta into the gradients and returns dx.
+  /// @brief Adds dgamma and dbeta into the gradients and returns dx (batchnorm2d_backward()).
+  /// @param dy (N, C, H, W)
+  /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;

@@ -23,6 +23,8 @@ namespace resnet {
 template <class T>
 class Conv2d : public ImageLayer<T> {
  public:
+  /// @brief A convolution with weight (K, C, R, R) and, with `with_bias`, bias (K),
+  ///        initialised as described above.
   /// @param in_channels C
   /// @param out_channels K
   /// @param kernel_size R (square kernels, as in every ResNet)

@@ -22,13 +22,18 @@ namespace resnet {
 template <class T>
 class Linear : public Layer<T, 2, 2> {
  public:
+  /// @brief A layer with weight (K, C) and bias (K), initialised as described above.
   /// @param in_features C
   /// @param out_features K
   /// @param generator the seeded source of the initial weights
   Linear(std::size_t in_features, std::size_t out_features, Generator& generator);
-  /// @brief y = x W^T + b, x (N, C) -> y (N, K).
+  /// @brief \f$ y = x W^\top + b \f$, x (N, C) -> y (N, K) (linear_forward()).
+  /// @param x (N, C)
+  /// @return y (N, K)
   Tensor<T, 2> forward(const Tensor<T, 2>& x) override;
-  /// @brief Adds dweight and dbias into the gradients and returns dx.
+  /// @brief Adds dweight and dbias into the gradients and returns dx (linear_backward()).
+  /// @param dy (N, K)
+  /// @return dx (N, C)
   Tensor<T, 2> backward(const Tensor<T, 2>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;

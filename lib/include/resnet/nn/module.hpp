@@ -43,40 +43,54 @@ template <class T>
 class Module {
  public:
   Module() = default;
+  /// @brief Not copyable: a module refers to its members by address.
   Module(const Module&) = delete;
+  /// @brief Not copyable: a module refers to its members by address.
   Module& operator=(const Module&) = delete;
   virtual ~Module() = default;
 
   /// @brief Switches this module and every child to training (true) or evaluation mode.
+  /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train
   void train(bool training = true);
   /// @brief Same as train(false): batch norm uses its running statistics.
+  /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval
   void eval() { train(false); }
   /// @brief True in training mode (the default).
   bool is_training() const { return training_; }
 
   /// @brief Every parameter of this module and its children, with dotted names, in
   ///        registration order (the order of PyTorch's `named_parameters()`).
+  /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.named_parameters
   std::vector<NamedParameter<T>> named_parameters() const;
   /// @brief Every buffer, with dotted names.
+  /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.named_buffers
   std::vector<NamedBuffer> named_buffers() const;
   /// @brief The number of learned values (what torchinfo calls "Total params").
   std::size_t parameter_count() const;
   /// @brief Sets every parameter's gradient to zero.
+  /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.zero_grad
   void zero_grad();
 
   /// @brief Parameters and buffers by name, in PyTorch's `state_dict()` order: each
   ///        module's own parameters, then its own buffers, then its children's.
+  /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.state_dict
   StateDict state_dict() const;
   /// @brief Loads a state dict: the names must be exactly this module's (each once), and
-  ///        every shape must match. Everything is checked before anything is written, so a
-  ///        state dict that does not fit leaves the module as it was. As in PyTorch, a
-  ///        missing batch-norm `num_batches_tracked` is allowed (the counter keeps its value).
-  /// @throws ShapeError naming the first missing, duplicated, unexpected or mis-shaped entry
+  ///        every shape and kind (integer or floating point) must match. Everything is
+  ///        checked before anything is written, so a state dict that does not fit leaves the
+  ///        module as it was. As in PyTorch, a missing batch-norm `num_batches_tracked` is
+  ///        allowed (the counter keeps its value).
+  /// @throws ShapeError naming the first missing, duplicated, unexpected, mis-shaped or
+  ///         mis-typed entry
+  /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict
   void load_state_dict(const StateDict& state);
 
   /// @brief Adds this module's rows to a model summary (chapter 5) and returns the shape
   ///        its forward pass would produce from an input of `input_shape`, without
   ///        computing anything.
+  /// @param input_shape the input's shape, e.g. (N, C, H, W) for an image layer
+  /// @param summary the summary to add to
+  /// @return the output's shape, e.g. (N, K, P, Q) for a convolution
   /// @throws ShapeError when the input shape does not fit the module
   /// @throws std::logic_error for a module that does not describe itself
   virtual std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const;
@@ -112,8 +126,12 @@ template <class T, std::size_t In, std::size_t Out>
 class Layer : public Module<T> {
  public:
   /// @brief Computes the output and remembers what backward() needs.
+  /// @param x the input, rank In: (N, C, H, W) for images, (N, C) for features
+  /// @return the output, rank Out: (N, K, P, Q) for images, (N, K) for features or logits
   virtual Tensor<T, Out> forward(const Tensor<T, In>& x) = 0;
   /// @brief Adds the parameters' gradients and returns the input's gradient.
+  /// @param dy \f$ \partial L / \partial y \f$, the shape of forward()'s output
+  /// @return dx = \f$ \partial L / \partial x \f$, the shape of forward()'s input
   /// @throws std::logic_error when called before forward()
   virtual Tensor<T, In> backward(const Tensor<T, Out>& dy) = 0;
 };

@@ -18,13 +18,18 @@ namespace resnet {
 template <class T>
 class MaxPool2d : public ImageLayer<T> {
  public:
+  /// @brief A max-pool with a kernel x kernel window.
   /// @param kernel window size
   /// @param stride step between windows
   /// @param padding -inf added on every side, at most kernel / 2
   MaxPool2d(std::size_t kernel, std::size_t stride, std::size_t padding);
-  /// @brief The maximum of every window.
+  /// @brief The maximum of every window (max_pool2d_forward()).
+  /// @param x (N, C, H, W)
+  /// @return y (N, C, P, Q)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief Each window's gradient to its maximum.
+  /// @brief Each window's gradient to its maximum (max_pool2d_backward()).
+  /// @param dy (N, C, P, Q)
+  /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
@@ -44,9 +49,14 @@ class MaxPool2d : public ImageLayer<T> {
 template <class T>
 class AdaptiveAvgPool2d : public ImageLayer<T> {
  public:
-  /// @brief The mean over H and W, kept as a 1x1 image.
+  /// @brief The mean over H and W, kept as a 1x1 image:
+  ///        \f$ y_{nc00} = \frac{1}{HW} \sum_{h,w} x_{nchw} \f$.
+  /// @param x (N, C, H, W)
+  /// @return y (N, C, 1, 1)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief Every input gets dy / (H W).
+  /// @brief Every input gets its channel's share: \f$ dx_{nchw} = dy_{nc00} / (HW) \f$.
+  /// @param dy (N, C, 1, 1)
+  /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;

@@ -20,6 +20,9 @@ namespace resnet {
 
 /// @ingroup ch03
 /// @brief The element type of a saved tensor.
+///
+/// `DType::float32`: 32-bit float (`float`, PyTorch's `torch.float32`); `DType::float64`:
+/// 64-bit float (`double`, `torch.float64`); `DType::int64`: 64-bit integer (`torch.int64`).
 enum class DType { float32, float64, int64 };
 
 /// @ingroup ch03
@@ -37,6 +40,7 @@ struct StateEntry {
 
 /// @ingroup ch03
 /// @brief Name -> tensor, in registration order (like PyTorch's OrderedDict).
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.state_dict
 using StateDict = std::vector<std::pair<std::string, StateEntry>>;
 
 /// @ingroup ch03
@@ -56,6 +60,8 @@ class StateTensor {
 
 /// @ingroup ch03
 /// @brief A copy of a tensor's values as doubles (copied to the CPU first if it lives on a GPU).
+/// @param tensor any shape
+/// @return its tensor.size() values, flattened row-major
 template <class T, std::size_t N>
 std::vector<double> values_of(const Tensor<T, N>& tensor) {
   const Tensor<T, N> on_cpu = tensor.device() == Device::cpu ? tensor : tensor.to(Device::cpu);
@@ -64,6 +70,8 @@ std::vector<double> values_of(const Tensor<T, N>& tensor) {
 
 /// @ingroup ch03
 /// @brief Overwrites a tensor's values (on whichever device it lives).
+/// @param tensor any shape; keeps its shape and device
+/// @param values tensor.size() values, flattened row-major
 /// @throws ShapeError when `values` does not hold exactly one value per element
 template <class T, std::size_t N>
 void assign_values(Tensor<T, N>& tensor, const std::vector<double>& values) {
@@ -94,6 +102,7 @@ class ParameterBase : public StateTensor {
 /// @ingroup ch03
 /// @brief A learned tensor of rank N: its value and the gradient of the loss with respect
 ///        to it. Backward passes **add** to `grad`; the optimizer zeroes it.
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html
 template <class T, std::size_t N>
 class Parameter : public ParameterBase<T> {
  public:
@@ -101,6 +110,7 @@ class Parameter : public ParameterBase<T> {
   Tensor<T, N> grad;   ///< same shape; accumulated by backward passes
 
   /// @brief A parameter with the given initial value and a zero gradient.
+  /// @param initial the value, any shape of rank N (the gradient gets the same shape)
   explicit Parameter(xt::xtensor<T, N> initial)
       : value(Tensor<T, N>::from_host(std::move(initial))),
         grad(Tensor<T, N>::zeros(value.shape())) {}
@@ -119,12 +129,14 @@ class Parameter : public ParameterBase<T> {
 
 /// @ingroup ch03
 /// @brief A buffer of rank N: state kept with the model but not learned (a running mean).
+/// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.register_buffer
 template <class T, std::size_t N>
 class Buffer : public StateTensor {
  public:
   Tensor<T, N> value;  ///< the state
 
   /// @brief A buffer holding `initial`.
+  /// @param initial the value, any shape of rank N
   explicit Buffer(xt::xtensor<T, N> initial) : value(Tensor<T, N>::from_host(std::move(initial))) {}
 
   std::vector<std::size_t> shape() const override {

@@ -46,11 +46,12 @@ struct AdamSettings {
 ///     w \leftarrow w - \eta\,(g + \mu b \text{ if Nesterov, else } b) \f]
 /// (without momentum, simply \f$ w \leftarrow w - \eta g \f$).
 /// @param value the parameter, updated in place (count values)
-/// @param grad its gradient
-/// @param momentum_buffer b, updated in place (unused without momentum)
+/// @param grad its gradient (count values)
+/// @param momentum_buffer b, updated in place (count values; unused without momentum)
 /// @param count number of values
 /// @param settings the hyper-parameters (learning_rate is the current one)
 /// @param first_step true on the first step, when b starts as g
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.SGD.html
 template <class T>
 void sgd_update(T* value, const T* grad, T* momentum_buffer, std::size_t count, const SgdSettings& settings,
                 bool first_step);
@@ -61,13 +62,15 @@ void sgd_update(T* value, const T* grad, T* momentum_buffer, std::size_t count, 
 ///     v \leftarrow \beta_2 v + (1-\beta_2) g^2, \f]
 /// \f[ w \leftarrow w - \frac{\eta}{1-\beta_1^t} \cdot \frac{m}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}; \f]
 /// AdamW first decays the weight, \f$ w \leftarrow w (1 - \eta\lambda) \f$, and leaves g alone.
-/// @param value the parameter, updated in place
-/// @param grad its gradient
-/// @param exp_avg m, updated in place
-/// @param exp_avg_sq v, updated in place
+/// @param value the parameter, updated in place (count values)
+/// @param grad its gradient (count values)
+/// @param exp_avg m, updated in place (count values)
+/// @param exp_avg_sq v, updated in place (count values)
 /// @param count number of values
 /// @param settings the hyper-parameters (learning_rate and beta1 are the current ones)
 /// @param step t, the number of this step, from 1
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.Adam.html
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html
 template <class T>
 void adam_update(T* value, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t count, const AdamSettings& settings,
                  std::int64_t step);
@@ -75,18 +78,24 @@ void adam_update(T* value, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t
 /// @ingroup ch07
 /// @brief The common part of every optimizer: the parameters, the step count, the
 ///        learning rate a schedule may change, and the state dict for checkpoints.
+/// @see https://pytorch.org/docs/stable/optim.html
 template <class T>
 class Optimizer {
  public:
+  /// @brief An optimizer of `parameters`, with no step taken yet.
   /// @param parameters what to optimise, e.g. model.named_parameters()
+  /// @throws std::invalid_argument when there are no parameters
   explicit Optimizer(std::vector<NamedParameter<T>> parameters);
   virtual ~Optimizer() = default;
+  /// @brief Not copyable: it points to the model's parameters and hands out its buffers.
   Optimizer(const Optimizer&) = delete;
+  /// @brief Not copyable: it points to the model's parameters and hands out its buffers.
   Optimizer& operator=(const Optimizer&) = delete;
 
   /// @brief Updates every parameter from its gradient.
   virtual void step() = 0;
   /// @brief Sets every parameter's gradient to zero.
+  /// @see https://pytorch.org/docs/stable/generated/torch.optim.Optimizer.zero_grad.html
   void zero_grad();
   /// @brief The current learning rate.
   virtual double learning_rate() const = 0;
@@ -98,6 +107,7 @@ class Optimizer {
   std::int64_t steps() const { return steps_; }
   /// @brief The state to save in a checkpoint: "step" and each parameter's buffers,
   ///        named "<parameter>.<buffer>" (e.g. "fc.weight.exp_avg").
+  /// @see https://pytorch.org/docs/stable/generated/torch.optim.Optimizer.state_dict.html
   StateDict state_dict() const;
   /// @brief Restores a state_dict(); every name and size is checked before anything is
   ///        written.
@@ -123,6 +133,9 @@ class Optimizer {
 template <class T>
 class Sgd : public Optimizer<T> {
  public:
+  /// @brief SGD over `parameters` with `settings`.
+  /// @param parameters what to optimise, e.g. model.named_parameters()
+  /// @param settings the hyper-parameters
   /// @throws std::invalid_argument for a negative rate, momentum or decay, or Nesterov
   ///         without momentum or with dampening (as PyTorch)
   Sgd(std::vector<NamedParameter<T>> parameters, const SgdSettings& settings);
@@ -145,6 +158,9 @@ class Sgd : public Optimizer<T> {
 template <class T>
 class Adam : public Optimizer<T> {
  public:
+  /// @brief Adam (or AdamW) over `parameters` with `settings`.
+  /// @param parameters what to optimise, e.g. model.named_parameters()
+  /// @param settings the hyper-parameters
   /// @throws std::invalid_argument for settings PyTorch refuses (negative rate, eps or
   ///         decay, betas outside [0, 1))
   Adam(std::vector<NamedParameter<T>> parameters, const AdamSettings& settings);

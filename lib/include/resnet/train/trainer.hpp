@@ -46,6 +46,7 @@ struct TrainingOptions {
 
 /// @ingroup ch07
 /// @brief A run's options as text, e.g. for a checkpoint's metadata and the run's log.
+/// @param options the run's options
 std::string describe(const TrainingOptions& options);
 
 /// @ingroup ch07
@@ -102,6 +103,9 @@ class Trainer {
  public:
   /// @brief A fresh model and optimizer from the options' seed, and the data (copied, cut
   ///        to train_images and test_images).
+  /// @param options the run
+  /// @param train the training split: images (N, 3, 32, 32) and labels (N)
+  /// @param test the test split, likewise
   /// @throws std::invalid_argument for an unknown model or optimizer, or zero epochs
   Trainer(const TrainingOptions& options, const Cifar10Data& train, const Cifar10Data& test);
 
@@ -114,6 +118,9 @@ class Trainer {
   /// @brief Trains the remaining epochs, calling `on_step` after every step and `on_epoch`
   ///        after every epoch (both may be empty). Returns early, after saving `last`,
   ///        when stop() was called.
+  /// @param on_step called with the progress after every training step
+  /// @param on_epoch called with the metrics after every epoch
+  /// @return the metrics of the epochs trained in this call
   /// @throws TrainingDiverged when a loss is not finite, naming the epoch and step
   std::vector<EpochMetrics> run(const std::function<void(const StepProgress&)>& on_step = {},
                                 const std::function<void(const EpochMetrics&)>& on_epoch = {});
@@ -133,6 +140,7 @@ class Trainer {
   /// @brief The metrics of every epoch done, including those before a resume.
   const std::vector<EpochMetrics>& history() const { return history_; }
   /// @brief A file of the run: `run_directory/name`.
+  /// @param name the file's name, e.g. "last.safetensors"
   std::string run_file(const std::string& name) const;
 
  private:
@@ -158,11 +166,21 @@ class Trainer {
 
 /// @ingroup ch07
 /// @brief The first `count` images of a data set (all when count is 0 or larger).
+/// @param data images (N, 3, 32, 32) and labels (N)
+/// @param count how many to keep
+/// @return images (M, 3, 32, 32) and labels (M), M = count (N when count is 0 or above N)
 Cifar10Data first_images(const Cifar10Data& data, std::size_t count);
 
 /// @ingroup ch07
 /// @brief Loss, accuracy and confusion matrix of `model` on `data` in evaluation mode
 ///        (the model's mode is restored after), in batches of `batch_size`.
+///
+/// The loss is the mean cross-entropy over all N images,
+/// \f$ -\frac{1}{N} \sum_n \log \operatorname{softmax}(z_n)_{y_n} \f$.
+/// @param model the model, images (B, 3, 32, 32) to logits (B, classes)
+/// @param data images (N, 3, 32, 32) and labels (N)
+/// @param normalization as in training
+/// @param batch_size images per forward pass
 Evaluation evaluate(ResNet<float>& model, const Cifar10Data& data, Normalization normalization,
                     std::size_t batch_size = 256);
 
