@@ -1,17 +1,22 @@
 // `resnet train`: trains a ResNet on CIFAR-10 with a progress bar, evaluates every epoch,
 // and ends with the test accuracy, the per-class accuracy and the confusion matrix.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include <unistd.h>
 
 #include "commands.hpp"
 #include "report.hpp"
 #include "resnet/error.hpp"
 #include "resnet/memory.hpp"
 #include "resnet/threads.hpp"
+#include "resnet/train/reference_runs.hpp"
 #include "resnet/train/trainer.hpp"
 
 namespace resnet::cli {
@@ -45,19 +50,34 @@ std::string duration(double seconds) {
   return text;
 }
 
+// On a terminal the progress bar redraws one line after every step; into a file or a pipe
+// (a log, CI) it writes a plain line every tenth of an epoch instead.
 void show_progress(const StepProgress& p) {
+  static const bool on_terminal = isatty(fileno(stdout)) != 0;
+  const std::size_t every = std::max<std::size_t>(1, p.steps / 10);
+  if (!on_terminal && p.step % every != 0 && p.step != p.steps) return;
   const std::size_t width = 24, filled = width * p.step / p.steps;
   const double eta = p.seconds / static_cast<double>(p.step) * static_cast<double>(p.steps - p.step);
-  std::printf("\repoch %zu/%zu [%s%s] %zu/%zu  loss %.4f  acc %5.1f%%  %6.1f img/s  ETA %s   ", p.epoch, p.epochs,
-              std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), p.step, p.steps, p.loss,
-              100.0 * p.accuracy, p.images_per_second, duration(eta).c_str());
+  std::printf("%sepoch %zu/%zu [%s%s] %zu/%zu  loss %.4f  acc %5.1f%%  %6.1f img/s  ETA %s   %s",
+              on_terminal ? "\r" : "", p.epoch, p.epochs, std::string(filled, '#').c_str(),
+              std::string(width - filled, '.').c_str(), p.step, p.steps, p.loss, 100.0 * p.accuracy,
+              p.images_per_second, duration(eta).c_str(), on_terminal ? "" : "\n");
   std::fflush(stdout);
 }
 
-void show_epoch(const EpochMetrics& m) {
+// After each epoch: the epoch's numbers and, for the tutorial's recipe on the full data,
+// where reference runs were after this epoch, with a warning when the run is below that.
+void show_epoch(const EpochMetrics& m, const std::optional<AccuracyBand>& reference) {
   std::printf("\repoch %zu: train loss %.4f acc %5.1f%% | test loss %.4f acc %5.1f%% | %s, %.1f img/s, lr %.3g\n",
               m.epoch, m.train_loss, 100.0 * m.train_accuracy, m.test_loss, 100.0 * m.test_accuracy,
               duration(m.seconds).c_str(), m.images_per_second, m.learning_rate);
+  if (reference) {
+    std::printf("         expected for this recipe (reference run +-%.0f points): %.0f-%.0f%% test accuracy after epoch %zu%s\n",
+                50.0 * (reference->high - reference->low), 100.0 * reference->low, 100.0 * reference->high, m.epoch,
+                m.test_accuracy < reference->low ? "\n         BELOW the reference band: something is likely wrong "
+                                                   "(see chapter 7's guide, \"When the numbers look wrong\")"
+                                                 : "");
+  }
   std::fflush(stdout);
 }
 
@@ -79,19 +99,23 @@ int run_train(TrainCommandOptions options) {
   }
   const Cifar10Data train = load_cifar10(location.directory, Split::train);
   const Cifar10Data test = load_cifar10(location.directory, Split::test);
+  const std::size_t train_count =
+      training.train_images ? std::min(training.train_images, train.labels.size()) : train.labels.size();
+  const std::size_t test_count =
+      training.test_images ? std::min(training.test_images, test.labels.size()) : test.labels.size();
   Trainer trainer(training, train, test);
   if (options.resume) {
     std::printf("Resuming %s after epoch %zu.\n", trainer.run_file("last.safetensors").c_str(), trainer.resume());
   }
   std::printf("Training %s\non %zu images, testing on %zu, %d threads; run folder %s\n\n", describe(training).c_str(),
-              training.train_images ? std::min(training.train_images, train.labels.size()) : train.labels.size(),
-              training.test_images ? std::min(training.test_images, test.labels.size()) : test.labels.size(),
-              thread_count(), training.run_directory.c_str());
+              train_count, test_count, thread_count(), training.run_directory.c_str());
 
   running_trainer = &trainer;
   std::signal(SIGINT, on_interrupt);
   try {
-    trainer.run(show_progress, show_epoch);
+    trainer.run(show_progress, [&](const EpochMetrics& metrics) {
+      show_epoch(metrics, tutorial_reference_band(training, train_count, test_count, metrics.epoch));
+    });
   } catch (const TrainingDiverged& diverged) {
     running_trainer = nullptr;
     std::printf("\n");
