@@ -23,6 +23,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.parse
 
 # The pages a reader starts from: the main page, the chapter guides, the tutorial map.
@@ -96,6 +97,13 @@ def parse(path):
     return parser
 
 
+def parsed_page(path, cache):
+    """parse(path), once per page."""
+    if path not in cache:
+        cache[path] = parse(path)
+    return cache[path]
+
+
 def is_external(url):
     return urllib.parse.urlparse(url).scheme in ("http", "https", "mailto", "javascript", "data")
 
@@ -103,7 +111,7 @@ def is_external(url):
 def static_problems(page, cache):
     """Broken internal links and missing pictures of one page, from its HTML."""
     problems = []
-    parsed = cache.setdefault(page, parse(page))
+    parsed = parsed_page(page, cache)
     for src in parsed.pictures:
         scheme = urllib.parse.urlparse(src).scheme
         if scheme in ("javascript", "about", "data"):  # e.g. the search box's empty frame
@@ -123,7 +131,7 @@ def static_problems(page, cache):
             problems.append(f"broken link: {href}")
             continue
         if fragment and target.suffix == ".html":
-            if fragment not in cache.setdefault(target, parse(target)).ids:
+            if fragment not in parsed_page(target, cache).ids:
                 problems.append(f"broken link (no anchor '{fragment}' in {target.name}): {href}")
     return problems
 
@@ -167,7 +175,6 @@ def screenshot(page, chromium, directory):
 def self_test(chromium):
     """Builds a tiny site with one page of each kind of problem and one clean page, and
     checks that the checker flags exactly the broken ones (so a green run means something)."""
-    import tempfile
     good_formula = ('<span class="MathJax_SVG">x</span><script type="math/tex">x^2</script>')
     pages = {
         "clean.html": f'<p>{good_formula}<a href="clean.html#top" id="top">up</a><img src="dot.svg"></p>',

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "resnet/train/reference_runs.hpp"
 #include "test_paths.hpp"
@@ -20,11 +21,8 @@ std::vector<double> test_accuracies(const std::string& path) {
   INFO("reading " << path);
   REQUIRE(file.good());
   std::vector<double> accuracies;
-  const std::string key = "\"test_accuracy\":";
   for (std::string line; std::getline(file, line);) {
-    const std::size_t at = line.find(key);
-    REQUIRE(at != std::string::npos);
-    accuracies.push_back(std::stod(line.substr(at + key.size())));
+    if (!line.empty()) accuracies.push_back(nlohmann::json::parse(line).at("test_accuracy").get<double>());
   }
   return accuracies;
 }
