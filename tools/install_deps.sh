@@ -4,6 +4,7 @@
 #   tools/install_deps.sh            what building, testing and the docs need
 #   tools/install_deps.sh --golden   also PyTorch, to regenerate tests/golden (maintainers)
 #   tools/install_deps.sh --site-check  also Chromium, for docs/check_site.py (maintainers, CI)
+#   tools/install_deps.sh --ccache   also ccache, which CI uses to share objects between builds
 #
 # Uses sudo when not run as root. Safe to run again: with nothing missing it does nothing.
 set -euo pipefail
@@ -14,7 +15,8 @@ for option in "$@"; do
   case "$option" in
     --golden) packages+=(python3-torch python3-torchvision python3-numpy) ;;
     --site-check) packages+=(chromium) ;;
-    *) echo "install_deps: unknown option $option (expected --golden and/or --site-check)" >&2; exit 2 ;;
+    --ccache) packages+=(ccache) ;;
+    *) echo "install_deps: unknown option $option (expected --golden, --site-check, --ccache)" >&2; exit 2 ;;
   esac
 done
 
