@@ -19,5 +19,6 @@ void add_train_command(CLI::App& app, Action& action);
 void add_evaluate_command(CLI::App& app, Action& action);
 /// `resnet predict`: the classes of image files.
 void add_predict_command(CLI::App& app, Action& action);
+void add_compare_devices_command(CLI::App& app, Action& action);
 
 }  // namespace resnet::cli

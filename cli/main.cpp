@@ -1,5 +1,5 @@
-// The `resnet` command line: `train`, `evaluate`, `predict` (chapter 7) and `summary`
-// (chapter 5). Run `resnet --help` or `resnet <command> --help`.
+// The `resnet` command line: `train`, `evaluate`, `predict` (chapter 7), `summary`
+// (chapter 5) and `compare-devices` (chapter 6). Run `resnet --help` or `resnet <command> --help`.
 #include <cstdio>
 #include <exception>
 
@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   resnet::cli::add_evaluate_command(app, action);
   resnet::cli::add_predict_command(app, action);
   resnet::cli::add_summary_command(app, action);
+  resnet::cli::add_compare_devices_command(app, action);
   CLI11_PARSE(app, argc, argv);
   try {
     return action();

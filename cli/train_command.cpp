@@ -82,10 +82,8 @@ void show_epoch(const EpochMetrics& m, const std::optional<AccuracyBand>& refere
 }
 
 int run_train(TrainCommandOptions options) {
-  if (options.device != "cpu") {
-    throw DeviceError("--device " + options.device + ": GPU training arrives with chapter 6; use --device cpu");
-  }
   TrainingOptions& training = options.training;
+  training.device = parse_device(options.device);
   training.stem = stem_from_string(options.stem);
   training.schedule = schedule_from_string(options.schedule);
   training.normalization = normalization_from_string(options.normalization);
@@ -165,7 +163,9 @@ void add_train_command(CLI::App& app, Action& action) {
   command->add_option("--threads", o->threads, "CPU threads (0: one per core)")->check(CLI::Range(0, 1024))->capture_default_str();
   command->add_option("--seed", t.seed, "fixes weights, order and augmentation")->capture_default_str();
   command->add_option("--data", o->data_dir, "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");
-  command->add_option("--device", o->device, "cpu (cuda arrives with chapter 6)")->capture_default_str();
+  command->add_option("--device", o->device, "cpu, or cuda: the GPU (chapter 6; RESNET_CUDA_EMULATE=1 emulates one on the CPU)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
   command->add_option("--run-dir", t.run_directory, "where checkpoints, metrics and curves go")->capture_default_str();
   command->add_flag("--resume", o->resume, "continue from the run folder's last.safetensors");
   command->add_option("--train-images", t.train_images, "train on the first N images only (0: all)");

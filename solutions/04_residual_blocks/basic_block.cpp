@@ -49,7 +49,7 @@ Tensor<T, 4> BasicBlock<T>::forward(const Tensor<T, 4>& x) {
     const Tensor<T, 4> projected = downsample ? downsample->forward(x) : Tensor<T, 4>();
     const Tensor<T, 4>& identity = downsample ? projected : x;
     require_shape("BasicBlock.forward", "the shortcut", identity.shape(), out.shape());
-    out.host() += identity.host();
+    out += identity;
   }
   return relu2_.forward(out);  // ReLU after the sum, as in the paper and torchvision
   // END SOLUTION
@@ -65,9 +65,9 @@ Tensor<T, 4> BasicBlock<T>::backward(const Tensor<T, 4>& dy) {
     // y = F(x) + shortcut(x): the sum hands dsum unchanged to both terms, and x received
     // both, so its gradient is the sum of what the two paths send back.
     if (downsample) {
-      dx.host() += downsample->backward(dsum).host();
+      dx += downsample->backward(dsum);
     } else {
-      dx.host() += dsum.host();
+      dx += dsum;
     }
   }
   return dx;

@@ -39,7 +39,7 @@ Tensor<T, 4> Bottleneck<T>::forward(const Tensor<T, 4>& x) {
   if (shortcut == Shortcut::residual) {
     const Tensor<T, 4> identity = downsample ? downsample->forward(x) : x;
     require_shape("Bottleneck.forward", "the shortcut", identity.shape(), out.shape());
-    out.host() += identity.host();
+    out += identity;
   }
   return relu3_.forward(out);
   // END SOLUTION
@@ -54,7 +54,7 @@ Tensor<T, 4> Bottleneck<T>::backward(const Tensor<T, 4>& dy) {
   Tensor<T, 4> dx = conv1.backward(bn1.backward(relu1_.backward(dmain)));
   if (shortcut == Shortcut::residual) {
     const Tensor<T, 4> dshortcut = downsample ? downsample->backward(dsum) : dsum;
-    dx.host() += dshortcut.host();  // the two paths' gradients add at the input
+    dx += dshortcut;  // the two paths' gradients add at the input
   }
   return dx;
   // END SOLUTION

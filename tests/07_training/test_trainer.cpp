@@ -1,12 +1,17 @@
 // The training loop (it needs tasks 7.1-7.3, hence the tag [7.3]): a small ResNet learns on the committed sample; a resumed run ends
 // exactly where an uninterrupted one does; a diverging run stops with a clear message and
-// keeps its last good checkpoint.
+// keeps its last good checkpoint; a run on the GPU (chapter 6; here the emulated device)
+// follows the CPU run.
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <catch2/catch.hpp>
 
+#include "resnet/cuda/memory.hpp"
+#include "resnet/io/checkpoint.hpp"
 #include "resnet/train/trainer.hpp"
 #include "support/temporary_directory.hpp"
 #include "test_paths.hpp"
@@ -138,4 +143,65 @@ TEST_CASE("bad training options and foreign checkpoints are clear errors", "[ch0
   options.model = "resnet32";
   Trainer other(options, sample(Split::train), sample(Split::test));
   CHECK_THROWS_WITH(other.resume(), Catch::Contains("a checkpoint of resnet20") && Catch::Contains("this run trains resnet32"));
+}
+
+namespace {
+
+// The largest |b - a| / max |a| over one state-dict entry.
+double relative_difference(const StateEntry& a, const StateEntry& b) {
+  double largest = 1e-12, worst = 0.0;
+  for (double value : a.values) largest = std::max(largest, std::abs(value));
+  for (std::size_t i = 0; i < a.values.size(); ++i) worst = std::max(worst, std::abs(b.values.at(i) - a.values[i]));
+  return worst / largest;
+}
+
+}  // namespace
+
+TEST_CASE("a run on the GPU follows the CPU run, and its checkpoint evaluates the same on the CPU",
+          "[ch07][trainer][device][7.3]") {
+  // Device::cuda is the GPU when there is one, else the emulated device (chapter 6).
+  struct DeviceForTest {
+    const bool was_emulated = cuda::is_emulated();
+    DeviceForTest() {
+      if (!cuda::is_available()) cuda::use_emulated_device(true);
+    }
+    ~DeviceForTest() { cuda::use_emulated_device(was_emulated); }
+  } device;
+  resnet::testing::TemporaryDirectory cpu_directory, gpu_directory;
+  TrainingOptions options = small_run(cpu_directory.path().string());
+  options.epochs = 1;
+  options.batch_size = 8;
+  options.train_images = 16;  // two steps
+  options.test_images = 16;
+  options.augment = false;
+  options.optimizer = "sgd";  // Adam divides by sqrt(v): tiny gradients' rounding would flip its steps
+  options.learning_rate = 0.05;
+  options.nesterov = true;
+  options.weight_decay = 5e-4;
+  Trainer on_cpu(options, sample(Split::train), sample(Split::test));
+  on_cpu.run();
+  options.device = Device::cuda;
+  options.run_directory = gpu_directory.path().string();
+  Trainer on_gpu(options, sample(Split::train), sample(Split::test));
+  on_gpu.run();
+
+  // Every parameter and buffer (batch-norm statistics and counters) where the CPU has it.
+  const StateDict cpu_state = on_cpu.model().state_dict(), gpu_state = on_gpu.model().state_dict();
+  REQUIRE(cpu_state.size() == gpu_state.size());
+  for (std::size_t i = 0; i < cpu_state.size(); ++i) {
+    INFO(cpu_state[i].first);
+    CHECK(relative_difference(cpu_state[i].second, gpu_state[i].second) < 1e-4);
+  }
+  const EpochMetrics& cpu_epoch = on_cpu.history().back();
+  const EpochMetrics& gpu_epoch = on_gpu.history().back();
+  CHECK(gpu_epoch.test_accuracy == cpu_epoch.test_accuracy);
+  CHECK(gpu_epoch.test_loss == Approx(cpu_epoch.test_loss).epsilon(1e-4));
+
+  // The GPU run's checkpoint, in a model on the CPU, evaluates as the GPU run did.
+  Generator unused(0);
+  auto model = make_resnet<float>("resnet20", 10, Stem::cifar, unused);
+  load_model(on_gpu.run_file("last.safetensors"), *model);
+  const Evaluation evaluation = evaluate(*model, first_images(sample(Split::test), 16), options.normalization);
+  CHECK(evaluation.accuracy == gpu_epoch.test_accuracy);
+  CHECK(evaluation.loss == Approx(gpu_epoch.test_loss).epsilon(1e-4));
 }

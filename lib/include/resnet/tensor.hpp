@@ -13,6 +13,7 @@
 ///    (training) and `double` (gradient checks).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "resnet/cuda/kernels.hpp"
 #include "resnet/cuda/memory.hpp"
 #include "resnet/error.hpp"
 #include "resnet/shape.hpp"
@@ -100,6 +102,30 @@ class Tensor {
     return result;
   }
 
+  /// @brief A tensor of the given shape on the given device whose values are not set yet
+  ///        (on the CPU: zeros): for outputs that a kernel overwrites entirely.
+  /// @param shape one size per axis
+  /// @param device where the values live
+  /// @see https://pytorch.org/docs/stable/generated/torch.empty.html
+  static Tensor empty(const shape_type& shape, Device device = Device::cpu) {
+    if (device == Device::cpu) return zeros(shape);
+    return on_device(shape, cuda::DeviceBuffer<T>(element_count(shape)));
+  }
+
+  /// @brief A CUDA tensor made of a device buffer (moved in) and the shape it holds.
+  /// @throws ShapeError when the buffer does not have exactly one value per element
+  static Tensor on_device(const shape_type& shape, cuda::DeviceBuffer<T> values) {
+    if (values.size() != element_count(shape)) {
+      throw ShapeError("Tensor::on_device: " + std::to_string(values.size()) + " values for shape " +
+                       format_shape(shape));
+    }
+    Tensor result;
+    result.device_ = Device::cuda;
+    result.device_shape_ = shape;
+    result.device_values_ = std::move(values);
+    return result;
+  }
+
   /// @brief A CPU tensor holding `values` (moved in: no copy when given an rvalue).
   /// @param values any shape of rank N; it becomes the tensor's shape
   static Tensor from_host(xt::xtensor<T, N> values) {
@@ -165,6 +191,50 @@ class Tensor {
     Tensor result = zeros(shape(), Device::cpu);
     cuda::copy_device_to_host(result.host_.data(), device_values_.data(), size() * sizeof(T));
     return result;
+  }
+
+  /// @brief The same values with another shape of the same size, as a new tensor on the
+  ///        same device (a copy, as `to()` makes).
+  /// @param shape the new sizes; their product must equal size()
+  /// @throws ShapeError when the sizes do not hold the same number of values
+  /// @see https://pytorch.org/docs/stable/generated/torch.reshape.html
+  template <std::size_t M>
+  Tensor<T, M> reshaped(const std::array<std::size_t, M>& shape) const {
+    std::size_t count = 1;
+    for (std::size_t size : shape) count *= size;
+    if (count != size()) {
+      throw ShapeError("Tensor::reshaped: cannot give the " + std::to_string(size()) + " values of shape " +
+                       format_shape(this->shape()) + " the shape " + format_shape(shape));
+    }
+    if (device_ == Device::cpu) {
+      xt::xtensor<T, M> values = xt::xtensor<T, M>::from_shape(shape);
+      std::copy(host_.begin(), host_.end(), values.begin());
+      return Tensor<T, M>::from_host(std::move(values));
+    }
+    cuda::DeviceBuffer<T> values(count);
+    cuda::copy_device_to_device(values.data(), device_values_.data(), count * sizeof(T));
+    return Tensor<T, M>::on_device(shape, std::move(values));
+  }
+
+  /// @brief Adds `other` into this tensor, value by value, on the device where both live
+  ///        (on the GPU with the `add` kernel of chapter 6): the sum of a residual block.
+  /// @throws ShapeError when the shapes differ; DeviceError when the devices differ
+  Tensor& operator+=(const Tensor& other) {
+    if (other.shape() != shape()) {
+      throw ShapeError("Tensor::operator+=: shapes " + format_shape(shape()) + " and " +
+                       format_shape(other.shape()) + " differ");
+    }
+    if (other.device_ != device_) {
+      throw DeviceError("Tensor::operator+=: one tensor lives on " + to_string(device_) + ", the other on " +
+                        to_string(other.device_) + "; copy one with to() first");
+    }
+    if (device_ == Device::cpu) {
+      host_ += other.host_;
+    } else {
+      cuda::add(device_values_.data(), other.device_values_.data(), device_values_.data(), size(),
+                cuda::device_launch());
+    }
+    return *this;
   }
 
   /// @brief Sets every value to zero, on whichever device the tensor lives.

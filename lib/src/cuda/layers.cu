@@ -1,6 +1,7 @@
-// The GPU twins of the other layers of chapter 2: col2im, global average pooling, max
-// pooling and softmax cross-entropy. Every kernel is one thread per output value, none of
-// them cooperates, so each also runs under host emulation and is checked on the CPU.
+// The GPU twins of the other layers of chapter 2 (col2im, global average pooling, max
+// pooling, softmax cross-entropy) and of chapter 7's Adam and SGD updates. Every kernel is
+// one thread per output value, none of them cooperates, so each also runs under host
+// emulation and is checked on the CPU.
 #include <cmath>
 #include <limits>
 
@@ -191,6 +192,27 @@ void adam_update(T* value, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t
   });
 }
 
+template <class T>
+void sgd_update(T* value, const T* grad, T* momentum_buffer, std::size_t count, const SgdStep& step,
+                Launch where) {
+  if (count == 0) return;
+  // The same arithmetic, in the same order, as resnet::sgd_update on the CPU.
+  const T learning_rate = static_cast<T>(step.learning_rate), momentum = static_cast<T>(step.momentum);
+  const T dampening = static_cast<T>(step.dampening), weight_decay = static_cast<T>(step.weight_decay);
+  const bool nesterov = step.nesterov, first_step = step.first_step;
+  launch("sgd_update", grid_1d(count), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
+    const std::size_t i = t.global_x();
+    if (i >= count) return;
+    T g = grad[i] + weight_decay * value[i];
+    if (momentum != T(0)) {
+      T& b = momentum_buffer[i];
+      b = first_step ? g : momentum * b + (T(1) - dampening) * g;
+      g = nesterov ? g + momentum * b : b;
+    }
+    value[i] -= learning_rate * g;
+  });
+}
+
 template void col2im<float>(const float*, float*, const WindowShape&, Launch);
 template void global_avg_pool2d_forward<float>(const float*, float*, std::size_t, std::size_t, Launch);
 template void global_avg_pool2d_backward<float>(const float*, float*, std::size_t, std::size_t, Launch);
@@ -201,6 +223,7 @@ template void cross_entropy_forward<float>(const float*, const std::int64_t*, fl
 template void cross_entropy_backward<float>(float, const float*, const std::int64_t*, float*, std::size_t, std::size_t,
                                            Launch);
 template void adam_update<float>(float*, const float*, float*, float*, std::size_t, const AdamStep&, Launch);
+template void sgd_update<float>(float*, const float*, float*, std::size_t, const SgdStep&, Launch);
 template void col2im<double>(const double*, double*, const WindowShape&, Launch);
 template void global_avg_pool2d_forward<double>(const double*, double*, std::size_t, std::size_t, Launch);
 template void global_avg_pool2d_backward<double>(const double*, double*, std::size_t, std::size_t, Launch);
@@ -211,5 +234,6 @@ template void cross_entropy_forward<double>(const double*, const std::int64_t*, 
 template void cross_entropy_backward<double>(double, const double*, const std::int64_t*, double*, std::size_t, std::size_t,
                                            Launch);
 template void adam_update<double>(double*, const double*, double*, double*, std::size_t, const AdamStep&, Launch);
+template void sgd_update<double>(double*, const double*, double*, std::size_t, const SgdStep&, Launch);
 
 }  // namespace resnet::cuda

@@ -1,9 +1,10 @@
-// GPU memory in a build without CUDA: every request is a clear error, and the device
-// count is 0 so that GPU tests report "skipped: no CUDA device".
+// The CUDA runtime in a build without CUDA: every request is a clear error, and the device
+// count is 0 so that GPU tests report "skipped: no CUDA device". (The emulated device of
+// device_memory.cpp still works: it never calls these.)
 #include <string>
 
+#include "gpu_runtime.hpp"
 #include "resnet/cuda/launch.hpp"
-#include "resnet/cuda/memory.hpp"
 #include "resnet/error.hpp"
 
 namespace resnet::cuda {
@@ -13,20 +14,22 @@ namespace {
 [[noreturn]] void not_built(const char* call) {
   throw DeviceError(std::string(call) +
                     ": this build has no CUDA support (nvcc was not found when CMake "
-                    "configured it; install the CUDA toolkit and reconfigure)");
+                    "configured it; install the CUDA toolkit and reconfigure, or use the "
+                    "emulated device: RESNET_CUDA_EMULATE=1)");
 }
 
 }  // namespace
 
 bool is_built() noexcept { return false; }
+void check_launch(const char* kernel) { not_built(kernel); }
+
+namespace runtime {
 int device_count() noexcept { return 0; }
 void* allocate(std::size_t) { not_built("cudaMalloc"); }
 void release(void*) noexcept {}
-void copy_host_to_device(void*, const void*, std::size_t) { not_built("cudaMemcpy"); }
-void copy_device_to_host(void*, const void*, std::size_t) { not_built("cudaMemcpy"); }
-void copy_device_to_device(void*, const void*, std::size_t) { not_built("cudaMemcpy"); }
+void copy(void*, const void*, std::size_t, Copy) { not_built("cudaMemcpy"); }
 void fill_zero(void*, std::size_t) { not_built("cudaMemset"); }
 void synchronize() { not_built("cudaDeviceSynchronize"); }
-void check_launch(const char* kernel) { not_built(kernel); }
+}  // namespace runtime
 
 }  // namespace resnet::cuda

@@ -86,6 +86,13 @@ std::vector<std::size_t> Module<T>::summarize(const std::vector<std::size_t>&, S
 }
 
 template <class T>
+void Module<T>::to(Device device) {
+  if (device == Device::cuda) cuda::device_launch();  // a clear error when there is no device
+  for (const auto& named : named_parameters()) named.parameter->move_to(device);
+  for (const auto& named : named_buffers()) named.buffer->move_to(device);
+}
+
+template <class T>
 void Module<T>::zero_grad() {
   for (const auto& named : named_parameters()) named.parameter->zero_grad();
 }

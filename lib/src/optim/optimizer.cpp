@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "resnet/cuda/kernels.hpp"
 #include "resnet/error.hpp"
 #include "resnet/optim/schedule.hpp"
 
@@ -21,11 +22,21 @@ void Optimizer<T>::zero_grad() {
 }
 
 template <class T>
-std::vector<std::vector<T>>& Optimizer<T>::add_buffers(const std::string& name) {
-  std::vector<std::vector<T>> buffers;
-  for (const auto& named : parameters_) buffers.emplace_back(named.parameter->size(), T(0));
+std::vector<Tensor<T, 1>>& Optimizer<T>::add_buffers(const std::string& name) {
+  std::vector<Tensor<T, 1>> buffers;
+  for (const auto& named : parameters_) buffers.push_back(Tensor<T, 1>::zeros({named.parameter->size()}));
   buffers_.emplace_back(name, std::move(buffers));
   return buffers_.back().second;
+}
+
+template <class T>
+void Optimizer<T>::follow_parameters() {
+  for (auto& [buffer_name, buffers] : buffers_) {
+    for (std::size_t i = 0; i < parameters_.size(); ++i) {
+      const Device device = parameters_[i].parameter->device();
+      if (buffers[i].device() != device) buffers[i] = buffers[i].to(device);
+    }
+  }
 }
 
 template <class T>
@@ -35,7 +46,7 @@ StateDict Optimizer<T>::state_dict() const {
   for (const auto& [buffer_name, buffers] : buffers_) {
     for (std::size_t i = 0; i < parameters_.size(); ++i) {
       StateEntry entry{parameters_[i].parameter->shape(), sizeof(T) == 4 ? DType::float32 : DType::float64,
-                       std::vector<double>(buffers[i].begin(), buffers[i].end())};
+                       values_of(buffers[i])};
       state.emplace_back(parameters_[i].name + "." + buffer_name, std::move(entry));
     }
   }
@@ -69,8 +80,7 @@ void Optimizer<T>::load_state_dict(const StateDict& state) {
   steps_ = static_cast<std::int64_t>(step.values[0]);
   for (auto& [buffer_name, buffers] : buffers_) {
     for (std::size_t i = 0; i < parameters_.size(); ++i) {
-      const auto& values = by_name.at(parameters_[i].name + "." + buffer_name)->values;
-      std::copy(values.begin(), values.end(), buffers[i].begin());
+      assign_values(buffers[i], by_name.at(parameters_[i].name + "." + buffer_name)->values);
     }
   }
 }
@@ -86,13 +96,32 @@ Sgd<T>::Sgd(std::vector<NamedParameter<T>> parameters, const SgdSettings& settin
   }
 }
 
+namespace {
+
+// A buffer's values where its parameter's live (host or device memory).
+template <class T>
+T* data_of(Tensor<T, 1>& buffer) {
+  return buffer.device() == Device::cpu ? buffer.host().data() : buffer.device_data();
+}
+
+}  // namespace
+
 template <class T>
 void Sgd<T>::step() {
+  this->follow_parameters();
   const bool first_step = this->steps_ == 0;
   for (std::size_t i = 0; i < this->parameters_.size(); ++i) {
     ParameterBase<T>& parameter = *this->parameters_[i].parameter;
-    sgd_update(parameter.value_data(), parameter.grad_data(), momentum_buffers_[i].data(), parameter.size(), settings_,
-               first_step);
+    T* momentum_buffer = data_of(momentum_buffers_[i]);
+    if (parameter.device() == Device::cuda) {  // chapter 6: the same update as a kernel
+      const cuda::SgdStep step{settings_.learning_rate, settings_.momentum, settings_.dampening,
+                               settings_.weight_decay,  settings_.nesterov, first_step};
+      cuda::sgd_update(parameter.value_data(), parameter.grad_data(), momentum_buffer, parameter.size(), step,
+                       cuda::device_launch());
+    } else {
+      sgd_update(parameter.value_data(), parameter.grad_data(), momentum_buffer, parameter.size(), settings_,
+                 first_step);
+    }
   }
   ++this->steps_;
 }
@@ -113,11 +142,22 @@ Adam<T>::Adam(std::vector<NamedParameter<T>> parameters, const AdamSettings& set
 
 template <class T>
 void Adam<T>::step() {
+  this->follow_parameters();
   ++this->steps_;  // t counts from 1 in the bias corrections
   for (std::size_t i = 0; i < this->parameters_.size(); ++i) {
     ParameterBase<T>& parameter = *this->parameters_[i].parameter;
-    adam_update(parameter.value_data(), parameter.grad_data(), exp_avg_[i].data(), exp_avg_sq_[i].data(),
-                parameter.size(), settings_, this->steps_);
+    T* exp_avg = data_of(exp_avg_[i]);
+    T* exp_avg_sq = data_of(exp_avg_sq_[i]);
+    if (parameter.device() == Device::cuda) {  // chapter 6: the same update as a kernel
+      const cuda::AdamStep step{settings_.learning_rate, settings_.beta1,        settings_.beta2,
+                                settings_.eps,           settings_.weight_decay, settings_.decoupled_weight_decay,
+                                this->steps_};
+      cuda::adam_update(parameter.value_data(), parameter.grad_data(), exp_avg, exp_avg_sq, parameter.size(), step,
+                        cuda::device_launch());
+    } else {
+      adam_update(parameter.value_data(), parameter.grad_data(), exp_avg, exp_avg_sq, parameter.size(), settings_,
+                  this->steps_);
+    }
   }
 }
 

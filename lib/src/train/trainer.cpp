@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <xtensor/xview.hpp>
 
+#include "resnet/cuda/kernels.hpp"
 #include "resnet/error.hpp"
 #include "resnet/io/atomic_file.hpp"
 #include "resnet/io/checkpoint.hpp"
@@ -23,6 +24,60 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Where a model's parameters live.
+Device device_of(ResNet<float>& model) { return model.fc.weight.value.device(); }
+
+// A batch's loss, the logits on the CPU (for the accuracy) and, when asked, the gradient
+// of the loss with respect to the logits on the logits' device.
+struct BatchLoss {
+  float loss = 0.0f;
+  xt::xtensor<float, 2> logits;
+  Tensor<float, 2> dlogits;
+};
+
+// On the GPU (chapter 6): the cross-entropy kernels; only the N row losses and the N x K
+// logits come back to the CPU.
+BatchLoss loss_on_device(const Tensor<float, 2>& logits, const xt::xtensor<std::int64_t, 1>& labels,
+                         bool with_gradient) {
+  const std::size_t N = logits.dim(0), K = logits.dim(1);
+  if (labels.size() != N) throw ShapeError("loss: " + std::to_string(labels.size()) + " labels for " + std::to_string(N) + " images");
+  for (const std::int64_t label : labels) {
+    if (label < 0 || static_cast<std::size_t>(label) >= K) {
+      throw ShapeError("loss: label " + std::to_string(label) + " is not a class in 0-" + std::to_string(K - 1));
+    }
+  }
+  cuda::DeviceBuffer<std::int64_t> device_labels(N);
+  cuda::copy_host_to_device(device_labels.data(), labels.data(), N * sizeof(std::int64_t));
+  cuda::DeviceBuffer<float> probabilities(N * K), row_losses(N);
+  const cuda::Launch where = cuda::device_launch();
+  cuda::cross_entropy_forward(logits.device_data(), device_labels.data(), probabilities.data(), row_losses.data(), N,
+                              K, where);
+  std::vector<float> losses(N);
+  cuda::copy_device_to_host(losses.data(), row_losses.data(), N * sizeof(float));
+  BatchLoss result;
+  double sum = 0.0;
+  for (const float loss : losses) sum += static_cast<double>(loss);
+  result.loss = static_cast<float>(sum / static_cast<double>(N));
+  result.logits = logits.to(Device::cpu).host();
+  if (with_gradient) {
+    result.dlogits = Tensor<float, 2>::empty({N, K}, Device::cuda);
+    cuda::cross_entropy_backward(1.0f, probabilities.data(), device_labels.data(), result.dlogits.device_data(), N, K,
+                                 where);
+  }
+  return result;
+}
+
+BatchLoss loss_of_batch(const Tensor<float, 2>& logits, const xt::xtensor<std::int64_t, 1>& labels,
+                        bool with_gradient) {
+  if (logits.device() == Device::cuda) return loss_on_device(logits, labels, with_gradient);
+  auto loss = cross_entropy_forward(logits.host(), labels);
+  BatchLoss result;
+  result.loss = loss.loss;
+  result.logits = logits.host();
+  if (with_gradient) result.dlogits = Tensor<float, 2>::from_host(cross_entropy_backward(1.0f, loss.cache).dlogits);
+  return result;
+}
 
 // The class with the largest logit in row n.
 std::size_t predicted_class(const xt::xtensor<float, 2>& logits, std::size_t n) {
@@ -81,6 +136,7 @@ std::string describe(const TrainingOptions& o) {
   if (o.weight_decay > 0) text << " weight decay " << o.weight_decay;
   text << ", " << to_string(o.schedule) << " schedule, normalisation " << to_string(o.normalization)
        << (o.augment ? ", augmentation (crop + flip)" : ", no augmentation") << ", seed " << o.seed;
+  if (o.device == Device::cuda) text << ", on the GPU" << (cuda::is_emulated() ? " (emulated on the CPU)" : "");
   return text.str();
 }
 
@@ -113,13 +169,14 @@ Evaluation evaluate(ResNet<float>& model, const Cifar10Data& data, Normalization
   result.confusion.assign(classes, std::vector<std::size_t>(classes, 0));
   double loss_sum = 0.0;
   std::size_t correct = 0, seen = 0;
+  const Device device = device_of(model);
   while (auto batch = loader.next()) {
-    const Tensor<float, 2> logits = model.forward(batch->images);
-    const auto loss = cross_entropy_forward(logits.host(), batch->labels);
+    const Tensor<float, 2> logits = model.forward(device == Device::cpu ? batch->images : batch->images.to(device));
+    const BatchLoss loss = loss_of_batch(logits, batch->labels, false);
     const std::size_t n = batch->labels.size();
     loss_sum += static_cast<double>(loss.loss) * static_cast<double>(n);
     for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t predicted = predicted_class(logits.host(), i);
+      const std::size_t predicted = predicted_class(loss.logits, i);
       const auto truth = static_cast<std::size_t>(batch->labels(i));
       ++result.confusion.at(truth).at(predicted);
       correct += predicted == truth;
@@ -137,6 +194,7 @@ Trainer::Trainer(const TrainingOptions& options, const Cifar10Data& train, const
   if (options.epochs == 0) throw std::invalid_argument("training needs at least one epoch");
   Generator generator(options.seed);
   model_ = make_resnet<float>(options.model, Cifar10Format::classes, options.stem, generator);
+  if (options.device == Device::cuda) model_->to(Device::cuda);  // the optimizer's state follows it
   optimizer_ = make_optimizer(options, *model_);
   LoaderSettings loading;
   loading.batch_size = options.batch_size;
@@ -229,8 +287,9 @@ std::vector<EpochMetrics> Trainer::run(const std::function<void(const StepProgre
     while (auto batch = loader_->next()) {
       set_schedule(static_cast<std::int64_t>(epoch * steps + steps_done_in_epoch_));
       optimizer_->zero_grad();
-      const Tensor<float, 2> logits = model_->forward(batch->images);
-      const auto loss = cross_entropy_forward(logits.host(), batch->labels);
+      const Device device = options_.device;
+      const Tensor<float, 2> logits = model_->forward(device == Device::cpu ? batch->images : batch->images.to(device));
+      BatchLoss loss = loss_of_batch(logits, batch->labels, true);
       if (!std::isfinite(loss.loss)) {
         throw TrainingDiverged("the loss is " + std::to_string(loss.loss) + " at epoch " + std::to_string(epoch + 1) +
                                ", step " + std::to_string(steps_done_in_epoch_ + 1) + " of " + std::to_string(steps) +
@@ -238,12 +297,12 @@ std::vector<EpochMetrics> Trainer::run(const std::function<void(const StepProgre
                                "); training stopped, nothing was saved after the last good checkpoint " +
                                run_file("last.safetensors"));
       }
-      model_->backward(Tensor<float, 2>::from_host(cross_entropy_backward(1.0f, loss.cache).dlogits));
+      model_->backward(loss.dlogits);
       optimizer_->step();
       ++steps_done_in_epoch_;
       const std::size_t n = batch->labels.size();
       loss_sum += static_cast<double>(loss.loss) * static_cast<double>(n);
-      for (std::size_t i = 0; i < n; ++i) correct += predicted_class(logits.host(), i) == static_cast<std::size_t>(batch->labels(i));
+      for (std::size_t i = 0; i < n; ++i) correct += predicted_class(loss.logits, i) == static_cast<std::size_t>(batch->labels(i));
       seen += n;
       const double seconds = seconds_since(start);
       if (on_step) {

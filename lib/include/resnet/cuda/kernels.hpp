@@ -300,4 +300,31 @@ template <class T>
 void adam_update(T* value, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t count, const AdamStep& step,
                  Launch where = Launch::gpu);
 
+/// @ingroup ch06
+/// @brief The hyper-parameters of one SGD step, as the kernel needs them.
+struct SgdStep {
+  double learning_rate = 0.1;  ///< lr at this step
+  double momentum = 0.0;       ///< 0 for plain gradient descent
+  double dampening = 0.0;      ///< scales the new gradient in the momentum buffer by (1 - dampening)
+  double weight_decay = 0.0;   ///< L2: adds weight_decay w to the gradient
+  bool nesterov = false;       ///< Nesterov momentum
+  bool first_step = false;     ///< the momentum buffer starts as the first gradient
+};
+
+/// @ingroup ch06
+/// @brief One SGD update of `count` parameters, one thread per value, with the arithmetic
+///        of resnet::sgd_update (torch.optim.SGD's): \f$ g = \nabla L + \lambda w \f$;
+///        with momentum \f$ b \leftarrow \mu b + (1 - \tau) g \f$ (b = g on the first step) and
+///        g = b, or \f$ g + \mu b \f$ for Nesterov; \f$ w \leftarrow w - \eta g \f$.
+/// @param value           (count) parameters, updated
+/// @param grad            (count) their gradients
+/// @param momentum_buffer (count) b, updated (unused without momentum)
+/// @param count           number of values
+/// @param step            the hyper-parameters
+/// @param where           GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.optim.SGD.html
+template <class T>
+void sgd_update(T* value, const T* grad, T* momentum_buffer, std::size_t count, const SgdStep& step,
+                Launch where = Launch::gpu);
+
 }  // namespace resnet::cuda

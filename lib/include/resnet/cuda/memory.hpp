@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <utility>
 
+#include "resnet/cuda/launch.hpp"
+
 namespace resnet::cuda {
 
 /// @ingroup core
@@ -17,23 +19,71 @@ namespace resnet::cuda {
 bool is_built() noexcept;
 
 /// @ingroup core
-/// @brief The number of usable CUDA devices; 0 when the build has no CUDA, when there is
+/// @brief The number of real CUDA devices; 0 when the build has no CUDA, when there is
 ///        no GPU, or when the driver is missing. Any CUDA error here means "no device"
 ///        (with the toolkit but no driver, `cudaGetDeviceCount` fails with
-///        cudaErrorInsufficientDriver instead of returning 0).
+///        cudaErrorInsufficientDriver instead of returning 0). The emulated device does not
+///        count: GPU tests skip under it.
 /// @see https://pytorch.org/docs/stable/generated/torch.cuda.device_count.html
 int device_count() noexcept;
 
 /// @ingroup core
-/// @brief True when at least one CUDA device can be used.
+/// @brief True when at least one real CUDA device can be used.
 /// @see https://pytorch.org/docs/stable/generated/torch.cuda.is_available.html
 inline bool is_available() noexcept { return device_count() > 0; }
 
+/// @ingroup ch06
+/// @brief Switches this process's `Device::cuda` to the emulated device (or back): device
+///        memory is then host memory and every kernel runs under host emulation
+///        (Launch::host_emulation), so the whole GPU path, `train --device cuda` included,
+///        runs and can be tested on a machine without a GPU, in any build. Setting the
+///        environment variable `RESNET_CUDA_EMULATE=1` does the same for a whole program.
+///        Switch only while no tensor lives on the device.
+/// @param emulate true for the emulated device, false for the real GPU
+void use_emulated_device(bool emulate = true);
+/// @ingroup ch06
+/// @brief True when `Device::cuda` is the emulated device (see use_emulated_device()).
+bool is_emulated() noexcept;
+/// @ingroup ch06
+/// @brief True when tensors can live on `Device::cuda`: a real GPU, or the emulated device.
+inline bool device_usable() noexcept { return is_emulated() || is_available(); }
+/// @ingroup ch06
+/// @brief How the layers launch kernels on tensors of `Device::cuda`: Launch::gpu on a
+///        real GPU, Launch::host_emulation on the emulated device.
+/// @throws DeviceError when neither is usable, naming what is missing
+Launch device_launch();
+
+/// @ingroup ch06
+/// @brief What the caching allocator holds (see allocate()).
+struct MemoryStats {
+  std::size_t bytes_in_use = 0;       ///< in live allocations (rounded sizes)
+  std::size_t bytes_cached = 0;       ///< freed and kept for reuse
+  std::size_t device_allocations = 0; ///< calls to cudaMalloc (or host allocations when emulated) so far
+  std::size_t reuses = 0;             ///< requests served from the cache so far
+};
+/// @ingroup ch06
+/// @brief The caching allocator's counters.
+/// @see https://pytorch.org/docs/stable/generated/torch.cuda.memory_stats.html
+MemoryStats memory_stats();
+/// @ingroup ch06
+/// @brief Gives every cached (freed) block back to the device.
+/// @see https://pytorch.org/docs/stable/generated/torch.cuda.empty_cache.html
+void empty_cache();
+
 /// @ingroup core
-/// @brief `cudaMalloc(bytes)`; throws DeviceError when CUDA is unavailable or out of memory.
+/// @brief `bytes` of device memory, through a caching allocator: sizes are rounded up to
+///        a multiple of 512 bytes, and a freed block is kept and handed out again for the
+///        next request of the same rounded size, because `cudaMalloc` and `cudaFree` are
+///        slow and `cudaFree` waits for the GPU. When the GPU is out of memory, the cache
+///        is given back and the allocation tried once more. All kernels run on one stream,
+///        in order, so a block freed while a queued kernel still reads it is only written
+///        by kernels queued after it.
+/// @throws DeviceError when no device is usable, or when the GPU is out of memory
+/// @see https://pytorch.org/docs/stable/notes/cuda.html#memory-management
 void* allocate(std::size_t bytes);
 /// @ingroup core
-/// @brief `cudaFree(pointer)`; a null pointer is ignored. Never throws (used in destructors).
+/// @brief Returns an allocate() block to the cache; a null pointer is ignored. Never throws
+///        (used in destructors).
 void release(void* pointer) noexcept;
 /// @ingroup core
 /// @brief Copies `bytes` from host memory `source` to device memory `destination`.

@@ -7,6 +7,7 @@
 #include <vector>
 #include <optional>
 
+#include "resnet/nn/device_layers.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/batchnorm2d.hpp"
 
@@ -47,6 +48,7 @@ class BatchNorm2d : public ImageLayer<T> {
 
  private:
   std::optional<BatchNorm2dCache<T>> cache_;
+  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
 };
 
 }  // namespace resnet

@@ -6,6 +6,7 @@
 #include <vector>
 #include <optional>
 
+#include "resnet/nn/device_layers.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/conv2d.hpp"
 #include "resnet/random.hpp"
@@ -53,6 +54,7 @@ class Conv2d : public ImageLayer<T> {
 
  private:
   std::optional<Conv2dCache<T>> cache_;
+  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
 };
 
 }  // namespace resnet

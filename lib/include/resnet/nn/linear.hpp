@@ -6,6 +6,7 @@
 #include <vector>
 #include <optional>
 
+#include "resnet/nn/device_layers.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/linear.hpp"
 #include "resnet/random.hpp"
@@ -43,6 +44,7 @@ class Linear : public Layer<T, 2, 2> {
 
  private:
   std::optional<LinearCache<T>> cache_;
+  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
 };
 
 }  // namespace resnet

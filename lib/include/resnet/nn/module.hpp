@@ -67,6 +67,11 @@ class Module {
   std::vector<NamedBuffer> named_buffers() const;
   /// @brief The number of learned values (what torchinfo calls "Total params").
   std::size_t parameter_count() const;
+  /// @brief Moves every parameter (value and gradient) and buffer of this module and its
+  ///        children to `device` (chapter 6); forward() then takes inputs on that device.
+  ///        Batch-norm counters stay on the CPU.
+  /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.to
+  void to(Device device);
   /// @brief Sets every parameter's gradient to zero.
   /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.zero_grad
   void zero_grad();

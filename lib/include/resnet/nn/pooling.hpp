@@ -6,6 +6,7 @@
 #include <vector>
 #include <optional>
 
+#include "resnet/nn/device_layers.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/global_avg_pool2d.hpp"
 #include "resnet/ops/max_pool2d.hpp"
@@ -40,6 +41,7 @@ class MaxPool2d : public ImageLayer<T> {
 
  private:
   std::optional<MaxPool2dCache> cache_;
+  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
 };
 
 /// @ingroup ch03
@@ -63,6 +65,7 @@ class AdaptiveAvgPool2d : public ImageLayer<T> {
 
  private:
   std::optional<GlobalAvgPool2dCache> cache_;
+  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
 };
 
 }  // namespace resnet

@@ -56,6 +56,9 @@ class StateTensor {
   virtual std::vector<double> values() const = 0;
   /// @brief Overwrites its values; throws ShapeError unless there is one value per element.
   virtual void set_values(const std::vector<double>& values) = 0;
+  /// @brief Moves its values to `device` (chapter 6); nothing to do when they are there,
+  ///        or for state that always stays on the CPU (a counter).
+  virtual void move_to(Device /*device*/) {}
 };
 
 /// @ingroup ch03
@@ -97,6 +100,8 @@ class ParameterBase : public StateTensor {
   virtual T* grad_data() = 0;
   /// @brief Sets the gradient to zero (what an optimizer's zero_grad does).
   virtual void zero_grad() = 0;
+  /// @brief Where the value and gradient live.
+  virtual Device device() const = 0;
 };
 
 /// @ingroup ch03
@@ -125,6 +130,11 @@ class Parameter : public ParameterBase<T> {
   T* value_data() override { return value.device() == Device::cpu ? value.host().data() : value.device_data(); }
   T* grad_data() override { return grad.device() == Device::cpu ? grad.host().data() : grad.device_data(); }
   void zero_grad() override { grad.fill_zero(); }
+  Device device() const override { return value.device(); }
+  void move_to(Device target) override {
+    if (value.device() != target) value = value.to(target);
+    if (grad.device() != target) grad = grad.to(target);
+  }
 };
 
 /// @ingroup ch03
@@ -145,6 +155,9 @@ class Buffer : public StateTensor {
   DType dtype() const override { return sizeof(T) == 4 ? DType::float32 : DType::float64; }
   std::vector<double> values() const override { return values_of(value); }
   void set_values(const std::vector<double>& values) override { assign_values(value, values); }
+  void move_to(Device target) override {
+    if (value.device() != target) value = value.to(target);
+  }
 };
 
 /// @ingroup ch03

@@ -117,14 +117,17 @@ class Optimizer {
  protected:
   /// @brief Registers a per-parameter buffer kind (e.g. "exp_avg"): one zero-filled buffer
   ///        per parameter, returned for the subclass to keep.
-  std::vector<std::vector<T>>& add_buffers(const std::string& name);
+  std::vector<Tensor<T, 1>>& add_buffers(const std::string& name);
+  /// @brief Moves every buffer to the device of its parameter (after `model.to()`), so that
+  ///        step() updates each parameter where it lives; step() calls it first.
+  void follow_parameters();
 
   std::vector<NamedParameter<T>> parameters_;  ///< in the order given
   std::int64_t steps_ = 0;                     ///< steps taken
 
  private:
   // A deque, because add_buffers() hands out references that later additions must not move.
-  std::deque<std::pair<std::string, std::vector<std::vector<T>>>> buffers_;
+  std::deque<std::pair<std::string, std::vector<Tensor<T, 1>>>> buffers_;
 };
 
 /// @ingroup ch07
@@ -148,7 +151,7 @@ class Sgd : public Optimizer<T> {
 
  private:
   SgdSettings settings_;
-  std::vector<std::vector<T>>& momentum_buffers_;
+  std::vector<Tensor<T, 1>>& momentum_buffers_;
 };
 
 /// @ingroup ch07
@@ -173,8 +176,8 @@ class Adam : public Optimizer<T> {
 
  private:
   AdamSettings settings_;
-  std::vector<std::vector<T>>& exp_avg_;
-  std::vector<std::vector<T>>& exp_avg_sq_;
+  std::vector<Tensor<T, 1>>& exp_avg_;
+  std::vector<Tensor<T, 1>>& exp_avg_sq_;
 };
 
 }  // namespace resnet

@@ -42,6 +42,7 @@ struct TrainingOptions {
   std::string run_directory = "runs/latest";          ///< checkpoints, metrics.jsonl, curves
   std::size_t train_images = 0;                       ///< train on the first N only (0: all)
   std::size_t test_images = 0;                        ///< evaluate on the first N only (0: all)
+  Device device = Device::cpu;                        ///< where the model trains (cuda: chapter 6)
 };
 
 /// @ingroup ch07
@@ -177,6 +178,7 @@ Cifar10Data first_images(const Cifar10Data& data, std::size_t count);
 ///
 /// The loss is the mean cross-entropy over all N images,
 /// \f$ -\frac{1}{N} \sum_n \log \operatorname{softmax}(z_n)_{y_n} \f$.
+/// The batches go to the device the model lives on (chapter 6: after `model.to(Device::cuda)`).
 /// @param model the model, images (B, 3, 32, 32) to logits (B, classes)
 /// @param data images (N, 3, 32, 32) and labels (N)
 /// @param normalization as in training

@@ -1,0 +1,87 @@
+// `resnet compare-devices` (chapter 6): one batch through a model on the CPU and on the
+// GPU, part by part; prints every comparison and names the first part that diverges.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "resnet/cuda/gemm.hpp"
+#include "resnet/cuda/memory.hpp"
+#include "resnet/data/cifar10.hpp"
+#include "resnet/data/loader.hpp"
+#include "resnet/nn/device_layers.hpp"
+#include "resnet/train/compare_devices.hpp"
+
+namespace resnet::cli {
+
+namespace {
+
+struct CompareOptions {
+  std::string model = "resnet20";
+  std::string stem = "cifar";
+  std::size_t batch = 8;
+  std::uint64_t seed = 0;
+  double tolerance = 1e-4;
+  bool eval_mode = false;
+  bool tf32 = false;
+  std::string data_dir;
+};
+
+int run_compare(const CompareOptions& options) {
+  if (options.tf32) set_device_gemm(cuda::GemmKernel::tf32_wmma);
+  Generator generator(options.seed);
+  auto model = make_resnet<float>(options.model, Cifar10Format::classes, stem_from_string(options.stem), generator);
+  model->train(!options.eval_mode);
+  const Cifar10Location location = find_cifar10(options.data_dir);
+  LoaderSettings settings;
+  settings.batch_size = options.batch;
+  settings.shuffle = false;
+  settings.background = false;
+  const Cifar10Data test = load_cifar10(location.directory, Split::test);  // the loader refers to it
+  DataLoader loader(test, settings);
+  const auto batch = loader.next();
+  std::printf("%s (%s stem, %s mode), %zu test images, on the CPU and on %s; GEMM rung %s\n",
+              options.model.c_str(), options.stem.c_str(), options.eval_mode ? "eval" : "train",
+              batch->labels.size(), cuda::is_emulated() ? "the emulated device (RESNET_CUDA_EMULATE=1)" : "the GPU",
+              cuda::gemm_kernel_name(device_gemm()).c_str());
+  const DeviceComparison comparison = compare_devices(*model, batch->images, batch->labels, options.tolerance);
+  std::printf("%-10s %-9s %-32s %s\n", "part", "pass", "tensor", "max |gpu - cpu| / max |cpu|");
+  const DeviceDifference* worst = nullptr;
+  for (const DeviceDifference& entry : comparison.entries) {
+    std::printf("%-10s %-9s %-32s %.3g%s\n", entry.part.c_str(), entry.pass.c_str(), entry.tensor.c_str(), entry.worst,
+                entry.within ? "" : "   <-- beyond the tolerance");
+    if (worst == nullptr || !(entry.worst <= worst->worst)) worst = &entry;
+  }
+  if (const auto first = comparison.first_divergence()) {
+    std::printf("\nFIRST DIVERGENCE: %s, %s pass, %s: %.3g > tolerance %.3g\n", first->part.c_str(), first->pass.c_str(),
+                first->tensor.c_str(), first->worst, comparison.tolerance);
+    return 1;
+  }
+  std::printf("\nall %zu comparisons within the tolerance %.3g; the largest: %.3g (%s, %s pass, %s)\n",
+              comparison.entries.size(), comparison.tolerance, worst ? worst->worst : 0.0, worst ? worst->part.c_str() : "",
+              worst ? worst->pass.c_str() : "", worst ? worst->tensor.c_str() : "");
+  return 0;
+}
+
+}  // namespace
+
+void add_compare_devices_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<CompareOptions>();
+  CLI::App* command = app.add_subcommand(
+      "compare-devices", "one batch through a model on the CPU and the GPU, part by part; names the first divergence");
+  command->add_option("--model", options->model, "resnet18/34/50/..., resnet20/32/...")->capture_default_str();
+  command->add_option("--stem", options->stem, "imagenet or cifar")
+      ->check(CLI::IsMember({"imagenet", "cifar"}))
+      ->capture_default_str();
+  command->add_option("--batch", options->batch, "test images in the batch")->check(CLI::Range(2, 4096))->capture_default_str();
+  command->add_option("--seed", options->seed, "the model's initial weights")->capture_default_str();
+  command->add_option("--tolerance", options->tolerance, "relative tolerance")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_flag("--eval", options->eval_mode, "compare in evaluation mode (batch norm's running statistics)");
+  command->add_flag("--tf32", options->tf32, "use the TF32 tensor-core GEMM rung (expect differences near 1e-3)");
+  command->add_option("--data", options->data_dir, "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");
+  command->callback([options, &action] { action = [options] { return run_compare(*options); }; });
+}
+
+}  // namespace resnet::cli
