@@ -198,4 +198,50 @@ void synchronize() {
   if (!is_emulated()) runtime::synchronize();
 }
 
+BatchUploader::BatchUploader(std::size_t max_bytes) : max_bytes_(max_bytes), emulated_(is_emulated()) {
+  device_launch();  // a clear error when there is no device
+  if (emulated_) return;
+  stream_ = runtime::create_stream();
+  for (int slot = 0; slot < 2; ++slot) {
+    staging_[slot] = runtime::allocate_pinned(max_bytes_);
+    copied_[slot] = runtime::create_event();
+    released_[slot] = runtime::create_event();
+  }
+}
+
+BatchUploader::~BatchUploader() {
+  if (emulated_) return;
+  for (int slot = 0; slot < 2; ++slot) {
+    try {
+      if (copied_[slot] != nullptr) runtime::synchronize_event(copied_[slot]);  // nothing still reads the staging buffer
+    } catch (...) {  // a failed copy was reported where it was waited for; free what we can
+    }
+    runtime::release_pinned(staging_[slot]);
+    runtime::destroy_event(copied_[slot]);
+    runtime::destroy_event(released_[slot]);
+  }
+  runtime::destroy_stream(stream_);
+}
+
+void BatchUploader::upload(void* destination, const void* source, std::size_t bytes) {
+  if (bytes > max_bytes_) {
+    throw DeviceError("BatchUploader::upload: " + std::to_string(bytes) + " bytes, more than the " +
+                      std::to_string(max_bytes_) + " it was made for");
+  }
+  const std::size_t slot = next_slot_, other = 1 - slot;
+  next_slot_ = other;
+  if (emulated_) {
+    std::memcpy(destination, source, bytes);
+    return;
+  }
+  // The previous upload's kernels (they read the other slot) are all queued by now.
+  if (uploads_++ > 0) runtime::record_event(released_[other], nullptr);
+  runtime::synchronize_event(copied_[slot]);  // this slot's last copy has left its staging buffer
+  std::memcpy(staging_[slot], source, bytes);
+  runtime::stream_wait_event(stream_, released_[slot]);  // nothing reads the destination any more
+  runtime::copy_to_device_async(destination, staging_[slot], bytes, stream_);
+  runtime::record_event(copied_[slot], stream_);
+  runtime::stream_wait_event(nullptr, copied_[slot]);  // kernels from now on wait for the copy
+}
+
 }  // namespace resnet::cuda

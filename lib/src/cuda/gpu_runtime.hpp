@@ -23,4 +23,28 @@ void fill_zero(void* destination, std::size_t bytes);
 /// cudaDeviceSynchronize, checked.
 void synchronize();
 
+// For copies that overlap with kernels (cuda::BatchUploader). A null stream is the
+// default stream, on which every kernel runs.
+/// cudaMallocHost: page-locked host memory, which the GPU can copy from asynchronously.
+void* allocate_pinned(std::size_t bytes);
+/// cudaFreeHost; never throws.
+void release_pinned(void* pointer) noexcept;
+/// cudaStreamCreateWithFlags(cudaStreamNonBlocking): a stream that does not wait for the
+/// default stream (nor it for this one) unless told to with an event.
+void* create_stream();
+/// cudaStreamDestroy; never throws.
+void destroy_stream(void* stream) noexcept;
+/// cudaEventCreateWithFlags(cudaEventDisableTiming).
+void* create_event();
+/// cudaEventDestroy; never throws.
+void destroy_event(void* event) noexcept;
+/// cudaEventRecord: the event completes when the work queued on `stream` so far has run.
+void record_event(void* event, void* stream);
+/// cudaStreamWaitEvent: work queued on `stream` after this waits for the event (the CPU does not).
+void stream_wait_event(void* stream, void* event);
+/// cudaEventSynchronize: the CPU waits for the event.
+void synchronize_event(void* event);
+/// cudaMemcpyAsync from page-locked host memory to the device, on `stream`.
+void copy_to_device_async(void* destination, const void* source, std::size_t bytes, void* stream);
+
 }  // namespace resnet::cuda::runtime

@@ -30,6 +30,16 @@ void release(void*) noexcept {}
 void copy(void*, const void*, std::size_t, Copy) { not_built("cudaMemcpy"); }
 void fill_zero(void*, std::size_t) { not_built("cudaMemset"); }
 void synchronize() { not_built("cudaDeviceSynchronize"); }
+void* allocate_pinned(std::size_t) { not_built("cudaMallocHost"); }
+void release_pinned(void*) noexcept {}
+void* create_stream() { not_built("cudaStreamCreateWithFlags"); }
+void destroy_stream(void*) noexcept {}
+void* create_event() { not_built("cudaEventCreateWithFlags"); }
+void destroy_event(void*) noexcept {}
+void record_event(void*, void*) { not_built("cudaEventRecord"); }
+void stream_wait_event(void*, void*) { not_built("cudaStreamWaitEvent"); }
+void synchronize_event(void*) { not_built("cudaEventSynchronize"); }
+void copy_to_device_async(void*, const void*, std::size_t, void*) { not_built("cudaMemcpyAsync"); }
 }  // namespace runtime
 
 }  // namespace resnet::cuda

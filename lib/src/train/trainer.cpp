@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -78,6 +79,43 @@ BatchLoss loss_of_batch(const Tensor<float, 2>& logits, const xt::xtensor<std::i
   if (with_gradient) result.dlogits = Tensor<float, 2>::from_host(cross_entropy_backward(1.0f, loss.cache).dlogits);
   return result;
 }
+
+// Training batches on the GPU (chapter 6): two slots that a BatchUploader fills in turn,
+// so that a batch travels while the GPU still computes on the one before. A batch of
+// another shape (an epoch's last, smaller one) is copied on its own.
+class DeviceBatches {
+ public:
+  DeviceBatches() = default;
+  DeviceBatches(const DeviceBatches&) = delete;
+  DeviceBatches& operator=(const DeviceBatches&) = delete;
+  // The slots go back to the caching allocator, whose next user may write them on another
+  // stream: first let the kernels that read them finish.
+  ~DeviceBatches() {
+    try {
+      if (uploader_) cuda::synchronize();
+    } catch (...) {  // a kernel failure was reported where it happened
+    }
+  }
+
+  const Tensor<float, 4>& upload(const Tensor<float, 4>& images) {
+    if (!uploader_) {  // the first batch sets the slots' shape
+      uploader_ = std::make_unique<cuda::BatchUploader>(images.size() * sizeof(float));
+      for (auto& slot : slots_) slot = Tensor<float, 4>::empty(images.shape(), Device::cuda);
+    }
+    if (images.shape() != slots_[0].shape()) {
+      other_shape_ = images.to(Device::cuda);
+      return other_shape_;
+    }
+    Tensor<float, 4>& slot = slots_[uploader_->next_slot()];
+    uploader_->upload(slot.device_data(), images.host().data(), images.size() * sizeof(float));
+    return slot;
+  }
+
+ private:
+  std::unique_ptr<cuda::BatchUploader> uploader_;
+  Tensor<float, 4> slots_[2];
+  Tensor<float, 4> other_shape_;
+};
 
 // The class with the largest logit in row n.
 std::size_t predicted_class(const xt::xtensor<float, 2>& logits, std::size_t n) {
@@ -277,6 +315,7 @@ std::vector<EpochMetrics> Trainer::run(const std::function<void(const StepProgre
   std::vector<EpochMetrics> done;
   const std::size_t steps = loader_->batches_per_epoch();
   stopped_ = false;
+  DeviceBatches on_device;  // used when training on the GPU
   while (epochs_done_ < options_.epochs) {
     const std::size_t epoch = epochs_done_;  // from 0
     loader_->start_epoch(epoch, steps_done_in_epoch_);
@@ -287,8 +326,8 @@ std::vector<EpochMetrics> Trainer::run(const std::function<void(const StepProgre
     while (auto batch = loader_->next()) {
       set_schedule(static_cast<std::int64_t>(epoch * steps + steps_done_in_epoch_));
       optimizer_->zero_grad();
-      const Device device = options_.device;
-      const Tensor<float, 2> logits = model_->forward(device == Device::cpu ? batch->images : batch->images.to(device));
+      const bool on_cpu = options_.device == Device::cpu;
+      const Tensor<float, 2> logits = model_->forward(on_cpu ? batch->images : on_device.upload(batch->images));
       BatchLoss loss = loss_of_batch(logits, batch->labels, true);
       if (!std::isfinite(loss.loss)) {
         throw TrainingDiverged("the loss is " + std::to_string(loss.loss) + " at epoch " + std::to_string(epoch + 1) +

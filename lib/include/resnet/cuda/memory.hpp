@@ -104,6 +104,48 @@ void fill_zero(void* destination, std::size_t bytes);
 /// @see https://pytorch.org/docs/stable/generated/torch.cuda.synchronize.html
 void synchronize();
 
+/// @ingroup ch06
+/// @brief Copies batches to the GPU on a copy stream of its own, so that the next batch
+///        travels while the GPU still computes on the current one (double buffering).
+///
+/// Uploads go to two slots in turn; the caller keeps one device destination per slot
+/// (next_slot() says which comes next). upload() copies the values into the slot's
+/// page-locked staging buffer (so the caller's memory may change at once) and queues the
+/// copy to the device on the copy stream. The copy waits until the GPU has run the kernels
+/// queued before the previous upload (the last ones that read this slot), and every kernel
+/// launched after upload() waits for the copy. The CPU waits for neither: at most for the
+/// copy of two uploads ago to leave its staging buffer. On the emulated device, upload()
+/// is a plain memcpy.
+/// @see https://developer.nvidia.com/blog/how-overlap-data-transfers-cuda-cc/
+class BatchUploader {
+ public:
+  /// @brief Two page-locked staging buffers of `max_bytes`, a copy stream and its events.
+  /// @throws DeviceError when no device is usable
+  explicit BatchUploader(std::size_t max_bytes);
+  ~BatchUploader();
+  /// @brief Not copyable: it owns a stream, events and page-locked memory.
+  BatchUploader(const BatchUploader&) = delete;
+  /// @brief Not copyable.
+  BatchUploader& operator=(const BatchUploader&) = delete;
+
+  /// @brief Queues the copy of `bytes` from host memory `source` to `destination`, the
+  ///        device memory of slot next_slot(), as described above.
+  /// @throws DeviceError when bytes > max_bytes or a CUDA call fails
+  void upload(void* destination, const void* source, std::size_t bytes);
+  /// @brief The slot the next upload() uses: 0 or 1.
+  std::size_t next_slot() const { return next_slot_; }
+
+ private:
+  std::size_t max_bytes_;
+  bool emulated_;
+  void* stream_ = nullptr;
+  void* staging_[2] = {nullptr, nullptr};   // page-locked host memory
+  void* copied_[2] = {nullptr, nullptr};    // events: the slot's last copy has arrived
+  void* released_[2] = {nullptr, nullptr};  // events: the kernels that read the slot have run
+  std::size_t next_slot_ = 0;
+  std::size_t uploads_ = 0;
+};
+
 /// @ingroup core
 /// @brief An owned array of `size` values of type T in GPU memory (RAII over
 ///        allocate/release). Copying copies the device memory; moving moves ownership.
