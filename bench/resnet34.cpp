@@ -5,6 +5,9 @@
 // PyTorch.
 //
 //   bench_resnet34 --stem cifar --mode train --batch 128 --repeats 3
+//   bench_resnet34 --device cuda --gemm 06_tf32_wmma     (chapter 6: on the GPU, a GEMM rung)
+// On the GPU the loss is computed on the CPU from the copied logits (N x classes values),
+// and every timed pass ends with cuda::synchronize(), so the time is the GPU's.
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -17,7 +20,10 @@
 #include <nlohmann/json.hpp>
 #include <omp.h>
 
+#include "resnet/cuda/gemm.hpp"
+#include "resnet/cuda/memory.hpp"
 #include "resnet/memory.hpp"
+#include "resnet/nn/device_layers.hpp"
 #include "resnet/nn/resnet.hpp"
 #include "resnet/ops/cross_entropy.hpp"
 #include "resnet/random.hpp"
@@ -46,7 +52,7 @@ double status_mib(const std::string& field) {
 int main(int argc, char** argv) {
   CLI::App app{"Time a ResNet-34 training step or inference pass on CIFAR-10-shaped batches"};
   std::size_t batch = 128, classes = 10;
-  std::string stem = "cifar", mode = "train";
+  std::string stem = "cifar", mode = "train", device_name = "cpu", gemm = "05_vectorized";
   int warmup = 1, repeats = 3;
   bool return_freed_memory = false;
   app.add_option("--batch", batch, "images per batch")->capture_default_str();
@@ -55,6 +61,9 @@ int main(int argc, char** argv) {
   app.add_option("--mode", mode, "train (forward + backward) or inference (eval mode, forward only)")
       ->check(CLI::IsMember({"train", "inference"}))
       ->capture_default_str();
+  app.add_option("--device", device_name, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+  app.add_option("--gemm", gemm, "the GEMM rung of the GPU layers, e.g. 05_vectorized or 06_tf32_wmma")
+      ->capture_default_str();
   app.add_option("--warmup", warmup, "untimed passes first")->capture_default_str();
   app.add_option("--repeats", repeats, "timed passes (all are reported)")->capture_default_str();
   app.add_flag("--return-freed-memory", return_freed_memory,
@@ -62,10 +71,29 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   const bool keeps_freed_memory = !return_freed_memory && resnet::keep_freed_memory();
 
+  const resnet::Device device = resnet::parse_device(device_name);
+  bool known_rung = false;
+  for (const auto rung : resnet::cuda::all_gemm_kernels()) {
+    if (resnet::cuda::gemm_kernel_name(rung) == gemm) {
+      resnet::set_device_gemm(rung);
+      known_rung = true;
+    }
+  }
+  if (!known_rung) {
+    std::cerr << "bench_resnet34: unknown GEMM rung '" << gemm << "' (e.g. 05_vectorized, 06_tf32_wmma)\n";
+    return 2;
+  }
+
+  if (device == resnet::Device::cuda && !resnet::cuda::device_usable()) {
+    std::cerr << "bench_resnet34: no CUDA device (RESNET_CUDA_EMULATE=1 runs the GPU path on the CPU)\n";
+    return 1;
+  }
+
   resnet::Generator generator(1);
   auto model = resnet::make_resnet<float>("resnet34", classes, resnet::stem_from_string(stem), generator);
+  model->to(device);
   const auto images = resnet::Tensor<float, 4>::from_host(
-      resnet::random_uniform<float, 4>({batch, 3, 32, 32}, generator, -1.0, 1.0));  // (N, 3, 32, 32)
+      resnet::random_uniform<float, 4>({batch, 3, 32, 32}, generator, -1.0, 1.0)).to(device);  // (N, 3, 32, 32)
   xt::xtensor<std::int64_t, 1> labels = xt::xtensor<std::int64_t, 1>::from_shape({batch});  // (N)
   for (std::size_t n = 0; n < batch; ++n) labels(n) = static_cast<std::int64_t>(n % classes);
   if (mode == "inference") model->eval();
@@ -74,12 +102,14 @@ int main(int argc, char** argv) {
   const auto pass = [&] {
     if (mode == "inference") {
       model->forward(images);
-      return;
+    } else {
+      model->zero_grad();
+      const resnet::Tensor<float, 2> logits = model->forward(images).to(resnet::Device::cpu);  // (N, classes)
+      const auto loss = resnet::cross_entropy_forward(logits.host(), labels);
+      model->backward(
+          resnet::Tensor<float, 2>::from_host(resnet::cross_entropy_backward(1.0f, loss.cache).dlogits).to(device));
     }
-    model->zero_grad();
-    const resnet::Tensor<float, 2> logits = model->forward(images);  // (N, classes)
-    const auto loss = resnet::cross_entropy_forward(logits.host(), labels);
-    model->backward(resnet::Tensor<float, 2>::from_host(resnet::cross_entropy_backward(1.0f, loss.cache).dlogits));
+    if (device == resnet::Device::cuda) resnet::cuda::synchronize();  // the GPU's time, not the launches'
   };
   for (int i = 0; i < warmup; ++i) pass();
   std::vector<double> seconds;
@@ -93,6 +123,8 @@ int main(int argc, char** argv) {
   const double median = sorted.empty() ? 0.0 : sorted[sorted.size() / 2];
 
   std::cout << nlohmann::json{{"stem", stem}, {"mode", mode}, {"batch", batch}, {"classes", classes},
+                              {"device", resnet::cuda::is_emulated() && device == resnet::Device::cuda ? "cuda (emulated)" : device_name},
+                              {"gemm", device == resnet::Device::cuda ? resnet::cuda::gemm_kernel_name(resnet::device_gemm()) : "cpu BLAS"},
                               {"warmup", warmup}, {"keeps_freed_memory", keeps_freed_memory}, {"seconds", seconds}, {"median_seconds", median},
                               {"images_per_second", median > 0 ? static_cast<double>(batch) / median : 0.0},
                               {"rss_before_mib", rss_before_mib}, {"peak_rss_mib", status_mib("VmHWM")},

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Everything the project measures on an NVIDIA GPU, in one run of a few minutes, on a
+# Everything the project measures on an NVIDIA GPU, in one run of under 8 minutes, on a
 # machine with nvcc, CMake, ninja, g++ and Python (PyTorch, Pillow) but none of our Debian
-# packages: those travel in .gpu-deps (bench/gpu/pack_dependencies.sh packs them).
+# packages: those travel in .gpu-deps (bench/gpu/pack_dependencies.sh packs them, with the
+# CIFAR-10 copy and its `prepare`).
 #
 #   bench/gpu/run.sh [RESULTS_DIR]        (default: bench/results/gpu-run)
+#   RESNET_GPU_TRAIN_SECONDS=100          how long the CIFAR-10 training may take
 #
-# Steps: unpack the dependencies; build (Release, code for this GPU's architecture);
-# the kernel tests under host emulation and on the GPU; the GEMM ladder against cuBLAS.
-# Every step's output goes to RESULTS_DIR/run.log, the ladder's to gemm_ladder.jsonl.
-# Not yet here (they need `train --device cuda`): the ResNet-34 training step against
-# PyTorch on the GPU, and CIFAR-10 training on the GPU; see bench/results/gpu.md.
+# Steps: unpack the dependencies; build (Release, code for this GPU's architecture); the
+# kernel tests under host emulation and on the GPU; the GEMM ladder against cuBLAS; the GPU
+# training path's tests on the GPU and compare-devices (FP32 and TF32); the ResNet-34
+# training step against PyTorch (cuDNN, FP32 and TF32); CIFAR-10 training on the GPU for
+# the time given (Ctrl-C semantics: it saves and reports when the time is up); the GPU
+# checkpoint evaluated on the CPU. Every step's output goes to RESULTS_DIR/run.log.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 results="${1:-bench/results/gpu-run}"
@@ -35,7 +38,8 @@ step "build (sm_$architecture)"
 cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DRESNET_CUDA=ON -DRESNET_BUILD_DOCS=OFF \
   -DCMAKE_CUDA_ARCHITECTURES="$architecture" -DCMAKE_PREFIX_PATH="$deps/usr" \
   -DCMAKE_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu" >/dev/null
-cmake --build build/gpu --parallel "$(nproc)" --target test_ch01_gpu test_ch06 test_ch06_gpu bench_gemm_ladder
+cmake --build build/gpu --parallel "$(nproc)" \
+  --target test_ch01_gpu test_ch06 test_ch06_gpu test_ch07 bench_gemm_ladder bench_resnet34 resnet_cli
 
 step "kernel tests: host emulation, then on the GPU"
 build/gpu/bin/test_ch06
@@ -44,5 +48,42 @@ RESNET_CUDA_SYNC=1 build/gpu/bin/test_ch06_gpu
 
 step "the GEMM ladder against cuBLAS"
 build/gpu/bin/bench_gemm_ladder --sizes 1024,2048,4096 | tee "$results/gemm_ladder.jsonl"
+
+step "the GPU training path on the GPU: tests, then compare-devices"
+build/gpu/bin/test_ch06 "[device]"
+build/gpu/bin/test_ch07 "[device]"
+build/gpu/bin/resnet compare-devices --model resnet34 --stem cifar --batch 16 | tee "$results/compare_devices.txt"
+build/gpu/bin/resnet compare-devices --model resnet34 --stem cifar --batch 16 --tf32 --tolerance 1e-2 \
+  | tee "$results/compare_devices_tf32.txt" || echo "(TF32: a divergence beyond 1e-2 is reported above)"
+
+step "ResNet-34 training step: ours against PyTorch (cuDNN), FP32 and TF32"
+python3 bench/gpu/compare_training_step.py --bench build/gpu/bin/bench_resnet34 --out "$results/training_step.md"
+
+step "CIFAR-10 on the GPU"
+data=data/cifar-10-batches-bin
+if [ ! -f "$data/test_batch.bin" ] && [ -x .gpu-deps/prepare ]; then
+  .gpu-deps/prepare data
+fi
+[ -f "$data/test_batch.bin" ] || echo "no full CIFAR-10 copy: training on the committed sample"
+# ResNet-34 with the CIFAR stem and the better recipe, for as many epochs as the measured
+# step speed says fit in the time (one-cycle needs its length up front): 50,000 training
+# images and the test pass (10,000 forward passes, about a third of a step each) per
+# epoch, with a quarter of the time kept for the optimizer, data and slack. If it is still
+# running when the time is up, SIGINT makes it save its checkpoint and stop cleanly.
+budget="${RESNET_GPU_TRAIN_SECONDS:-100}"
+speed="$(build/gpu/bin/bench_resnet34 --device cuda --stem cifar --batch 128 --repeats 3 | tail -1 |
+  python3 -c 'import json, sys; print(json.loads(sys.stdin.read())["images_per_second"])')"
+epochs="$(python3 -c "print(max(1, int($budget * $speed * 0.75 / 53334)))")"
+echo "training step: $speed images/s, so $epochs epochs in $budget s"
+timeout -s INT "$((budget + 60))" build/gpu/bin/resnet train --device cuda --model resnet34 \
+  --stem cifar --augment --normalization cifar10 --optimizer sgd --nesterov --weight-decay 5e-4 \
+  --schedule one-cycle --lr 0.1 --epochs "$epochs" --threads "$(nproc)" \
+  --run-dir "$results/train" || echo "(train exited with $?: see above)"
+cat "$results/train/metrics.jsonl" 2>/dev/null || echo "no epoch finished in the time given"
+
+step "the GPU run's best checkpoint, evaluated on the CPU (metrics.jsonl has its GPU accuracy)"
+if [ -f "$results/train/best.safetensors" ]; then
+  build/gpu/bin/resnet evaluate --checkpoint "$results/train/best.safetensors" | tee "$results/cpu_evaluation.txt"
+fi
 
 step "done"
