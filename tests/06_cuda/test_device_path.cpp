@@ -1,7 +1,8 @@
 // The GPU path of chapter 6 (tensors on Device::cuda, the caching allocator, the layers'
 // GPU passes, compare_devices) on the emulated device: device memory is host memory and
 // every kernel runs under host emulation, so every machine runs these. On a machine with
-// a GPU they run on the GPU instead.
+// a GPU they run on the GPU instead. The tests that run a network need every task of the
+// chapter (ReLU 6.1, sums 6.2, the GEMM 6.3, im2col 6.5), hence the tag of the last, [6.5].
 #include <cmath>
 #include <string>
 
@@ -104,7 +105,7 @@ TEST_CASE("the GPU layers refuse a model left on the CPU and a double model", "[
 }
 
 TEST_CASE("compare_devices finds ResNet-20 and ResNet-18 the same on both devices, train and eval mode",
-          "[ch06][device][6.1]") {
+          "[ch06][device][6.5]") {
   DeviceForTest device;
   Generator generator(4);
   auto resnet20 = make_resnet<float>("resnet20", 10, Stem::cifar, generator);
@@ -130,7 +131,7 @@ TEST_CASE("compare_devices finds ResNet-20 and ResNet-18 the same on both device
   CHECK_FALSE(imagenet.first_divergence());
 }
 
-TEST_CASE("compare_devices names the part where a planted fault is", "[ch06][device][6.1]") {
+TEST_CASE("compare_devices names the part where a planted fault is", "[ch06][device][6.5]") {
   DeviceForTest device;
   Generator generator(8);
   auto model = make_resnet<float>("resnet20", 10, Stem::cifar, generator);
@@ -149,7 +150,7 @@ TEST_CASE("compare_devices names the part where a planted fault is", "[ch06][dev
   CHECK(first->tensor == "output");
 }
 
-TEST_CASE("after its first steps, a training step on the device allocates no new memory", "[ch06][device][6.1]") {
+TEST_CASE("after its first steps, a training step on the device allocates no new memory", "[ch06][device][6.5]") {
   DeviceForTest device;
   Generator generator(10);
   auto model = make_resnet<float>("resnet20", 10, Stem::cifar, generator);
