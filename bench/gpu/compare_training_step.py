@@ -8,8 +8,10 @@ A training step is forward, cross-entropy and backward (gradients only, no optim
 (N, 3, 32, 32) inputs and 10 classes, with the ImageNet stem and with the CIFAR stem. Ours
 runs with the FP32 GEMM rung 05 and with the TF32 tensor-core rung 06; PyTorch with cuDNN in
 FP32 (TF32 off) and with TF32 on. Both: warm-up passes, then the median of the timed passes,
-each ending with a synchronisation so that the time is the GPU's. Each measurement runs in a
-fresh process. Prints a Markdown table with images/s and PyTorch's speed over ours.
+each ending with a synchronisation so that the time is the GPU's. One difference: our step
+copies the logits (N x 10) to the CPU for the loss and the gradient back, PyTorch's stays
+on the GPU. Each measurement runs in a fresh process. Prints a Markdown table with
+images/s and PyTorch's speed over ours. Needs PyTorch with CUDA and torchvision.
 """
 import argparse
 import json

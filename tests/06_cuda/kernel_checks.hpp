@@ -289,4 +289,36 @@ void check_adam_update(cuda::Launch where) {
   }
 }
 
+// The SGD kernel against resnet::sgd_update over three steps, for plain gradient descent,
+// momentum with dampening, and Nesterov momentum, each with weight decay.
+template <class T>
+void check_sgd_update(cuda::Launch where) {
+  Generator generator(71);
+  const std::size_t count = 1000;
+  const SgdSettings variants[] = {{0.1, 0.0, 0.0, 1e-3, false}, {0.1, 0.9, 0.5, 1e-3, false}, {0.1, 0.9, 0.0, 5e-4, true}};
+  for (const SgdSettings& settings : variants) {
+    INFO("momentum " << settings.momentum << ", dampening " << settings.dampening << ", Nesterov " << settings.nesterov);
+    xt::xtensor<T, 1> value = random_normal<T, 1>({count}, generator);
+    xt::xtensor<T, 1> momentum_buffer = xt::zeros<T>({count});
+    KernelArrays<T> arrays(where);
+    T* device_value = arrays.input(value);
+    T* device_buffer = arrays.input(momentum_buffer);
+    for (int step = 0; step < 3; ++step) {
+      const xt::xtensor<T, 1> grad = random_normal<T, 1>({count}, generator);
+      sgd_update(value.data(), grad.data(), momentum_buffer.data(), count, settings, step == 0);
+      const cuda::SgdStep sgd{settings.learning_rate, settings.momentum,  settings.dampening,
+                              settings.weight_decay,  settings.nesterov, step == 0};
+      cuda::sgd_update(device_value, arrays.input(grad), device_buffer, count, sgd, where);
+    }
+    // As for Adam: equal under emulation, within the optimizer tolerance on the GPU (fused multiply-adds).
+    const Tolerance tolerance = where == cuda::Launch::host_emulation ? tolerance::exact
+                                : std::is_same_v<T, double>         ? tolerance::optimizer_float64
+                                                                    : tolerance::optimizer_float32;
+    CHECK_THAT(arrays.result(device_value, value.shape()), AllClose(value, tolerance));
+    if (settings.momentum != 0) {  // without momentum the buffer is never used
+      CHECK_THAT(arrays.result(device_buffer, value.shape()), AllClose(momentum_buffer, tolerance));
+    }
+  }
+}
+
 }  // namespace resnet::testing

@@ -174,3 +174,4 @@ TEST_CASE("after its first steps, a training step on the device allocates no new
   step();
   CHECK(cuda::memory_stats().device_allocations == allocations);
 }
+

@@ -60,6 +60,11 @@ TEST_CASE("emulated Adam update kernels match the CPU op", "[ch06][optimizer]") 
   check_adam_update<double>(kEmulated);
 }
 
+TEST_CASE("emulated SGD update kernels match the CPU op", "[ch06][optimizer]") {
+  check_sgd_update<float>(kEmulated);
+  check_sgd_update<double>(kEmulated);
+}
+
 TEST_CASE("emulated batch norm kernels match the CPU op in train and eval mode", "[ch06][batchnorm][6.2]") {
   check_batchnorm2d<float>(kEmulated);
   check_batchnorm2d<double>(kEmulated);

@@ -184,7 +184,7 @@ class Tensor {
     if (device_ == Device::cpu && target == Device::cpu) return *this;
     if (device_ == Device::cuda && target == Device::cuda) return *this;
     if (target == Device::cuda) {
-      Tensor result = zeros(shape(), Device::cuda);
+      Tensor result = empty(shape(), Device::cuda);
       cuda::copy_host_to_device(result.device_values_.data(), host_.data(), size() * sizeof(T));
       return result;
     }

@@ -102,12 +102,6 @@ class CachingAllocator {
     }
   }
 
-  bool is_emulated_block(const void* pointer) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const auto found = live_.find(const_cast<void*>(pointer));
-    return found != live_.end() && found->second.emulated;
-  }
-
   MemoryStats stats() {
     std::lock_guard<std::mutex> lock(mutex_);
     return stats_;
@@ -206,6 +200,9 @@ BatchUploader::BatchUploader(std::size_t max_bytes) : max_bytes_(max_bytes), emu
     staging_[slot] = runtime::allocate_pinned(max_bytes_);
     copied_[slot] = runtime::create_event();
     released_[slot] = runtime::create_event();
+    // The first copy into a slot waits for the kernels queued so far: the slot's memory may
+    // be a block that one of them still reads (the caching allocator hands blocks out again).
+    runtime::record_event(released_[slot], nullptr);
   }
 }
 

@@ -85,7 +85,7 @@ BatchLoss loss_of_batch(const Tensor<float, 2>& logits, const xt::xtensor<std::i
 // another shape (an epoch's last, smaller one) is copied on its own.
 class DeviceBatches {
  public:
-  DeviceBatches() = default;
+  explicit DeviceBatches(std::size_t batch_size) : batch_size_(batch_size) {}
   DeviceBatches(const DeviceBatches&) = delete;
   DeviceBatches& operator=(const DeviceBatches&) = delete;
   // The slots go back to the caching allocator, whose next user may write them on another
@@ -98,9 +98,10 @@ class DeviceBatches {
   }
 
   const Tensor<float, 4>& upload(const Tensor<float, 4>& images) {
-    if (!uploader_) {  // the first batch sets the slots' shape
-      uploader_ = std::make_unique<cuda::BatchUploader>(images.size() * sizeof(float));
-      for (auto& slot : slots_) slot = Tensor<float, 4>::empty(images.shape(), Device::cuda);
+    if (!uploader_) {  // full batches of the first batch's image size
+      const std::array<std::size_t, 4> shape{batch_size_, images.dim(1), images.dim(2), images.dim(3)};
+      for (auto& slot : slots_) slot = Tensor<float, 4>::empty(shape, Device::cuda);
+      uploader_ = std::make_unique<cuda::BatchUploader>(slots_[0].size() * sizeof(float));
     }
     if (images.shape() != slots_[0].shape()) {
       other_shape_ = images.to(Device::cuda);
@@ -112,6 +113,7 @@ class DeviceBatches {
   }
 
  private:
+  std::size_t batch_size_;
   std::unique_ptr<cuda::BatchUploader> uploader_;
   Tensor<float, 4> slots_[2];
   Tensor<float, 4> other_shape_;
@@ -315,7 +317,7 @@ std::vector<EpochMetrics> Trainer::run(const std::function<void(const StepProgre
   std::vector<EpochMetrics> done;
   const std::size_t steps = loader_->batches_per_epoch();
   stopped_ = false;
-  DeviceBatches on_device;  // used when training on the GPU
+  DeviceBatches on_device(options_.batch_size);  // used when training on the GPU
   while (epochs_done_ < options_.epochs) {
     const std::size_t epoch = epochs_done_;  // from 0
     loader_->start_epoch(epoch, steps_done_in_epoch_);

@@ -70,6 +70,12 @@ TEST_CASE("Adam update kernels on the GPU match the CPU op", "[ch06][optimizer][
   check_adam_update<double>(kGpu);
 }
 
+TEST_CASE("SGD update kernels on the GPU match the CPU op", "[ch06][optimizer][gpu]") {
+  require_cuda_device();
+  check_sgd_update<float>(kGpu);
+  check_sgd_update<double>(kGpu);
+}
+
 TEST_CASE("batch norm kernels on the GPU match the CPU op in train and eval mode", "[ch06][batchnorm][gpu]") {
   require_cuda_device();
   check_batchnorm2d<float>(kGpu);

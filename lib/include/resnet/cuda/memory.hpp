@@ -116,6 +116,10 @@ void synchronize();
 /// launched after upload() waits for the copy. The CPU waits for neither: at most for the
 /// copy of two uploads ago to leave its staging buffer. On the emulated device, upload()
 /// is a plain memcpy.
+///
+/// The contract: after upload(), queue the kernels that read the slot before the next
+/// upload() (the one after that overwrites the slot), and keep each destination alive until
+/// the GPU has run those kernels (e.g. cuda::synchronize() before freeing it).
 /// @see https://developer.nvidia.com/blog/how-overlap-data-transfers-cuda-cc/
 class BatchUploader {
  public:

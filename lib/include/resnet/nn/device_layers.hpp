@@ -46,18 +46,20 @@ struct DeviceCache {
 };
 
 /// @ingroup ch06
-/// @brief Whether a module's pass runs on the GPU: true when `x` lives there. It also
-///        forgets the other device's cache, so that a backward pass can never go back
-///        through a forward pass made on the other device.
-/// @param x the pass's input (forward) or upstream gradient (backward: then `forget` is false)
+/// @brief Whether a module's forward pass runs on the GPU: true when `x` lives there. It
+///        also forgets the cache of the device not used, so that a backward pass can never
+///        go back through a forward pass made on the other device.
+/// @param x the forward pass's input
 /// @param device_cache the module's GPU cache
 /// @param cpu_cache the module's CPU cache (a std::optional)
-/// @param forget true in forward(): reset the cache of the device not used
 template <class X, class CpuCache>
-bool runs_on_device(const X& x, DeviceCache& device_cache, CpuCache& cpu_cache, bool forget = true) {
+bool runs_on_device(const X& x, DeviceCache& device_cache, CpuCache& cpu_cache) {
   const bool on_device = x.device() == Device::cuda;
-  if (forget && on_device) cpu_cache.reset();
-  if (forget && !on_device) device_cache.filled = false;
+  if (on_device) {
+    cpu_cache.reset();
+  } else {
+    device_cache.filled = false;
+  }
   return on_device;
 }
 
