@@ -15,25 +15,12 @@
 #include "resnet/random.hpp"
 #include "resnet/train/compare_devices.hpp"
 #include "support/all_close.hpp"
+#include "support/device_for_test.hpp"
 
 using namespace resnet;
 using namespace resnet::testing;
 
 namespace {
-
-// Device::cuda is the GPU when there is one, else the emulated device, for one test.
-class DeviceForTest {
- public:
-  DeviceForTest() : was_emulated_(cuda::is_emulated()) {
-    if (!cuda::is_available()) cuda::use_emulated_device(true);
-  }
-  ~DeviceForTest() { cuda::use_emulated_device(was_emulated_); }
-  DeviceForTest(const DeviceForTest&) = delete;
-  DeviceForTest& operator=(const DeviceForTest&) = delete;
-
- private:
-  bool was_emulated_;
-};
 
 Tensor<float, 4> random_images(std::size_t n, std::size_t size, std::uint64_t seed) {
   Generator generator(seed);

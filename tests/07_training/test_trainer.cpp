@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,7 @@
 #include "resnet/cuda/memory.hpp"
 #include "resnet/io/checkpoint.hpp"
 #include "resnet/train/trainer.hpp"
+#include "support/device_for_test.hpp"
 #include "support/temporary_directory.hpp"
 #include "test_paths.hpp"
 
@@ -155,23 +157,9 @@ double relative_difference(const StateEntry& a, const StateEntry& b) {
   return worst / largest;
 }
 
-// Device::cuda is the GPU when there is one, else the emulated device (chapter 6).
-class DeviceForTest {
- public:
-  DeviceForTest() : was_emulated_(cuda::is_emulated()) {
-    if (!cuda::is_available()) cuda::use_emulated_device(true);
-  }
-  ~DeviceForTest() { cuda::use_emulated_device(was_emulated_); }
-  DeviceForTest(const DeviceForTest&) = delete;
-  DeviceForTest& operator=(const DeviceForTest&) = delete;
-
- private:
-  bool was_emulated_;
-};
-
 // A tiny SGD run: ResNet-20 on the first `images` training images, batches of 8.
-TrainingOptions tiny_sgd_run(const std::string& directory, std::size_t images, double learning_rate) {
-  TrainingOptions options = small_run(directory);
+TrainingOptions tiny_sgd_run(std::size_t images, double learning_rate) {
+  TrainingOptions options = small_run("");  // run_on_both_devices gives each run its folder
   options.epochs = 1;
   options.batch_size = 8;
   options.train_images = images;
@@ -195,6 +183,29 @@ void check_same_state(const ResNet<float>& cpu, const ResNet<float>& gpu, double
   }
 }
 
+// The same run on the CPU and then on the device, each in a folder of its own; checks
+// that the second really lives on the device.
+struct RunsOnBothDevices {
+  std::unique_ptr<Trainer> cpu;
+  std::unique_ptr<Trainer> gpu;
+};
+
+RunsOnBothDevices run_on_both_devices(TrainingOptions options, const std::string& cpu_directory,
+                                      const std::string& gpu_directory) {
+  RunsOnBothDevices runs;
+  options.run_directory = cpu_directory;
+  runs.cpu = std::make_unique<Trainer>(options, sample(Split::train), sample(Split::test));
+  runs.cpu->run();
+  options.device = Device::cuda;
+  options.run_directory = gpu_directory;
+  const std::size_t bytes_before = cuda::memory_stats().bytes_in_use;
+  runs.gpu = std::make_unique<Trainer>(options, sample(Split::train), sample(Split::test));
+  CHECK(runs.gpu->model().fc.weight.value.device() == Device::cuda);
+  CHECK(cuda::memory_stats().bytes_in_use > bytes_before);  // the model lives in device memory
+  runs.gpu->run();
+  return runs;
+}
+
 }  // namespace
 
 TEST_CASE("a run on the GPU gets every batch the CPU run gets, the last smaller one included",
@@ -203,18 +214,12 @@ TEST_CASE("a run on the GPU gets every batch the CPU run gets, the last smaller 
   // (an average over every batch) and the test loss depend only on the batches that
   // arrived. 28 images: steps of 8, 8, 8 and 4, so both upload slots are used, the first
   // twice, and then a smaller batch goes on its own.
-  DeviceForTest device;
+  resnet::testing::DeviceForTest device;
   resnet::testing::TemporaryDirectory cpu_directory, gpu_directory;
-  TrainingOptions options = tiny_sgd_run(cpu_directory.path().string(), 28, 0.0);
-  Trainer on_cpu(options, sample(Split::train), sample(Split::test));
-  on_cpu.run();
-  options.device = Device::cuda;
-  options.run_directory = gpu_directory.path().string();
-  Trainer on_gpu(options, sample(Split::train), sample(Split::test));
-  REQUIRE(on_gpu.model().fc.weight.value.device() == Device::cuda);  // it really trains on the device
-  on_gpu.run();
-  check_same_state(on_cpu.model(), on_gpu.model(), 1e-4);
-  CHECK(on_gpu.history().back().test_loss == Approx(on_cpu.history().back().test_loss).epsilon(1e-4));
+  const auto runs = run_on_both_devices(tiny_sgd_run(28, 0.0), cpu_directory.path().string(),
+                                        gpu_directory.path().string());
+  check_same_state(runs.cpu->model(), runs.gpu->model(), 1e-4);
+  CHECK(runs.gpu->history().back().test_loss == Approx(runs.cpu->history().back().test_loss).epsilon(1e-4));
 }
 
 TEST_CASE("a run on the GPU follows the CPU run, and its checkpoint evaluates the same on the CPU",
@@ -222,27 +227,20 @@ TEST_CASE("a run on the GPU follows the CPU run, and its checkpoint evaluates th
   // Two SGD steps. Only two: a later step's gradients can differ by more than rounding,
   // because a value that rounding puts on the other side of 0 flips a ReLU's mask (a
   // kink), and the runs then drift apart; compare_devices is the exact check, part by part.
-  DeviceForTest device;
+  resnet::testing::DeviceForTest device;
   resnet::testing::TemporaryDirectory cpu_directory, gpu_directory;
-  TrainingOptions options = tiny_sgd_run(cpu_directory.path().string(), 16, 0.05);
-  Trainer on_cpu(options, sample(Split::train), sample(Split::test));
-  on_cpu.run();
-  options.device = Device::cuda;
-  options.run_directory = gpu_directory.path().string();
-  const std::size_t bytes_before = cuda::memory_stats().bytes_in_use;
-  Trainer on_gpu(options, sample(Split::train), sample(Split::test));
-  CHECK(cuda::memory_stats().bytes_in_use > bytes_before);  // the model lives in device memory
-  on_gpu.run();
-  check_same_state(on_cpu.model(), on_gpu.model(), 1e-4);
-  const EpochMetrics& cpu_epoch = on_cpu.history().back();
-  const EpochMetrics& gpu_epoch = on_gpu.history().back();
+  const TrainingOptions options = tiny_sgd_run(16, 0.05);
+  const auto runs = run_on_both_devices(options, cpu_directory.path().string(), gpu_directory.path().string());
+  check_same_state(runs.cpu->model(), runs.gpu->model(), 1e-4);
+  const EpochMetrics& cpu_epoch = runs.cpu->history().back();
+  const EpochMetrics& gpu_epoch = runs.gpu->history().back();
   CHECK(gpu_epoch.test_accuracy == cpu_epoch.test_accuracy);
   CHECK(gpu_epoch.test_loss == Approx(cpu_epoch.test_loss).epsilon(1e-4));
 
   // The GPU run's checkpoint, in a model on the CPU, evaluates as the GPU run did.
   Generator unused(0);
   auto model = make_resnet<float>("resnet20", 10, Stem::cifar, unused);
-  load_model(on_gpu.run_file("last.safetensors"), *model);
+  load_model(runs.gpu->run_file("last.safetensors"), *model);
   const Evaluation evaluation = evaluate(*model, first_images(sample(Split::test), 16), options.normalization);
   CHECK(evaluation.accuracy == gpu_epoch.test_accuracy);
   CHECK(evaluation.loss == Approx(gpu_epoch.test_loss).epsilon(1e-4));

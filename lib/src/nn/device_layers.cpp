@@ -59,6 +59,32 @@ WindowShape linear_window(std::size_t N, std::size_t F, std::size_t K) {
   return s;
 }
 
+// y = conv2d(x, weight) + bias with the sizes s, through im2col and a GEMM; keeps im2col(x)
+// for the backward pass. Conv2d and Linear both come here.
+void im2col_gemm_forward(const float* x, const float* weight, const float* bias, float* y, const WindowShape& s,
+                         DeviceCache& cache) {
+  cuda::DeviceBuffer<float> columns(s.C * s.R * s.S * s.N * s.P * s.Q);
+  cuda::DeviceBuffer<float> product(s.K * s.N * s.P * s.Q);
+  cuda::conv2d_forward(x, weight, bias, y, columns.data(), product.data(), s, device_gemm(), cuda::device_launch());
+  cache.window = s;
+  cache.saved = std::move(columns);
+  cache.filled = true;
+}
+
+// The backward pass of im2col_gemm_forward(): writes dx, and adds dweight (and dbias, when
+// bias_grad is not null) into the gradients.
+void im2col_gemm_backward(const float* dy, const float* weight, float* dx, float* weight_grad, float* bias_grad,
+                          const DeviceCache& cache) {
+  const WindowShape& s = cache.window;
+  cuda::DeviceBuffer<float> dweight(s.K * s.C * s.R * s.S);
+  cuda::DeviceBuffer<float> dbias(bias_grad != nullptr ? s.K : 0);
+  cuda::DeviceBuffer<float> workspace(cuda::Conv2dWorkspace::values_needed(s));
+  cuda::conv2d_backward(dy, weight, cache.saved.data(), dx, dweight.data(), bias_grad != nullptr ? dbias.data() : nullptr,
+                        workspace.data(), s, device_gemm(), cuda::device_launch());
+  accumulate(weight_grad, dweight);
+  if (bias_grad != nullptr) accumulate(bias_grad, dbias);
+}
+
 }  // namespace
 
 cuda::GemmKernel device_gemm() {
@@ -79,14 +105,8 @@ Tensor<T, 4> conv2d_forward(Conv2d<T>& conv, const Tensor<T, 4>& x, DeviceCache&
     require_on_device(conv.weight.value, "Conv2d.forward", "weight");
     const WindowShape s = conv2d_shape("Conv2d.forward", x.shape(), conv.weight.value.shape(), conv.stride, conv.padding);
     auto y = Tensor<float, 4>::empty(s.output_shape(), Device::cuda);
-    cuda::DeviceBuffer<float> columns(s.C * s.R * s.S * s.N * s.P * s.Q);
-    cuda::DeviceBuffer<float> product(s.K * s.N * s.P * s.Q);
     const float* bias = conv.bias ? conv.bias->value.device_data() : nullptr;
-    cuda::conv2d_forward(x.device_data(), conv.weight.value.device_data(), bias, y.device_data(), columns.data(),
-                         product.data(), s, device_gemm(), cuda::device_launch());
-    cache.window = s;
-    cache.saved = std::move(columns);
-    cache.filled = true;
+    im2col_gemm_forward(x.device_data(), conv.weight.value.device_data(), bias, y.device_data(), s, cache);
     return y;
   }
   return {};
@@ -100,14 +120,9 @@ Tensor<T, 4> conv2d_backward(Conv2d<T>& conv, const Tensor<T, 4>& dy, const Devi
     const WindowShape& s = cache.window;
     require_shape("Conv2d.backward", "dy", dy.shape(), s.output_shape());
     auto dx = Tensor<float, 4>::empty(s.input_shape(), Device::cuda);
-    cuda::DeviceBuffer<float> dweight(conv.weight.value.size());
-    cuda::DeviceBuffer<float> dbias(conv.bias ? s.K : 0);
-    cuda::DeviceBuffer<float> workspace(cuda::Conv2dWorkspace::values_needed(s));
-    cuda::conv2d_backward(dy.device_data(), conv.weight.value.device_data(), cache.saved.data(), dx.device_data(),
-                          dweight.data(), conv.bias ? dbias.data() : nullptr, workspace.data(), s, device_gemm(),
-                          cuda::device_launch());
-    accumulate(conv.weight.grad.device_data(), dweight);
-    if (conv.bias) accumulate(conv.bias->grad.device_data(), dbias);
+    float* bias_grad = conv.bias ? conv.bias->grad.device_data() : nullptr;
+    im2col_gemm_backward(dy.device_data(), conv.weight.value.device_data(), dx.device_data(),
+                         conv.weight.grad.device_data(), bias_grad, cache);
     return dx;
   }
   return {};
@@ -125,13 +140,8 @@ Tensor<T, 2> linear_forward(Linear<T>& linear, const Tensor<T, 2>& x, DeviceCach
     }
     const WindowShape s = linear_window(x.dim(0), F, K);
     auto y = Tensor<float, 2>::empty({s.N, K}, Device::cuda);
-    cuda::DeviceBuffer<float> columns(F * s.N);
-    cuda::DeviceBuffer<float> product(K * s.N);
-    cuda::conv2d_forward(x.device_data(), linear.weight.value.device_data(), linear.bias.value.device_data(),
-                         y.device_data(), columns.data(), product.data(), s, device_gemm(), cuda::device_launch());
-    cache.window = s;
-    cache.saved = std::move(columns);
-    cache.filled = true;
+    im2col_gemm_forward(x.device_data(), linear.weight.value.device_data(), linear.bias.value.device_data(),
+                        y.device_data(), s, cache);
     return y;
   }
   return {};
@@ -145,13 +155,8 @@ Tensor<T, 2> linear_backward(Linear<T>& linear, const Tensor<T, 2>& dy, const De
     const WindowShape& s = cache.window;
     require_shape("Linear.backward", "dy", dy.shape(), std::array<std::size_t, 2>{s.N, s.K});
     auto dx = Tensor<float, 2>::empty({s.N, s.C}, Device::cuda);
-    cuda::DeviceBuffer<float> dweight(s.K * s.C);
-    cuda::DeviceBuffer<float> dbias(s.K);
-    cuda::DeviceBuffer<float> workspace(cuda::Conv2dWorkspace::values_needed(s));
-    cuda::conv2d_backward(dy.device_data(), linear.weight.value.device_data(), cache.saved.data(), dx.device_data(),
-                          dweight.data(), dbias.data(), workspace.data(), s, device_gemm(), cuda::device_launch());
-    accumulate(linear.weight.grad.device_data(), dweight);
-    accumulate(linear.bias.grad.device_data(), dbias);
+    im2col_gemm_backward(dy.device_data(), linear.weight.value.device_data(), dx.device_data(),
+                         linear.weight.grad.device_data(), linear.bias.grad.device_data(), cache);
     return dx;
   }
   return {};
