@@ -19,7 +19,7 @@ namespace resnet {
 std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,
                                           const std::vector<std::size_t>& b) {
   // BEGIN EXERCISE 1.3: replace the next line with your code (./course hint 1.3)
-  todo("1.3", "broadcast_shapes: the shape two shapes broadcast to, or a ShapeError");
+  todo("1.3", "broadcast_shapes: the shape that shapes a and b broadcast to under NumPy's rule, or a ShapeError naming both shapes when they do not broadcast");
   // END EXERCISE 1.3
 }
 
@@ -28,7 +28,7 @@ xt::xtensor<T, 4> normalize_channels(const xt::xtensor<T, 4>& x,        // (N, C
                                      const xt::xtensor<T, 1>& mean,     // (C)
                                      const xt::xtensor<T, 1>& stddev) {  // (C)
   // BEGIN EXERCISE 1.3: replace the next line with your code (./course hint 1.3)
-  todo("1.3", "normalize_channels: check the sizes, then (x - mean) / stddev per channel, by broadcasting");
+  todo("1.3", "normalize_channels: x (N, C, H, W), mean (C), stddev (C) -> (N, C, H, W), as torchvision's Normalize(mean, std); ShapeError for statistics of the wrong size or a stddev <= 0");
   // END EXERCISE 1.3
 }
 

@@ -17,7 +17,7 @@ namespace resnet {
 template <std::size_t N>
 std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& shape) {
   // BEGIN EXERCISE 1.1: replace the next line with your code (./course hint 1.1)
-  todo("1.1", "row_major_strides: the row-major stride of every axis");
+  todo("1.1", "row_major_strides: for each axis of shape, how many elements one step along it skips in contiguous row-major storage (an empty axis counts as size 1, as in PyTorch)");
   // END EXERCISE 1.1
 }
 
@@ -25,7 +25,7 @@ template <std::size_t N>
 std::size_t flat_offset(const std::array<std::size_t, N>& shape,
                         const std::array<std::size_t, N>& index) {
   // BEGIN EXERCISE 1.1: replace the next line with your code (./course hint 1.1)
-  todo("1.1", "flat_offset: bounds-check the index, then find the element's position in flat storage");
+  todo("1.1", "flat_offset: the position in row-major flat storage of the element at index of an array of shape; std::out_of_range naming index and shape when a coordinate is out of bounds");
   // END EXERCISE 1.1
 }
 

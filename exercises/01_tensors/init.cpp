@@ -24,14 +24,14 @@ Fans compute_fans(const std::array<std::size_t, N>& shape) {
     }
   }
   // BEGIN EXERCISE 1.7: replace the next line with your code (./course hint 1.7)
-  todo("1.7", "compute_fans: the fan-in and fan-out of a weight shape");
+  todo("1.7", "compute_fans: Fans{fan_in, fan_out} of a weight shaped (out, in, kernel sizes...), as PyTorch counts them");
   // END EXERCISE 1.7
 }
 
 template <std::size_t N>
 double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode) {
   // BEGIN EXERCISE 1.7: replace the next line with your code (./course hint 1.7)
-  todo("1.7", "kaiming_normal_std: the standard deviation of Kaiming-normal initialisation for ReLU");
+  todo("1.7", "kaiming_normal_std: the standard deviation torch.nn.init.kaiming_normal_ uses for a ReLU layer with this weight shape and fan mode");
   // END EXERCISE 1.7
 }
 
@@ -39,7 +39,7 @@ template <class T, std::size_t N>
 xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode,
                                  Generator& generator) {
   // BEGIN EXERCISE 1.7: replace the next line with your code (./course hint 1.7)
-  todo("1.7", "kaiming_normal: draw a weight with mean 0 and that standard deviation");
+  todo("1.7", "kaiming_normal: a new tensor of this shape drawn from generator, normal with mean 0 and the standard deviation of kaiming_normal_std");
   // END EXERCISE 1.7
 }
 

@@ -16,14 +16,14 @@ namespace resnet {
 template <class T>
 xt::xtensor<T, 4> nchw_to_nhwc(const xt::xtensor<T, 4>& x) {  // x: (N, C, H, W)
   // BEGIN EXERCISE 1.2: replace the next line with your code (./course hint 1.2)
-  todo("1.2", "nchw_to_nhwc: reorder an (N, C, H, W) batch to (N, H, W, C)");
+  todo("1.2", "nchw_to_nhwc: x (N, C, H, W) -> a new (N, H, W, C) tensor y with y(n, h, w, c) = x(n, c, h, w)");
   // END EXERCISE 1.2
 }
 
 template <class T>
 xt::xtensor<T, 4> nhwc_to_nchw(const xt::xtensor<T, 4>& x) {  // x: (N, H, W, C)
   // BEGIN EXERCISE 1.2: replace the next line with your code (./course hint 1.2)
-  todo("1.2", "nhwc_to_nchw: reorder an (N, H, W, C) batch to (N, C, H, W)");
+  todo("1.2", "nhwc_to_nchw: x (N, H, W, C) -> a new (N, C, H, W) tensor, the inverse of nchw_to_nhwc");
   // END EXERCISE 1.2
 }
 

@@ -17,7 +17,7 @@ template <class T>
 xt::xtensor<T, 2> matmul_naive(const xt::xtensor<T, 2>& a,    // (M, K)
                                const xt::xtensor<T, 2>& b) {  // (K, N)
   // BEGIN EXERCISE 1.5: replace the next line with your code (./course hint 1.5)
-  todo("1.5", "matmul_naive: check the shapes, then C = A B with three loops");
+  todo("1.5", "matmul_naive: a (M, K) times b (K, N) -> (M, N) with your own loops, no BLAS; ShapeError naming both shapes when a's columns differ from b's rows");
   // END EXERCISE 1.5
 }
 

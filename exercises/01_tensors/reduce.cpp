@@ -41,7 +41,7 @@ template <class T, std::size_t N>
 xt::xtensor<T, N - 1> sum_along(const xt::xtensor<T, N>& x, std::size_t axis) {
   check_axis("sum_along", x, axis, 0);
   // BEGIN EXERCISE 1.4: replace the next line with your code (./course hint 1.4)
-  todo("1.4", "sum_along: the sum along one axis, accurate even for millions of floats");
+  todo("1.4", "sum_along: the sum of x along axis (rank N -> N - 1), accurate even for millions of float32 values");
   // END EXERCISE 1.4
 }
 
@@ -49,7 +49,7 @@ template <class T, std::size_t N>
 xt::xtensor<T, N - 1> mean_along(const xt::xtensor<T, N>& x, std::size_t axis) {
   check_axis("mean_along", x, axis, 1);
   // BEGIN EXERCISE 1.4: replace the next line with your code (./course hint 1.4)
-  todo("1.4", "mean_along: the mean along one axis");
+  todo("1.4", "mean_along: the mean of x along axis (rank N -> N - 1), accurate even for millions of float32 values");
   // END EXERCISE 1.4
 }
 
@@ -58,7 +58,7 @@ xt::xtensor<T, N - 1> variance_along(const xt::xtensor<T, N>& x, std::size_t axi
                                      Variance kind) {
   check_axis("variance_along", x, axis, kind == Variance::unbiased ? 2 : 1);
   // BEGIN EXERCISE 1.4: replace the next line with your code (./course hint 1.4)
-  todo("1.4", "variance_along: the biased or unbiased variance along one axis, in two passes");
+  todo("1.4", "variance_along: the biased or unbiased variance of x along axis (rank N -> N - 1), as torch.var, accurate also for large values close together");
   // END EXERCISE 1.4
 }
 

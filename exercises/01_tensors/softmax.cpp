@@ -33,7 +33,7 @@ template <class T>
 xt::xtensor<T, 2> softmax(const xt::xtensor<T, 2>& logits) {  // (N, K)
   check_has_classes("softmax", logits);
   // BEGIN EXERCISE 1.6: replace the next line with your code (./course hint 1.6)
-  todo("1.6", "softmax: the probabilities of each row, without overflow");
+  todo("1.6", "softmax: logits (N, K) -> probabilities (N, K), each row summing to 1, as torch.softmax(logits, dim=1), finite for logits as large as +-1000");
   // END EXERCISE 1.6
 }
 
@@ -41,7 +41,7 @@ template <class T>
 xt::xtensor<T, 2> log_softmax(const xt::xtensor<T, 2>& logits) {  // (N, K)
   check_has_classes("log_softmax", logits);
   // BEGIN EXERCISE 1.6: replace the next line with your code (./course hint 1.6)
-  todo("1.6", "log_softmax: the log-probabilities of each row, without overflow or log(0)");
+  todo("1.6", "log_softmax: logits (N, K) -> log-probabilities (N, K), as torch.log_softmax(logits, dim=1), finite even where a probability underflows to 0");
   // END EXERCISE 1.6
 }
 

@@ -62,7 +62,7 @@ Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x,       // (N, C, H, W)
   const WindowShape shape = conv2d_shape("conv2d_forward", x.shape(), weight.shape(), stride, padding);
   if (bias) require_shape("conv2d_forward", "bias", bias->shape(), std::array<std::size_t, 1>{shape.K});
   // BEGIN EXERCISE 2.7: replace the next line with your code (./course hint 2.7)
-  todo("2.7", "conv2d_forward: columns = im2col(x); y (K, N P Q) = weight (K, C R S) times columns with gemm; back to (N, K, P, Q); add the bias");
+  todo("2.7", "conv2d_forward: x (N, C, H, W), weight (K, C, R, S), optional bias (K) -> {y (N, K, P, Q), cache}, the same as conv2d_direct_forward, with im2col and gemm");
   // END EXERCISE 2.7
 }
 
@@ -72,7 +72,7 @@ Conv2dGrads<T> conv2d_backward(const xt::xtensor<T, 4>& dy,  // (N, K, P, Q)
   const WindowShape& shape = cache.shape;
   require_shape("conv2d_backward", "dy", dy.shape(), shape.output_shape());
   // BEGIN EXERCISE 2.7: replace the next line with your code (./course hint 2.7)
-  todo("2.7", "conv2d_backward: dweight = dy (K, N P Q) times columns^T; dcolumns = weight^T times dy; dx = col2im(dcolumns); dbias = dy summed over n, p, q");
+  todo("2.7", "conv2d_backward: dy (N, K, P, Q) and the forward's cache -> {dx, dweight, dbias (empty without a bias)}, the same as conv2d_direct_backward, with im2col, col2im and gemm");
   // END EXERCISE 2.7
 }
 

@@ -33,14 +33,14 @@ CrossEntropyOutput<T> cross_entropy_forward(const xt::xtensor<T, 2>& logits,    
     }
   }
   // BEGIN EXERCISE 2.4: replace the next line with your code (./course hint 2.4)
-  todo("2.4", "cross_entropy_forward: log_softmax of each row, then minus the mean of the log-probabilities of the true labels");
+  todo("2.4", "cross_entropy_forward: logits (N, K), labels (N) -> {the loss averaged over the batch, cache}, as torch.nn.functional.cross_entropy, finite for logits of +-1000");
   // END EXERCISE 2.4
 }
 
 template <class T>
 CrossEntropyGrads<T> cross_entropy_backward(T dloss, const CrossEntropyCache<T>& cache) {
   // BEGIN EXERCISE 2.4: replace the next line with your code (./course hint 2.4)
-  todo("2.4", "cross_entropy_backward: (probabilities - one-hot labels) * dloss / N");
+  todo("2.4", "cross_entropy_backward: dloss (the upstream gradient of the scalar loss) and the forward's cache -> {dlogits (N, K)}");
   // END EXERCISE 2.4
 }
 

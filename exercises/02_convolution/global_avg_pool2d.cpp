@@ -23,7 +23,7 @@ GlobalAvgPool2dOutput<T> global_avg_pool2d_forward(const xt::xtensor<T, 4>& x) {
                      " has empty images");
   }
   // BEGIN EXERCISE 2.9: replace the next line with your code (./course hint 2.9)
-  todo("2.9", "global_avg_pool2d_forward: the mean over H and W of every (n, c) plane");
+  todo("2.9", "global_avg_pool2d_forward: x (N, C, H, W) -> {y (N, C), the mean of each (n, c) image plane; cache with x's shape}");
   // END EXERCISE 2.9
 }
 
@@ -33,7 +33,7 @@ GlobalAvgPool2dGrads<T> global_avg_pool2d_backward(const xt::xtensor<T, 2>& dy, 
   require_shape("global_avg_pool2d_backward", "dy", dy.shape(),
                 std::array<std::size_t, 2>{cache.x_shape[0], cache.x_shape[1]});
   // BEGIN EXERCISE 2.9: replace the next line with your code (./course hint 2.9)
-  todo("2.9", "global_avg_pool2d_backward: every position of plane (n, c) gets dy[n, c] / (H W)");
+  todo("2.9", "global_avg_pool2d_backward: dy (N, C) and the forward's cache -> {dx (N, C, H, W)}, the gradient of global average pooling");
   // END EXERCISE 2.9
 }
 

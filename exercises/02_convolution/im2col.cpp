@@ -16,7 +16,7 @@ template <class T>
 xt::xtensor<T, 2> im2col(const xt::xtensor<T, 4>& x, const WindowShape& shape) {  // x: (N, C, H, W)
   require_shape("im2col", "x", x.shape(), shape.input_shape());
   // BEGIN EXERCISE 2.6: replace the next line with your code (./course hint 2.6)
-  todo("2.6", "im2col: columns[(c R + r) S + s, (n P + p) Q + q] = x[n, c, p stride - pad + r, q stride - pad + s], 0 in the padding");
+  todo("2.6", "im2col: x (N, C, H, W) -> columns (C*R*S, N*P*Q): row (c, r, s) holds what kernel entry (c, r, s) sees in window (n, p, q), 0 where it sees padding; both in row-major order");
   // END EXERCISE 2.6
 }
 
@@ -26,7 +26,7 @@ xt::xtensor<T, 4> col2im(const xt::xtensor<T, 2>& columns, const WindowShape& sh
   const std::size_t R = shape.R, S = shape.S, P = shape.P, Q = shape.Q;
   require_shape("col2im", "columns", columns.shape(), std::array<std::size_t, 2>{C * R * S, N * P * Q});
   // BEGIN EXERCISE 2.6: replace the next line with your code (./course hint 2.6)
-  todo("2.6", "col2im: walk the same indices as im2col and ADD each column entry into the input position it came from");
+  todo("2.6", "col2im: columns (C*R*S, N*P*Q) -> (N, C, H, W), the adjoint of im2col: every entry added into the input position im2col copied it from");
   // END EXERCISE 2.6
 }
 

@@ -28,7 +28,7 @@ LinearOutput<T> linear_forward(const xt::xtensor<T, 2>& x,        // (N, C)
                      " do not fit: expected x (N, C), weight (K, C), bias (K)");
   }
   // BEGIN EXERCISE 2.2: replace the next line with your code (./course hint 2.2)
-  todo("2.2", "linear_forward: y = x W^T + b, one gemm with the weight read transposed, then add the bias to every row");
+  todo("2.2", "linear_forward: x (N, C), weight (K, C), bias (K) -> {y (N, K), cache}, as torch.nn.functional.linear");
   // END EXERCISE 2.2
 }
 
@@ -41,7 +41,7 @@ LinearGrads<T> linear_backward(const xt::xtensor<T, 2>& dy,  // (N, K)
                      ", expected (N, K) = " + format_shape(std::array<std::size_t, 2>{N, K}));
   }
   // BEGIN EXERCISE 2.2: replace the next line with your code (./course hint 2.2)
-  todo("2.2", "linear_backward: dx = dy W, dW = dy^T x, db = dy summed over the batch");
+  todo("2.2", "linear_backward: dy (N, K) and the forward's cache -> {dx (N, C), dweight (K, C), dbias (K)}, the gradients of the loss");
   // END EXERCISE 2.2
 }
 

@@ -18,7 +18,7 @@ MaxPool2dOutput<T> max_pool2d_forward(const xt::xtensor<T, 4>& x,  // (N, C, H, 
                                       std::size_t kernel, std::size_t stride, std::size_t padding) {
   const WindowShape shape = pool2d_shape("max_pool2d_forward", x.shape(), kernel, stride, padding);
   // BEGIN EXERCISE 2.8: replace the next line with your code (./course hint 2.8)
-  todo("2.8", "max_pool2d_forward: for each window, the largest input (padding never wins; ties keep the first; NaN wins) and where it was");
+  todo("2.8", "max_pool2d_forward: x (N, C, H, W) -> {y (N, C, P, Q), as torch's max_pool2d (padding never wins, the first of equal maxima, NaN wins); cache.argmax (N, C, P, Q), each maximum's h*W + w}");
   // END EXERCISE 2.8
 }
 
@@ -28,7 +28,7 @@ MaxPool2dGrads<T> max_pool2d_backward(const xt::xtensor<T, 4>& dy,  // (N, C, P,
   const WindowShape& shape = cache.shape;
   require_shape("max_pool2d_backward", "dy", dy.shape(), shape.output_shape());
   // BEGIN EXERCISE 2.8: replace the next line with your code (./course hint 2.8)
-  todo("2.8", "max_pool2d_backward: each window's dy goes to the position of its maximum; add, since windows overlap");
+  todo("2.8", "max_pool2d_backward: dy (N, C, P, Q) and the forward's cache -> {dx (N, C, H, W)}, the gradient of max-pooling");
   // END EXERCISE 2.8
 }
 

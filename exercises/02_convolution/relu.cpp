@@ -17,7 +17,7 @@ namespace resnet {
 template <class T, std::size_t N>
 ReluOutput<T, N> relu_forward(const xt::xtensor<T, N>& x) {
   // BEGIN EXERCISE 2.3: replace the next line with your code (./course hint 2.3)
-  todo("2.3", "relu_forward: y = max(0, x) elementwise (a NaN stays NaN, as in PyTorch); keep x for the backward pass");
+  todo("2.3", "relu_forward: x (any shape) -> {y, the same shape, as torch.relu (a NaN stays NaN); cache for relu_backward}");
   // END EXERCISE 2.3
 }
 
@@ -28,7 +28,7 @@ ReluGrads<T, N> relu_backward(const xt::xtensor<T, N>& dy, const ReluCache<T, N>
                      " but the input had shape " + format_shape(cache.x.shape()));
   }
   // BEGIN EXERCISE 2.3: replace the next line with your code (./course hint 2.3)
-  todo("2.3", "relu_backward: dx = 0 where x <= 0, and dy elsewhere (also where x is NaN, as in PyTorch)");
+  todo("2.3", "relu_backward: dy and the forward's cache -> {dx}, the shape of x, with PyTorch's conventions at x = 0 and for NaN");
   // END EXERCISE 2.3
 }
 

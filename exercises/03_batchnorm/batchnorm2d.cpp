@@ -36,7 +36,7 @@ BatchNorm2dOutput<T> batchnorm2d_forward(const xt::xtensor<T, 4>& x,            
                      "got x of shape " + format_shape(x.shape()));
   }
   // BEGIN EXERCISE 3.1: replace the next line with your code (./course hint 3.1)
-  todo("3.1", "batchnorm2d_forward: per channel, the batch mean and biased variance (train) or the running ones (eval); normalise, scale and shift; in train mode move the running statistics towards the batch's (unbiased variance)");
+  todo("3.1", "batchnorm2d_forward: return y (N, C, H, W) in the given mode, the cache batchnorm2d_backward needs, and the running statistics (C) after this call");
   // END EXERCISE 3.1
 }
 
@@ -45,7 +45,7 @@ BatchNorm2dGrads<T> batchnorm2d_backward(const xt::xtensor<T, 4>& dy,  // (N, C,
                                          const BatchNorm2dCache<T>& cache) {
   require_shape("batchnorm2d_backward", "dy", dy.shape(), cache.x_hat.shape());
   // BEGIN EXERCISE 3.2: replace the next line with your code (./course hint 3.2)
-  todo("3.2", "batchnorm2d_backward: dbeta = sum of dy, dgamma = sum of dy * x_hat per channel; dx in the compact form (train) or dy * gamma / std (eval)");
+  todo("3.2", "batchnorm2d_backward: from dy (N, C, H, W) and the forward pass's cache, return dx (N, C, H, W), dgamma (C) and dbeta (C)");
   // END EXERCISE 3.2
 }
 

@@ -39,7 +39,7 @@ template <class T>
 Tensor<T, 4> Conv2d<T>::forward(const Tensor<T, 4>& x) {
   if (runs_on_device(x, device_cache_, cache_)) return device::conv2d_forward(*this, x, device_cache_);  // chapter 6
   // BEGIN EXERCISE 3.3: replace the next line with your code (./course hint 3.3)
-  todo("3.3", "Conv2d::forward: conv2d_forward with the weight (and bias, if any); keep the cache; return y");
+  todo("3.3", "Conv2d::forward: return y (N, K, P, Q), this module's convolution of x (N, C, H, W), and keep what backward needs");
   // END EXERCISE 3.3
 }
 
@@ -47,7 +47,7 @@ template <class T>
 Tensor<T, 4> Conv2d<T>::backward(const Tensor<T, 4>& dy) {
   if (dy.device() == Device::cuda) return device::conv2d_backward(*this, dy, device_cache_);  // chapter 6
   // BEGIN EXERCISE 3.3: replace the next line with your code (./course hint 3.3)
-  todo("3.3", "Conv2d::backward: conv2d_backward with the cache; ADD dweight (and dbias) to the parameters' grad; return dx");
+  todo("3.3", "Conv2d::backward: return dx (N, C, H, W) for dy (N, K, P, Q), with the weight's (and bias's) gradient added to its grad");
   // END EXERCISE 3.3
 }
 
@@ -71,7 +71,7 @@ template <class T>
 Tensor<T, 4> BatchNorm2d<T>::forward(const Tensor<T, 4>& x) {
   if (runs_on_device(x, device_cache_, cache_)) return device::batchnorm2d_forward(*this, x, device_cache_);  // chapter 6
   // BEGIN EXERCISE 3.3: replace the next line with your code (./course hint 3.3)
-  todo("3.3", "BatchNorm2d::forward: batchnorm2d_forward in the module's mode; in training mode store the new running statistics and count the batch; keep the cache");
+  todo("3.3", "BatchNorm2d::forward: return y (N, C, H, W) in the module's mode, keep what backward needs; training also updates the running statistics and the batch count");
   // END EXERCISE 3.3
 }
 
@@ -79,7 +79,7 @@ template <class T>
 Tensor<T, 4> BatchNorm2d<T>::backward(const Tensor<T, 4>& dy) {
   if (dy.device() == Device::cuda) return device::batchnorm2d_backward(*this, dy, device_cache_);  // chapter 6
   // BEGIN EXERCISE 3.3: replace the next line with your code (./course hint 3.3)
-  todo("3.3", "BatchNorm2d::backward: batchnorm2d_backward; ADD dgamma and dbeta to the grads of weight and bias; return dx");
+  todo("3.3", "BatchNorm2d::backward: return dx (N, C, H, W) for dy (N, C, H, W), with the gradients of weight and bias added to their grad");
   // END EXERCISE 3.3
 }
 
@@ -108,7 +108,7 @@ template <class T>
 Tensor<T, 2> Linear<T>::forward(const Tensor<T, 2>& x) {
   if (runs_on_device(x, device_cache_, cache_)) return device::linear_forward(*this, x, device_cache_);  // chapter 6
   // BEGIN EXERCISE 3.3: replace the next line with your code (./course hint 3.3)
-  todo("3.3", "Linear::forward: linear_forward; keep the cache; return y");
+  todo("3.3", "Linear::forward: return y (N, out_features) for x (N, in_features), and keep what backward needs");
   // END EXERCISE 3.3
 }
 
@@ -116,7 +116,7 @@ template <class T>
 Tensor<T, 2> Linear<T>::backward(const Tensor<T, 2>& dy) {
   if (dy.device() == Device::cuda) return device::linear_backward(*this, dy, device_cache_);  // chapter 6
   // BEGIN EXERCISE 3.3: replace the next line with your code (./course hint 3.3)
-  todo("3.3", "Linear::backward: linear_backward; ADD dweight and dbias to the grads; return dx");
+  todo("3.3", "Linear::backward: return dx (N, in_features) for dy (N, out_features), with the gradients of weight and bias added to their grad");
   // END EXERCISE 3.3
 }
 

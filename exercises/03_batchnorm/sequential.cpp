@@ -12,14 +12,14 @@ namespace resnet {
 template <class T>
 Tensor<T, 4> Sequential<T>::forward(const Tensor<T, 4>& x) {
   // BEGIN EXERCISE 3.4: replace the next line with your code (./course hint 3.4)
-  todo("3.4", "Sequential::forward: each layer's forward pass on the previous layer's output, first layer first");
+  todo("3.4", "Sequential::forward: return the output of the whole chain of layers for the input x (N, C, H, W)");
   // END EXERCISE 3.4
 }
 
 template <class T>
 Tensor<T, 4> Sequential<T>::backward(const Tensor<T, 4>& dy) {
   // BEGIN EXERCISE 3.4: replace the next line with your code (./course hint 3.4)
-  todo("3.4", "Sequential::backward: each layer's backward pass on the gradient from the layer after it, LAST layer first");
+  todo("3.4", "Sequential::backward: return the gradient with respect to the chain's input for dy at its output, every layer's parameter gradients accumulated");
   // END EXERCISE 3.4
 }
 

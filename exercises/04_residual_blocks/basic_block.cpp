@@ -34,21 +34,21 @@ BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size
   this->register_module("conv2", conv2);
   this->register_module("bn2", bn2);
   // BEGIN EXERCISE 4.1: replace the next line with your code (./course hint 4.1)
-  todo("4.1", "BasicBlock constructor: give a residual block the projection shortcut when x would not fit the sum");
+  todo("4.1", "BasicBlock constructor: create and register downsample, the projection shortcut, in exactly the residual blocks whose input would not fit the sum (null otherwise)");
   // END EXERCISE 4.1
 }
 
 template <class T>
 Tensor<T, 4> BasicBlock<T>::forward(const Tensor<T, 4>& x) {
   // BEGIN EXERCISE 4.1: replace the next line with your code (./course hint 4.1)
-  todo("4.1", "BasicBlock::forward: the main path, plus the shortcut unless the block is plain, then ReLU");
+  todo("4.1", "BasicBlock::forward: return y (N, planes, P, Q), the block's output for x (N, in_channels, H, W), with the shortcut unless the block is plain");
   // END EXERCISE 4.1
 }
 
 template <class T>
 Tensor<T, 4> BasicBlock<T>::backward(const Tensor<T, 4>& dy) {
   // BEGIN EXERCISE 4.2: replace the next line with your code (./course hint 4.2)
-  todo("4.2", "BasicBlock::backward: back through the last ReLU; the sum passes that gradient unchanged to both paths; back through the main path (reverse order) and the shortcut; add the two at the input");
+  todo("4.2", "BasicBlock::backward: return dx (N, in_channels, H, W) for dy (N, planes, P, Q), every parameter's gradient accumulated");
   // END EXERCISE 4.2
 }
 

@@ -26,21 +26,21 @@ Bottleneck<T>::Bottleneck(std::size_t in_channels, std::size_t planes, std::size
   this->register_module("conv3", conv3);
   this->register_module("bn3", bn3);
   // BEGIN EXERCISE 4.3: replace the next line with your code (./course hint 4.3)
-  todo("4.3", "Bottleneck constructor: the projection when stride != 1 or in_channels != planes * expansion (as in BasicBlock)");
+  todo("4.3", "Bottleneck constructor: create and register downsample, the projection shortcut, in exactly the residual blocks whose input would not fit the sum (null otherwise)");
   // END EXERCISE 4.3
 }
 
 template <class T>
 Tensor<T, 4> Bottleneck<T>::forward(const Tensor<T, 4>& x) {
   // BEGIN EXERCISE 4.3: replace the next line with your code (./course hint 4.3)
-  todo("4.3", "Bottleneck::forward: conv1 bn1 relu, conv2 bn2 relu, conv3 bn3; add the shortcut; ReLU after the sum");
+  todo("4.3", "Bottleneck::forward: return y (N, 4 planes, P, Q), the block's output for x (N, in_channels, H, W), with the shortcut unless the block is plain");
   // END EXERCISE 4.3
 }
 
 template <class T>
 Tensor<T, 4> Bottleneck<T>::backward(const Tensor<T, 4>& dy) {
   // BEGIN EXERCISE 4.3: replace the next line with your code (./course hint 4.3)
-  todo("4.3", "Bottleneck::backward: as BasicBlock::backward, through the three convolutions of the main path");
+  todo("4.3", "Bottleneck::backward: return dx (N, in_channels, H, W) for dy (N, 4 planes, P, Q), every parameter's gradient accumulated");
   // END EXERCISE 4.3
 }
 

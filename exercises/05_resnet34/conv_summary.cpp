@@ -22,7 +22,7 @@ std::vector<std::size_t> Conv2d<T>::summarize(const std::vector<std::size_t>& in
   const std::array<std::size_t, 4> x_shape{input_shape[0], input_shape[1], input_shape[2], input_shape[3]};
   const WindowShape shape = conv2d_shape("Conv2d.summarize", x_shape, weight.value.shape(), stride, padding);
   // BEGIN EXERCISE 5.3: replace the next line with your code (./course hint 5.3)
-  todo("5.3", "Conv2d::summarize: the output shape (N, K, P, Q) and the multiply-accumulates of the convolution, then summary.leaf");
+  todo("5.3", "Conv2d::summarize: add this convolution's row (output shape, parameters, multiply-accumulates) to summary and return its output shape (N, K, P, Q)");
   // END EXERCISE 5.3
 }
 

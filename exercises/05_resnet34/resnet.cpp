@@ -20,7 +20,7 @@ std::unique_ptr<Sequential<T>> make_stage(BlockKind kind, std::size_t& in_channe
                                           Shortcut shortcut) {
   if (blocks == 0) throw std::invalid_argument("make_stage: a stage needs at least one block");
   // BEGIN EXERCISE 5.1: replace the next line with your code (./course hint 5.1)
-  todo("5.1", "make_stage: the first block with the stride (and a projection if needed), the rest with stride 1; in_channels becomes planes x expansion");
+  todo("5.1", "make_stage: return the stage, a Sequential of `blocks` blocks named 0, 1, ... that divides H and W by stride; set in_channels to the channels it puts out");
   // END EXERCISE 5.1
 }
 
@@ -58,7 +58,7 @@ ResNet<T>::ResNet(const ResNetConfig& config, Generator& generator)
   this->register_module("bn1", bn1);
   if (imagenet(config)) maxpool = std::make_unique<MaxPool2d<T>>(3, 2, 1);
   // BEGIN EXERCISE 5.1: replace the next line with your code (./course hint 5.1)
-  todo("5.1", "ResNet constructor: one stage per entry of config.blocks, the first with stride 1 and the others with stride 2, registered as layer1, layer2, ...");
+  todo("5.1", "ResNet constructor: build stage i from config.blocks[i] blocks of width config.widths[i], and register the stages as layer1, layer2, ...");
   // END EXERCISE 5.1
   this->register_module("fc", fc);
 }
@@ -69,14 +69,14 @@ Tensor<T, 2> ResNet<T>::forward(const Tensor<T, 4>& x) {
     throw ShapeError("ResNet.forward: expects RGB images (N, 3, H, W), got shape " + format_shape(x.shape()));
   }
   // BEGIN EXERCISE 5.2: replace the next line with your code (./course hint 5.2)
-  todo("5.2", "ResNet::forward: stem (conv1, bn1, ReLU, max-pool if any), every stage, global average pool, flatten, fc");
+  todo("5.2", "ResNet::forward: return the logits (N, classes) for the images x (N, 3, H, W)");
   // END EXERCISE 5.2
 }
 
 template <class T>
 Tensor<T, 4> ResNet<T>::backward(const Tensor<T, 2>& dlogits) {
   // BEGIN EXERCISE 5.2: replace the next line with your code (./course hint 5.2)
-  todo("5.2", "ResNet::backward: the forward pass's layers in reverse order: fc, flatten, pool, the stages last to first, the stem");
+  todo("5.2", "ResNet::backward: return dx (N, 3, H, W) for dlogits (N, classes), every parameter's gradient accumulated");
   // END EXERCISE 5.2
 }
 

@@ -16,7 +16,7 @@ namespace resnet::cuda {
 template <class T>
 RESNET_HOST_DEVICE void relu_forward_thread(const ThreadIndex& t, const T* x, T* y, std::size_t n) {
   // BEGIN EXERCISE 6.1: replace the next line with your code (./course hint 6.1)
-  todo("6.1", "relu_forward_thread: i = t.global_x(); if i < n (the last block sticks out past n), y[i] = 0 where x[i] <= 0, else x[i]");
+  todo("6.1", "relu_forward_thread: launched with at least one thread per value (a 1-D grid, grid_1d(n)); the thread numbered i in the grid sets y[i] = max(0, x[i]), a NaN staying NaN; x and y hold n values");
   // END EXERCISE 6.1
 }
 
@@ -24,7 +24,7 @@ RESNET_HOST_DEVICE void relu_forward_thread(const ThreadIndex& t, const T* x, T*
 template <class T>
 RESNET_HOST_DEVICE void relu_backward_thread(const ThreadIndex& t, const T* x, const T* dy, T* dx, std::size_t n) {
   // BEGIN EXERCISE 6.1: replace the next line with your code (./course hint 6.1)
-  todo("6.1", "relu_backward_thread: i = t.global_x(); if i < n, dx[i] = 0 where x[i] <= 0, else dy[i]");
+  todo("6.1", "relu_backward_thread: launched with at least one thread per value (a 1-D grid); the thread numbered i in the grid sets dx[i] = dy[i] where x[i] > 0 or is NaN, else 0; x, dy and dx hold n values");
   // END EXERCISE 6.1
 }
 

@@ -32,7 +32,7 @@ constexpr unsigned kNaiveBlock = 32;
 RESNET_HOST_DEVICE void gemm_naive_thread(const ThreadIndex& t, const float* a, const float* b, float* c,
                                           std::size_t M, std::size_t N, std::size_t K) {
   // BEGIN EXERCISE 6.3: replace the next line with your code (./course hint 6.3)
-  todo("6.3", "gemm_naive_thread: this thread's row is global_x and column global_y; if inside C, c[row N + col] = sum over k of a[row K + k] b[k N + col]");
+  todo("6.3", "gemm_naive_thread: one thread per entry of C (M, N) = A (M, K) B (K, N), all row-major; the thread's entry is row t.global_x(), column t.global_y(), and the grid may stick out past C");
   // END EXERCISE 6.3
 }
 

@@ -30,7 +30,7 @@ template <class T, class Value>
 RESNET_HOST_DEVICE void partial_sum_thread(const ThreadIndex& t, const T* x, std::size_t N, std::size_t C,
                                            std::size_t HW, Value value, T* partial) {
   // BEGIN EXERCISE 6.2: replace the next line with your code (./course hint 6.2)
-  todo("6.2", "partial_sum_thread: c = t.block.x, k = t.thread.x; partial[k] = sum of value(x[(n C + c) HW + i], c) over j = k, k + blockDim, ... < N HW with n = j / HW, i = j % HW");
+  todo("6.2", "partial_sum_thread: block c (one per channel) of x (N, C, HW); thread k writes partial[k] in shared memory so that the block's partials add up to the sum over n, i of value(x[n, c, i], c)");
   // END EXERCISE 6.2
 }
 
@@ -39,7 +39,7 @@ RESNET_HOST_DEVICE void partial_sum_thread(const ThreadIndex& t, const T* x, std
 template <class T>
 RESNET_HOST_DEVICE void tree_step_thread(const ThreadIndex& t, T* partial, unsigned stride) {
   // BEGIN EXERCISE 6.2: replace the next line with your code (./course hint 6.2)
-  todo("6.2", "tree_step_thread: if k = t.thread.x < stride, partial[k] += partial[k + stride]");
+  todo("6.2", "tree_step_thread: one step of the block's tree sum in shared memory: afterwards partial[k] holds partial[k] + partial[k + stride] for every k < stride, the rest unchanged");
   // END EXERCISE 6.2
 }
 

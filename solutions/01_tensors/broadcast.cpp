@@ -14,7 +14,7 @@ namespace resnet {
 
 std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,
                                           const std::vector<std::size_t>& b) {
-  // BEGIN SOLUTION 1.3 broadcast_shapes: the shape two shapes broadcast to, or a ShapeError
+  // BEGIN SOLUTION 1.3 broadcast_shapes: the shape that shapes a and b broadcast to under NumPy's rule, or a ShapeError naming both shapes when they do not broadcast
   const std::size_t rank = std::max(a.size(), b.size());
   std::vector<std::size_t> result(rank);
   // Axis `k` counts from the right: k = 0 is the last axis of every shape.
@@ -38,7 +38,7 @@ template <class T>
 xt::xtensor<T, 4> normalize_channels(const xt::xtensor<T, 4>& x,        // (N, C, H, W)
                                      const xt::xtensor<T, 1>& mean,     // (C)
                                      const xt::xtensor<T, 1>& stddev) {  // (C)
-  // BEGIN SOLUTION 1.3 normalize_channels: check the sizes, then (x - mean) / stddev per channel, by broadcasting
+  // BEGIN SOLUTION 1.3 normalize_channels: x (N, C, H, W), mean (C), stddev (C) -> (N, C, H, W), as torchvision's Normalize(mean, std); ShapeError for statistics of the wrong size or a stddev <= 0
   const std::size_t channels = x.shape()[1];
   if (mean.size() != channels || stddev.size() != channels) {
     throw ShapeError("normalize_channels: x has " + std::to_string(channels) +

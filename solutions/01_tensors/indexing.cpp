@@ -12,7 +12,7 @@ namespace resnet {
 
 template <std::size_t N>
 std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& shape) {
-  // BEGIN SOLUTION 1.1 row_major_strides: the row-major stride of every axis
+  // BEGIN SOLUTION 1.1 row_major_strides: for each axis of shape, how many elements one step along it skips in contiguous row-major storage (an empty axis counts as size 1, as in PyTorch)
   std::array<std::size_t, N> strides{};
   std::size_t step = 1;
   for (std::size_t axis = N; axis-- > 0;) {
@@ -28,7 +28,7 @@ std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& s
 template <std::size_t N>
 std::size_t flat_offset(const std::array<std::size_t, N>& shape,
                         const std::array<std::size_t, N>& index) {
-  // BEGIN SOLUTION 1.1 flat_offset: bounds-check the index, then find the element's position in flat storage
+  // BEGIN SOLUTION 1.1 flat_offset: the position in row-major flat storage of the element at index of an array of shape; std::out_of_range naming index and shape when a coordinate is out of bounds
   const std::array<std::size_t, N> strides = row_major_strides(shape);
   std::size_t offset = 0;
   for (std::size_t axis = 0; axis < N; ++axis) {

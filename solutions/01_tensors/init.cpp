@@ -19,7 +19,7 @@ Fans compute_fans(const std::array<std::size_t, N>& shape) {
                        " has an empty axis; there is nothing to initialise");
     }
   }
-  // BEGIN SOLUTION 1.7 compute_fans: the fan-in and fan-out of a weight shape
+  // BEGIN SOLUTION 1.7 compute_fans: Fans{fan_in, fan_out} of a weight shaped (out, in, kernel sizes...), as PyTorch counts them
   std::size_t receptive_field = 1;  // R * S for a conv weight (K, C, R, S); 1 for a linear weight
   for (std::size_t axis = 2; axis < N; ++axis) receptive_field *= shape[axis];
   return Fans{shape[1] * receptive_field, shape[0] * receptive_field};
@@ -28,7 +28,7 @@ Fans compute_fans(const std::array<std::size_t, N>& shape) {
 
 template <std::size_t N>
 double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode) {
-  // BEGIN SOLUTION 1.7 kaiming_normal_std: the standard deviation of Kaiming-normal initialisation for ReLU
+  // BEGIN SOLUTION 1.7 kaiming_normal_std: the standard deviation torch.nn.init.kaiming_normal_ uses for a ReLU layer with this weight shape and fan mode
   const Fans fans = compute_fans(shape);
   const double fan = static_cast<double>(mode == FanMode::fan_in ? fans.fan_in : fans.fan_out);
   const double relu_gain = std::sqrt(2.0);
@@ -39,7 +39,7 @@ double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode)
 template <class T, std::size_t N>
 xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode,
                                  Generator& generator) {
-  // BEGIN SOLUTION 1.7 kaiming_normal: draw a weight with mean 0 and that standard deviation
+  // BEGIN SOLUTION 1.7 kaiming_normal: a new tensor of this shape drawn from generator, normal with mean 0 and the standard deviation of kaiming_normal_std
   return random_normal<T>(shape, generator, 0.0, kaiming_normal_std(shape, mode));
   // END SOLUTION
 }

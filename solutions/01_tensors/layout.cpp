@@ -11,7 +11,7 @@ namespace resnet {
 
 template <class T>
 xt::xtensor<T, 4> nchw_to_nhwc(const xt::xtensor<T, 4>& x) {  // x: (N, C, H, W)
-  // BEGIN SOLUTION 1.2 nchw_to_nhwc: reorder an (N, C, H, W) batch to (N, H, W, C)
+  // BEGIN SOLUTION 1.2 nchw_to_nhwc: x (N, C, H, W) -> a new (N, H, W, C) tensor y with y(n, h, w, c) = x(n, c, h, w)
   // xt::transpose returns a lazy view with permuted strides; assigning it to an
   // xtensor copies the values into the new (N, H, W, C) row-major order.
   xt::xtensor<T, 4> y = xt::transpose(x, {0, 2, 3, 1});
@@ -21,7 +21,7 @@ xt::xtensor<T, 4> nchw_to_nhwc(const xt::xtensor<T, 4>& x) {  // x: (N, C, H, W)
 
 template <class T>
 xt::xtensor<T, 4> nhwc_to_nchw(const xt::xtensor<T, 4>& x) {  // x: (N, H, W, C)
-  // BEGIN SOLUTION 1.2 nhwc_to_nchw: reorder an (N, H, W, C) batch to (N, C, H, W)
+  // BEGIN SOLUTION 1.2 nhwc_to_nchw: x (N, H, W, C) -> a new (N, C, H, W) tensor, the inverse of nchw_to_nhwc
   xt::xtensor<T, 4> y = xt::transpose(x, {0, 3, 1, 2});
   return y;
   // END SOLUTION

@@ -12,7 +12,7 @@ namespace resnet {
 template <class T>
 xt::xtensor<T, 2> matmul_naive(const xt::xtensor<T, 2>& a,    // (M, K)
                                const xt::xtensor<T, 2>& b) {  // (K, N)
-  // BEGIN SOLUTION 1.5 matmul_naive: check the shapes, then C = A B with three loops
+  // BEGIN SOLUTION 1.5 matmul_naive: a (M, K) times b (K, N) -> (M, N) with your own loops, no BLAS; ShapeError naming both shapes when a's columns differ from b's rows
   // M, K, N are the usual names of a matrix product's sizes (not the batch N and the
   // output channels K of the image legend used elsewhere).
   const std::size_t M = a.shape()[0], K = a.shape()[1], N = b.shape()[1];

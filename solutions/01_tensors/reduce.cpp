@@ -36,7 +36,7 @@ void check_axis(const char* op, const xt::xtensor<T, N>& x, std::size_t axis,
 template <class T, std::size_t N>
 xt::xtensor<T, N - 1> sum_along(const xt::xtensor<T, N>& x, std::size_t axis) {
   check_axis("sum_along", x, axis, 0);
-  // BEGIN SOLUTION 1.4 sum_along: the sum along one axis, accurate even for millions of floats
+  // BEGIN SOLUTION 1.4 sum_along: the sum of x along axis (rank N -> N - 1), accurate even for millions of float32 values
   // xt::sum<double> adds in double precision whatever T is; the result converts back to T.
   xt::xtensor<T, N - 1> total = xt::sum<double>(x, {axis});
   return total;
@@ -46,7 +46,7 @@ xt::xtensor<T, N - 1> sum_along(const xt::xtensor<T, N>& x, std::size_t axis) {
 template <class T, std::size_t N>
 xt::xtensor<T, N - 1> mean_along(const xt::xtensor<T, N>& x, std::size_t axis) {
   check_axis("mean_along", x, axis, 1);
-  // BEGIN SOLUTION 1.4 mean_along: the mean along one axis
+  // BEGIN SOLUTION 1.4 mean_along: the mean of x along axis (rank N -> N - 1), accurate even for millions of float32 values
   const double length = static_cast<double>(x.shape()[axis]);
   xt::xtensor<T, N - 1> mean = xt::sum<double>(x, {axis}) / length;
   return mean;
@@ -57,7 +57,7 @@ template <class T, std::size_t N>
 xt::xtensor<T, N - 1> variance_along(const xt::xtensor<T, N>& x, std::size_t axis,
                                      Variance kind) {
   check_axis("variance_along", x, axis, kind == Variance::unbiased ? 2 : 1);
-  // BEGIN SOLUTION 1.4 variance_along: the biased or unbiased variance along one axis, in two passes
+  // BEGIN SOLUTION 1.4 variance_along: the biased or unbiased variance of x along axis (rank N -> N - 1), as torch.var, accurate also for large values close together
   const double length = static_cast<double>(x.shape()[axis]);
   // Pass 1: the mean, with the reduced axis kept as size 1 so it broadcasts against x.
   xt::xtensor<double, N> mean = xt::sum<double>(x, {axis}, xt::keep_dims) / length;

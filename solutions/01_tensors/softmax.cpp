@@ -28,7 +28,7 @@ void check_has_classes(const char* op, const xt::xtensor<T, 2>& logits) {
 template <class T>
 xt::xtensor<T, 2> softmax(const xt::xtensor<T, 2>& logits) {  // (N, K)
   check_has_classes("softmax", logits);
-  // BEGIN SOLUTION 1.6 softmax: the probabilities of each row, without overflow
+  // BEGIN SOLUTION 1.6 softmax: logits (N, K) -> probabilities (N, K), each row summing to 1, as torch.softmax(logits, dim=1), finite for logits as large as +-1000
   // keep_dims leaves the reduced axis as size 1: (N, 1) broadcasts against (N, K).
   xt::xtensor<T, 2> row_max = xt::amax(logits, {1}, xt::keep_dims);
   xt::xtensor<T, 2> exponentials = xt::exp(logits - row_max);  // every exponent <= 0
@@ -41,7 +41,7 @@ xt::xtensor<T, 2> softmax(const xt::xtensor<T, 2>& logits) {  // (N, K)
 template <class T>
 xt::xtensor<T, 2> log_softmax(const xt::xtensor<T, 2>& logits) {  // (N, K)
   check_has_classes("log_softmax", logits);
-  // BEGIN SOLUTION 1.6 log_softmax: the log-probabilities of each row, without overflow or log(0)
+  // BEGIN SOLUTION 1.6 log_softmax: logits (N, K) -> log-probabilities (N, K), as torch.log_softmax(logits, dim=1), finite even where a probability underflows to 0
   xt::xtensor<T, 2> row_max = xt::amax(logits, {1}, xt::keep_dims);
   xt::xtensor<T, 2> shifted = logits - row_max;
   // log-sum-exp of the shifted row: the largest term is exp(0) = 1, so the sum is in

@@ -57,7 +57,7 @@ Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x,       // (N, C, H, W)
                                std::size_t stride, std::size_t padding) {
   const WindowShape shape = conv2d_shape("conv2d_forward", x.shape(), weight.shape(), stride, padding);
   if (bias) require_shape("conv2d_forward", "bias", bias->shape(), std::array<std::size_t, 1>{shape.K});
-  // BEGIN SOLUTION 2.7 conv2d_forward: columns = im2col(x); y (K, N P Q) = weight (K, C R S) times columns with gemm; back to (N, K, P, Q); add the bias
+  // BEGIN SOLUTION 2.7 conv2d_forward: x (N, C, H, W), weight (K, C, R, S), optional bias (K) -> {y (N, K, P, Q), cache}, the same as conv2d_direct_forward, with im2col and gemm
   const std::size_t K = shape.K, CRS = shape.C * shape.R * shape.S, NPQ = shape.N * shape.P * shape.Q;
   const xt::xtensor<T, 2> columns = im2col(x, shape);  // (C*R*S, N*P*Q)
   // The (K, C, R, S) weight is already a row-major (K, C*R*S) matrix in memory.
@@ -75,7 +75,7 @@ Conv2dGrads<T> conv2d_backward(const xt::xtensor<T, 4>& dy,  // (N, K, P, Q)
                                const Conv2dCache<T>& cache) {
   const WindowShape& shape = cache.shape;
   require_shape("conv2d_backward", "dy", dy.shape(), shape.output_shape());
-  // BEGIN SOLUTION 2.7 conv2d_backward: dweight = dy (K, N P Q) times columns^T; dcolumns = weight^T times dy; dx = col2im(dcolumns); dbias = dy summed over n, p, q
+  // BEGIN SOLUTION 2.7 conv2d_backward: dy (N, K, P, Q) and the forward's cache -> {dx, dweight, dbias (empty without a bias)}, the same as conv2d_direct_backward, with im2col, col2im and gemm
   const std::size_t K = shape.K, CRS = shape.C * shape.R * shape.S, NPQ = shape.N * shape.P * shape.Q;
   const xt::xtensor<T, 2> dy_by_channel = to_channel_layout(dy, shape);  // (K, N*P*Q)
   const xt::xtensor<T, 2> columns = im2col(cache.x, shape);             // recomputed, not cached

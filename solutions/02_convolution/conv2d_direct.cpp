@@ -19,7 +19,7 @@ Conv2dOutput<T> conv2d_direct_forward(const xt::xtensor<T, 4>& x,       // (N, C
   const std::size_t N = shape.N, C = shape.C, H = shape.H, W = shape.W;  // input
   const std::size_t K = shape.K, R = shape.R, S = shape.S;                // filters
   const std::size_t P = shape.P, Q = shape.Q;                             // output
-  // BEGIN SOLUTION 2.5 conv2d_direct_forward: for every output (n, k, p, q), the bias plus the sum over c, r, s of weight times the input under the window (0 in the padding)
+  // BEGIN SOLUTION 2.5 conv2d_direct_forward: x (N, C, H, W), weight (K, C, R, S), optional bias (K) -> {y (N, K, P, Q), cache}, as torch.nn.functional.conv2d, by its definition
   xt::xtensor<T, 4> y = xt::zeros<T>(shape.output_shape());
   for (std::size_t n = 0; n < N; ++n) {
     for (std::size_t k = 0; k < K; ++k) {
@@ -56,7 +56,7 @@ Conv2dGrads<T> conv2d_direct_backward(const xt::xtensor<T, 4>& dy,  // (N, K, P,
   const std::size_t K = shape.K, R = shape.R, S = shape.S;                // filters
   const std::size_t P = shape.P, Q = shape.Q;                             // output
   const std::size_t stride = shape.stride, padding = shape.padding;
-  // BEGIN SOLUTION 2.5 conv2d_direct_backward: loop as in the forward pass; each term weight * input sends dy * input to dweight and dy * weight to dx (add, windows overlap)
+  // BEGIN SOLUTION 2.5 conv2d_direct_backward: dy (N, K, P, Q) and the forward's cache -> {dx (N, C, H, W), dweight (K, C, R, S), dbias (K; empty without a bias)}, by the definition
   Conv2dGrads<T> grads{xt::zeros<T>(shape.input_shape()), xt::zeros<T>(shape.weight_shape()),
                        xt::zeros<T>({cache.has_bias ? K : 0})};
   for (std::size_t n = 0; n < N; ++n) {

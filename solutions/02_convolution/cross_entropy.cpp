@@ -28,7 +28,7 @@ CrossEntropyOutput<T> cross_entropy_forward(const xt::xtensor<T, 2>& logits,    
                        std::to_string(K));
     }
   }
-  // BEGIN SOLUTION 2.4 cross_entropy_forward: log_softmax of each row, then minus the mean of the log-probabilities of the true labels
+  // BEGIN SOLUTION 2.4 cross_entropy_forward: logits (N, K), labels (N) -> {the loss averaged over the batch, cache}, as torch.nn.functional.cross_entropy, finite for logits of +-1000
   const xt::xtensor<T, 2> log_probabilities = log_softmax(logits);  // task 1.6
   double total = 0.0;
   for (std::size_t n = 0; n < N; ++n) total -= log_probabilities(n, static_cast<std::size_t>(labels(n)));
@@ -40,7 +40,7 @@ CrossEntropyOutput<T> cross_entropy_forward(const xt::xtensor<T, 2>& logits,    
 
 template <class T>
 CrossEntropyGrads<T> cross_entropy_backward(T dloss, const CrossEntropyCache<T>& cache) {
-  // BEGIN SOLUTION 2.4 cross_entropy_backward: (probabilities - one-hot labels) * dloss / N
+  // BEGIN SOLUTION 2.4 cross_entropy_backward: dloss (the upstream gradient of the scalar loss) and the forward's cache -> {dlogits (N, K)}
   const std::size_t N = cache.probabilities.shape()[0];
   xt::xtensor<T, 2> dlogits = cache.probabilities;
   for (std::size_t n = 0; n < N; ++n) dlogits(n, static_cast<std::size_t>(cache.labels(n))) -= T(1);

@@ -18,7 +18,7 @@ GlobalAvgPool2dOutput<T> global_avg_pool2d_forward(const xt::xtensor<T, 4>& x) {
     throw ShapeError("global_avg_pool2d_forward: x of shape " + format_shape(x.shape()) +
                      " has empty images");
   }
-  // BEGIN SOLUTION 2.9 global_avg_pool2d_forward: the mean over H and W of every (n, c) plane
+  // BEGIN SOLUTION 2.9 global_avg_pool2d_forward: x (N, C, H, W) -> {y (N, C), the mean of each (n, c) image plane; cache with x's shape}
   xt::xtensor<T, 2> y = xt::mean(x, {2, 3});
   return {y, {x.shape()}};
   // END SOLUTION
@@ -29,7 +29,7 @@ GlobalAvgPool2dGrads<T> global_avg_pool2d_backward(const xt::xtensor<T, 2>& dy, 
                                                    const GlobalAvgPool2dCache& cache) {
   require_shape("global_avg_pool2d_backward", "dy", dy.shape(),
                 std::array<std::size_t, 2>{cache.x_shape[0], cache.x_shape[1]});
-  // BEGIN SOLUTION 2.9 global_avg_pool2d_backward: every position of plane (n, c) gets dy[n, c] / (H W)
+  // BEGIN SOLUTION 2.9 global_avg_pool2d_backward: dy (N, C) and the forward's cache -> {dx (N, C, H, W)}, the gradient of global average pooling
   const T share = T(1) / static_cast<T>(cache.x_shape[2] * cache.x_shape[3]);
   xt::xtensor<T, 4> dx = xt::xtensor<T, 4>::from_shape(cache.x_shape);
   dx = xt::broadcast(xt::view(dy * share, xt::all(), xt::all(), xt::newaxis(), xt::newaxis()),

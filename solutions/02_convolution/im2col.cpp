@@ -11,7 +11,7 @@ namespace resnet {
 template <class T>
 xt::xtensor<T, 2> im2col(const xt::xtensor<T, 4>& x, const WindowShape& shape) {  // x: (N, C, H, W)
   require_shape("im2col", "x", x.shape(), shape.input_shape());
-  // BEGIN SOLUTION 2.6 im2col: columns[(c R + r) S + s, (n P + p) Q + q] = x[n, c, p stride - pad + r, q stride - pad + s], 0 in the padding
+  // BEGIN SOLUTION 2.6 im2col: x (N, C, H, W) -> columns (C*R*S, N*P*Q): row (c, r, s) holds what kernel entry (c, r, s) sees in window (n, p, q), 0 where it sees padding; both in row-major order
   const std::size_t N = shape.N, C = shape.C, H = shape.H, W = shape.W;
   const std::size_t R = shape.R, S = shape.S, P = shape.P, Q = shape.Q;
   const std::size_t stride = shape.stride, pad = shape.padding;
@@ -52,7 +52,7 @@ xt::xtensor<T, 4> col2im(const xt::xtensor<T, 2>& columns, const WindowShape& sh
   const std::size_t N = shape.N, C = shape.C, H = shape.H, W = shape.W;
   const std::size_t R = shape.R, S = shape.S, P = shape.P, Q = shape.Q;
   require_shape("col2im", "columns", columns.shape(), std::array<std::size_t, 2>{C * R * S, N * P * Q});
-  // BEGIN SOLUTION 2.6 col2im: walk the same indices as im2col and ADD each column entry into the input position it came from
+  // BEGIN SOLUTION 2.6 col2im: columns (C*R*S, N*P*Q) -> (N, C, H, W), the adjoint of im2col: every entry added into the input position im2col copied it from
   const std::size_t stride = shape.stride, pad = shape.padding;
   xt::xtensor<T, 4> x = xt::zeros<T>(shape.input_shape());
   // Threads take whole channels: rows (c, r, s) only ever add into channel c of x, so no

@@ -23,7 +23,7 @@ LinearOutput<T> linear_forward(const xt::xtensor<T, 2>& x,        // (N, C)
                      format_shape(weight.shape()) + " and bias " + format_shape(bias.shape()) +
                      " do not fit: expected x (N, C), weight (K, C), bias (K)");
   }
-  // BEGIN SOLUTION 2.2 linear_forward: y = x W^T + b, one gemm with the weight read transposed, then add the bias to every row
+  // BEGIN SOLUTION 2.2 linear_forward: x (N, C), weight (K, C), bias (K) -> {y (N, K), cache}, as torch.nn.functional.linear
   // y (N, K) = x (N, C) times W^T (C, K): W is stored (K, C), so gemm reads it transposed.
   xt::xtensor<T, 2> y = xt::zeros<T>({N, K});
   gemm(Transpose::no, Transpose::yes, N, K, C, T(1), x.data(), weight.data(), T(0), y.data());
@@ -40,7 +40,7 @@ LinearGrads<T> linear_backward(const xt::xtensor<T, 2>& dy,  // (N, K)
     throw ShapeError("linear_backward: dy has shape " + format_shape(dy.shape()) +
                      ", expected (N, K) = " + format_shape(std::array<std::size_t, 2>{N, K}));
   }
-  // BEGIN SOLUTION 2.2 linear_backward: dx = dy W, dW = dy^T x, db = dy summed over the batch
+  // BEGIN SOLUTION 2.2 linear_backward: dy (N, K) and the forward's cache -> {dx (N, C), dweight (K, C), dbias (K)}, the gradients of the loss
   LinearGrads<T> grads{xt::zeros<T>({N, C}), xt::zeros<T>({K, C}), xt::zeros<T>({K})};
   // dx (N, C) = dy (N, K) times W (K, C)
   gemm(Transpose::no, Transpose::no, N, C, K, T(1), dy.data(), cache.weight.data(), T(0),

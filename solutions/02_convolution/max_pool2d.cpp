@@ -13,7 +13,7 @@ template <class T>
 MaxPool2dOutput<T> max_pool2d_forward(const xt::xtensor<T, 4>& x,  // (N, C, H, W)
                                       std::size_t kernel, std::size_t stride, std::size_t padding) {
   const WindowShape shape = pool2d_shape("max_pool2d_forward", x.shape(), kernel, stride, padding);
-  // BEGIN SOLUTION 2.8 max_pool2d_forward: for each window, the largest input (padding never wins; ties keep the first; NaN wins) and where it was
+  // BEGIN SOLUTION 2.8 max_pool2d_forward: x (N, C, H, W) -> {y (N, C, P, Q), as torch's max_pool2d (padding never wins, the first of equal maxima, NaN wins); cache.argmax (N, C, P, Q), each maximum's h*W + w}
   const std::size_t N = shape.N, C = shape.C, H = shape.H, W = shape.W, P = shape.P, Q = shape.Q;
   const long pad = static_cast<long>(padding);
   xt::xtensor<T, 4> y = xt::xtensor<T, 4>::from_shape(shape.output_shape());
@@ -61,7 +61,7 @@ MaxPool2dGrads<T> max_pool2d_backward(const xt::xtensor<T, 4>& dy,  // (N, C, P,
                                       const MaxPool2dCache& cache) {
   const WindowShape& shape = cache.shape;
   require_shape("max_pool2d_backward", "dy", dy.shape(), shape.output_shape());
-  // BEGIN SOLUTION 2.8 max_pool2d_backward: each window's dy goes to the position of its maximum; add, since windows overlap
+  // BEGIN SOLUTION 2.8 max_pool2d_backward: dy (N, C, P, Q) and the forward's cache -> {dx (N, C, H, W)}, the gradient of max-pooling
   const std::size_t N = shape.N, C = shape.C, H = shape.H, W = shape.W, P = shape.P, Q = shape.Q;
   xt::xtensor<T, 4> dx = xt::zeros<T>(shape.input_shape());
 #pragma omp parallel for  // each image's windows add only into that image

@@ -12,7 +12,7 @@ namespace resnet {
 
 template <class T, std::size_t N>
 ReluOutput<T, N> relu_forward(const xt::xtensor<T, N>& x) {
-  // BEGIN SOLUTION 2.3 relu_forward: y = max(0, x) elementwise (a NaN stays NaN, as in PyTorch); keep x for the backward pass
+  // BEGIN SOLUTION 2.3 relu_forward: x (any shape) -> {y, the same shape, as torch.relu (a NaN stays NaN); cache for relu_backward}
   // "x <= 0 gives 0" rather than max(x, 0): a NaN fails the comparison and passes through,
   // as in PyTorch, where max(NaN, 0) would quietly give 0.
   // A loop over the raw values that the threads share out (xt::where runs on one core, and
@@ -32,7 +32,7 @@ ReluGrads<T, N> relu_backward(const xt::xtensor<T, N>& dy, const ReluCache<T, N>
     throw ShapeError("relu_backward: dy has shape " + format_shape(dy.shape()) +
                      " but the input had shape " + format_shape(cache.x.shape()));
   }
-  // BEGIN SOLUTION 2.3 relu_backward: dx = 0 where x <= 0, and dy elsewhere (also where x is NaN, as in PyTorch)
+  // BEGIN SOLUTION 2.3 relu_backward: dy and the forward's cache -> {dx}, the shape of x, with PyTorch's conventions at x = 0 and for NaN
   xt::xtensor<T, N> dx = xt::xtensor<T, N>::from_shape(dy.shape());
   const T* x = cache.x.data();
   const T* upstream = dy.data();

@@ -31,7 +31,7 @@ BatchNorm2dOutput<T> batchnorm2d_forward(const xt::xtensor<T, 4>& x,            
     throw ShapeError("batchnorm2d_forward: expected more than 1 value per channel when training, "
                      "got x of shape " + format_shape(x.shape()));
   }
-  // BEGIN SOLUTION 3.1 batchnorm2d_forward: per channel, the batch mean and biased variance (train) or the running ones (eval); normalise, scale and shift; in train mode move the running statistics towards the batch's (unbiased variance)
+  // BEGIN SOLUTION 3.1 batchnorm2d_forward: return y (N, C, H, W) in the given mode, the cache batchnorm2d_backward needs, and the running statistics (C) after this call
   const double M = static_cast<double>(N * HW);  // values per channel
   BatchNorm2dOutput<T> out{xt::xtensor<T, 4>::from_shape(x.shape()),
                            {xt::xtensor<T, 4>::from_shape(x.shape()), xt::xtensor<T, 1>::from_shape({C}), gamma, mode},
@@ -79,7 +79,7 @@ template <class T>
 BatchNorm2dGrads<T> batchnorm2d_backward(const xt::xtensor<T, 4>& dy,  // (N, C, H, W)
                                          const BatchNorm2dCache<T>& cache) {
   require_shape("batchnorm2d_backward", "dy", dy.shape(), cache.x_hat.shape());
-  // BEGIN SOLUTION 3.2 batchnorm2d_backward: dbeta = sum of dy, dgamma = sum of dy * x_hat per channel; dx in the compact form (train) or dy * gamma / std (eval)
+  // BEGIN SOLUTION 3.2 batchnorm2d_backward: from dy (N, C, H, W) and the forward pass's cache, return dx (N, C, H, W), dgamma (C) and dbeta (C)
   const std::size_t N = dy.shape()[0], C = dy.shape()[1], HW = dy.shape()[2] * dy.shape()[3];
   const double M = static_cast<double>(N * HW);
   BatchNorm2dGrads<T> grads{xt::xtensor<T, 4>::from_shape(dy.shape()), xt::xtensor<T, 1>::from_shape({C}),

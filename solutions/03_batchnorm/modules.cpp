@@ -34,7 +34,7 @@ Conv2d<T>::Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t
 template <class T>
 Tensor<T, 4> Conv2d<T>::forward(const Tensor<T, 4>& x) {
   if (runs_on_device(x, device_cache_, cache_)) return device::conv2d_forward(*this, x, device_cache_);  // chapter 6
-  // BEGIN SOLUTION 3.3 Conv2d::forward: conv2d_forward with the weight (and bias, if any); keep the cache; return y
+  // BEGIN SOLUTION 3.3 Conv2d::forward: return y (N, K, P, Q), this module's convolution of x (N, C, H, W), and keep what backward needs
   OptionalBias<T> b;
   if (bias) b = bias->value.host();
   auto out = conv2d_forward(x.host(), weight.value.host(), b, stride, padding);
@@ -46,7 +46,7 @@ Tensor<T, 4> Conv2d<T>::forward(const Tensor<T, 4>& x) {
 template <class T>
 Tensor<T, 4> Conv2d<T>::backward(const Tensor<T, 4>& dy) {
   if (dy.device() == Device::cuda) return device::conv2d_backward(*this, dy, device_cache_);  // chapter 6
-  // BEGIN SOLUTION 3.3 Conv2d::backward: conv2d_backward with the cache; ADD dweight (and dbias) to the parameters' grad; return dx
+  // BEGIN SOLUTION 3.3 Conv2d::backward: return dx (N, C, H, W) for dy (N, K, P, Q), with the weight's (and bias's) gradient added to its grad
   auto grads = conv2d_backward(dy.host(), forward_cache(cache_, "Conv2d"));
   weight.grad.host() += grads.dweight;  // accumulate: += , never =
   if (bias) bias->grad.host() += grads.dbias;
@@ -73,7 +73,7 @@ BatchNorm2d<T>::BatchNorm2d(std::size_t channels, BatchNormSettings<T> settings_
 template <class T>
 Tensor<T, 4> BatchNorm2d<T>::forward(const Tensor<T, 4>& x) {
   if (runs_on_device(x, device_cache_, cache_)) return device::batchnorm2d_forward(*this, x, device_cache_);  // chapter 6
-  // BEGIN SOLUTION 3.3 BatchNorm2d::forward: batchnorm2d_forward in the module's mode; in training mode store the new running statistics and count the batch; keep the cache
+  // BEGIN SOLUTION 3.3 BatchNorm2d::forward: return y (N, C, H, W) in the module's mode, keep what backward needs; training also updates the running statistics and the batch count
   const BatchNormMode mode = this->is_training() ? BatchNormMode::train : BatchNormMode::eval;
   auto out = batchnorm2d_forward(x.host(), weight.value.host(), bias.value.host(),
                                  running_mean.value.host(), running_var.value.host(), mode, settings);
@@ -90,7 +90,7 @@ Tensor<T, 4> BatchNorm2d<T>::forward(const Tensor<T, 4>& x) {
 template <class T>
 Tensor<T, 4> BatchNorm2d<T>::backward(const Tensor<T, 4>& dy) {
   if (dy.device() == Device::cuda) return device::batchnorm2d_backward(*this, dy, device_cache_);  // chapter 6
-  // BEGIN SOLUTION 3.3 BatchNorm2d::backward: batchnorm2d_backward; ADD dgamma and dbeta to the grads of weight and bias; return dx
+  // BEGIN SOLUTION 3.3 BatchNorm2d::backward: return dx (N, C, H, W) for dy (N, C, H, W), with the gradients of weight and bias added to their grad
   auto grads = batchnorm2d_backward(dy.host(), forward_cache(cache_, "BatchNorm2d"));
   weight.grad.host() += grads.dgamma;
   bias.grad.host() += grads.dbeta;
@@ -122,7 +122,7 @@ Linear<T>::Linear(std::size_t in_features, std::size_t out_features, Generator& 
 template <class T>
 Tensor<T, 2> Linear<T>::forward(const Tensor<T, 2>& x) {
   if (runs_on_device(x, device_cache_, cache_)) return device::linear_forward(*this, x, device_cache_);  // chapter 6
-  // BEGIN SOLUTION 3.3 Linear::forward: linear_forward; keep the cache; return y
+  // BEGIN SOLUTION 3.3 Linear::forward: return y (N, out_features) for x (N, in_features), and keep what backward needs
   auto out = linear_forward(x.host(), weight.value.host(), bias.value.host());
   cache_ = std::move(out.cache);
   return Tensor<T, 2>::from_host(std::move(out.y));
@@ -132,7 +132,7 @@ Tensor<T, 2> Linear<T>::forward(const Tensor<T, 2>& x) {
 template <class T>
 Tensor<T, 2> Linear<T>::backward(const Tensor<T, 2>& dy) {
   if (dy.device() == Device::cuda) return device::linear_backward(*this, dy, device_cache_);  // chapter 6
-  // BEGIN SOLUTION 3.3 Linear::backward: linear_backward; ADD dweight and dbias to the grads; return dx
+  // BEGIN SOLUTION 3.3 Linear::backward: return dx (N, in_features) for dy (N, out_features), with the gradients of weight and bias added to their grad
   auto grads = linear_backward(dy.host(), forward_cache(cache_, "Linear"));
   weight.grad.host() += grads.dweight;
   bias.grad.host() += grads.dbias;

@@ -7,7 +7,7 @@ namespace resnet {
 
 template <class T>
 Tensor<T, 4> Sequential<T>::forward(const Tensor<T, 4>& x) {
-  // BEGIN SOLUTION 3.4 Sequential::forward: each layer's forward pass on the previous layer's output, first layer first
+  // BEGIN SOLUTION 3.4 Sequential::forward: return the output of the whole chain of layers for the input x (N, C, H, W)
   if (layers_.empty()) return x;
   // The first layer reads x itself (starting from `activation = x` would copy the batch).
   Tensor<T, 4> activation = layers_.front()->forward(x);
@@ -18,7 +18,7 @@ Tensor<T, 4> Sequential<T>::forward(const Tensor<T, 4>& x) {
 
 template <class T>
 Tensor<T, 4> Sequential<T>::backward(const Tensor<T, 4>& dy) {
-  // BEGIN SOLUTION 3.4 Sequential::backward: each layer's backward pass on the gradient from the layer after it, LAST layer first
+  // BEGIN SOLUTION 3.4 Sequential::backward: return the gradient with respect to the chain's input for dy at its output, every layer's parameter gradients accumulated
   // Reverse order: the last layer's input gradient is the upstream gradient of the one
   // before it (the chain rule, one link at a time).
   if (layers_.empty()) return dy;

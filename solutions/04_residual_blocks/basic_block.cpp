@@ -29,7 +29,7 @@ BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size
   this->register_module("bn1", bn1);
   this->register_module("conv2", conv2);
   this->register_module("bn2", bn2);
-  // BEGIN SOLUTION 4.1 BasicBlock constructor: give a residual block the projection shortcut when x would not fit the sum
+  // BEGIN SOLUTION 4.1 BasicBlock constructor: create and register downsample, the projection shortcut, in exactly the residual blocks whose input would not fit the sum (null otherwise)
   const bool shape_changes = stride != 1 || in_channels != planes * expansion;
   if (shortcut == Shortcut::residual && shape_changes) {
     downsample = make_projection<T>(in_channels, planes * expansion, stride, generator);
@@ -40,7 +40,7 @@ BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size
 
 template <class T>
 Tensor<T, 4> BasicBlock<T>::forward(const Tensor<T, 4>& x) {
-  // BEGIN SOLUTION 4.1 BasicBlock::forward: the main path, plus the shortcut unless the block is plain, then ReLU
+  // BEGIN SOLUTION 4.1 BasicBlock::forward: return y (N, planes, P, Q), the block's output for x (N, in_channels, H, W), with the shortcut unless the block is plain
   Tensor<T, 4> out = relu1_.forward(bn1.forward(conv1.forward(x)));
   out = bn2.forward(conv2.forward(out));
   if (shortcut == Shortcut::residual) {
@@ -57,7 +57,7 @@ Tensor<T, 4> BasicBlock<T>::forward(const Tensor<T, 4>& x) {
 
 template <class T>
 Tensor<T, 4> BasicBlock<T>::backward(const Tensor<T, 4>& dy) {
-  // BEGIN SOLUTION 4.2 BasicBlock::backward: back through the last ReLU; the sum passes that gradient unchanged to both paths; back through the main path (reverse order) and the shortcut; add the two at the input
+  // BEGIN SOLUTION 4.2 BasicBlock::backward: return dx (N, in_channels, H, W) for dy (N, planes, P, Q), every parameter's gradient accumulated
   const Tensor<T, 4> dsum = relu2_.backward(dy);
   // Main path, in reverse order of the forward pass.
   Tensor<T, 4> dx = conv1.backward(bn1.backward(relu1_.backward(conv2.backward(bn2.backward(dsum)))));

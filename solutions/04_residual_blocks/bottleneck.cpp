@@ -21,7 +21,7 @@ Bottleneck<T>::Bottleneck(std::size_t in_channels, std::size_t planes, std::size
   this->register_module("bn2", bn2);
   this->register_module("conv3", conv3);
   this->register_module("bn3", bn3);
-  // BEGIN SOLUTION 4.3 Bottleneck constructor: the projection when stride != 1 or in_channels != planes * expansion (as in BasicBlock)
+  // BEGIN SOLUTION 4.3 Bottleneck constructor: create and register downsample, the projection shortcut, in exactly the residual blocks whose input would not fit the sum (null otherwise)
   const bool shape_changes = stride != 1 || in_channels != planes * expansion;
   if (shortcut == Shortcut::residual && shape_changes) {
     downsample = make_projection<T>(in_channels, planes * expansion, stride, generator);
@@ -32,7 +32,7 @@ Bottleneck<T>::Bottleneck(std::size_t in_channels, std::size_t planes, std::size
 
 template <class T>
 Tensor<T, 4> Bottleneck<T>::forward(const Tensor<T, 4>& x) {
-  // BEGIN SOLUTION 4.3 Bottleneck::forward: conv1 bn1 relu, conv2 bn2 relu, conv3 bn3; add the shortcut; ReLU after the sum
+  // BEGIN SOLUTION 4.3 Bottleneck::forward: return y (N, 4 planes, P, Q), the block's output for x (N, in_channels, H, W), with the shortcut unless the block is plain
   Tensor<T, 4> out = relu1_.forward(bn1.forward(conv1.forward(x)));
   out = relu2_.forward(bn2.forward(conv2.forward(out)));
   out = bn3.forward(conv3.forward(out));
@@ -47,7 +47,7 @@ Tensor<T, 4> Bottleneck<T>::forward(const Tensor<T, 4>& x) {
 
 template <class T>
 Tensor<T, 4> Bottleneck<T>::backward(const Tensor<T, 4>& dy) {
-  // BEGIN SOLUTION 4.3 Bottleneck::backward: as BasicBlock::backward, through the three convolutions of the main path
+  // BEGIN SOLUTION 4.3 Bottleneck::backward: return dx (N, in_channels, H, W) for dy (N, 4 planes, P, Q), every parameter's gradient accumulated
   const Tensor<T, 4> dsum = relu3_.backward(dy);
   Tensor<T, 4> dmain = conv3.backward(bn3.backward(dsum));
   dmain = conv2.backward(bn2.backward(relu2_.backward(dmain)));

@@ -15,7 +15,7 @@ std::unique_ptr<Sequential<T>> make_stage(BlockKind kind, std::size_t& in_channe
                                           std::size_t blocks, std::size_t stride, Generator& generator,
                                           Shortcut shortcut) {
   if (blocks == 0) throw std::invalid_argument("make_stage: a stage needs at least one block");
-  // BEGIN SOLUTION 5.1 make_stage: the first block with the stride (and a projection if needed), the rest with stride 1; in_channels becomes planes x expansion
+  // BEGIN SOLUTION 5.1 make_stage: return the stage, a Sequential of `blocks` blocks named 0, 1, ... that divides H and W by stride; set in_channels to the channels it puts out
   auto stage = std::make_unique<Sequential<T>>();
   stage->append(make_block<T>(kind, in_channels, planes, stride, generator, shortcut));
   in_channels = planes * expansion_of(kind);  // what the first block hands on
@@ -59,7 +59,7 @@ ResNet<T>::ResNet(const ResNetConfig& config, Generator& generator)
   this->register_module("conv1", conv1);
   this->register_module("bn1", bn1);
   if (imagenet(config)) maxpool = std::make_unique<MaxPool2d<T>>(3, 2, 1);
-  // BEGIN SOLUTION 5.1 ResNet constructor: one stage per entry of config.blocks, the first with stride 1 and the others with stride 2, registered as layer1, layer2, ...
+  // BEGIN SOLUTION 5.1 ResNet constructor: build stage i from config.blocks[i] blocks of width config.widths[i], and register the stages as layer1, layer2, ...
   std::size_t channels = config.widths[0];  // what the stem hands on
   for (std::size_t i = 0; i < config.blocks.size(); ++i) {
     const std::size_t stride = i == 0 ? 1 : 2;  // every stage after the first halves H and W
@@ -76,7 +76,7 @@ Tensor<T, 2> ResNet<T>::forward(const Tensor<T, 4>& x) {
   if (x.shape()[1] != 3) {
     throw ShapeError("ResNet.forward: expects RGB images (N, 3, H, W), got shape " + format_shape(x.shape()));
   }
-  // BEGIN SOLUTION 5.2 ResNet::forward: stem (conv1, bn1, ReLU, max-pool if any), every stage, global average pool, flatten, fc
+  // BEGIN SOLUTION 5.2 ResNet::forward: return the logits (N, classes) for the images x (N, 3, H, W)
   Tensor<T, 4> out = relu_.forward(bn1.forward(conv1.forward(x)));  // (N, 64, H/2, W/2) with the ImageNet stem
   if (maxpool) out = maxpool->forward(out);                          // (N, 64, H/4, W/4)
   for (auto& stage : stages_) out = stage->forward(out);            // (N, 512, H/32, W/32) for ResNet-34
@@ -86,7 +86,7 @@ Tensor<T, 2> ResNet<T>::forward(const Tensor<T, 4>& x) {
 
 template <class T>
 Tensor<T, 4> ResNet<T>::backward(const Tensor<T, 2>& dlogits) {
-  // BEGIN SOLUTION 5.2 ResNet::backward: the forward pass's layers in reverse order: fc, flatten, pool, the stages last to first, the stem
+  // BEGIN SOLUTION 5.2 ResNet::backward: return dx (N, 3, H, W) for dlogits (N, classes), every parameter's gradient accumulated
   Tensor<T, 4> d = avgpool_.backward(flatten_.backward(fc.backward(dlogits)));
   for (auto stage = stages_.rbegin(); stage != stages_.rend(); ++stage) d = (*stage)->backward(d);
   if (maxpool) d = maxpool->backward(d);

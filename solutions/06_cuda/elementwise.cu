@@ -11,7 +11,7 @@ namespace resnet::cuda {
 // Thread t's value: y[i] = max(0, x[i]) with i its index in the grid.
 template <class T>
 RESNET_HOST_DEVICE void relu_forward_thread(const ThreadIndex& t, const T* x, T* y, std::size_t n) {
-  // BEGIN SOLUTION 6.1 relu_forward_thread: i = t.global_x(); if i < n (the last block sticks out past n), y[i] = 0 where x[i] <= 0, else x[i]
+  // BEGIN SOLUTION 6.1 relu_forward_thread: launched with at least one thread per value (a 1-D grid, grid_1d(n)); the thread numbered i in the grid sets y[i] = max(0, x[i]), a NaN staying NaN; x and y hold n values
   const std::size_t i = t.global_x();
   if (i >= n) return;  // the grid is a whole number of blocks: the last one may reach past n
   // "x <= 0 gives 0" lets a NaN through, as the CPU op and PyTorch do.
@@ -22,7 +22,7 @@ RESNET_HOST_DEVICE void relu_forward_thread(const ThreadIndex& t, const T* x, T*
 // Thread t's value: dx[i] = dy[i] where x[i] > 0 (or NaN), 0 where x[i] <= 0.
 template <class T>
 RESNET_HOST_DEVICE void relu_backward_thread(const ThreadIndex& t, const T* x, const T* dy, T* dx, std::size_t n) {
-  // BEGIN SOLUTION 6.1 relu_backward_thread: i = t.global_x(); if i < n, dx[i] = 0 where x[i] <= 0, else dy[i]
+  // BEGIN SOLUTION 6.1 relu_backward_thread: launched with at least one thread per value (a 1-D grid); the thread numbered i in the grid sets dx[i] = dy[i] where x[i] > 0 or is NaN, else 0; x, dy and dx hold n values
   const std::size_t i = t.global_x();
   if (i >= n) return;
   dx[i] = x[i] <= T(0) ? T(0) : dy[i];

@@ -27,7 +27,7 @@ constexpr unsigned kNaiveBlock = 32;
 // Thread t's entry of C: row = t.global_x(), col = t.global_y().
 RESNET_HOST_DEVICE void gemm_naive_thread(const ThreadIndex& t, const float* a, const float* b, float* c,
                                           std::size_t M, std::size_t N, std::size_t K) {
-  // BEGIN SOLUTION 6.3 gemm_naive_thread: this thread's row is global_x and column global_y; if inside C, c[row N + col] = sum over k of a[row K + k] b[k N + col]
+  // BEGIN SOLUTION 6.3 gemm_naive_thread: one thread per entry of C (M, N) = A (M, K) B (K, N), all row-major; the thread's entry is row t.global_x(), column t.global_y(), and the grid may stick out past C
   const std::size_t row = t.global_x(), col = t.global_y();
   if (row >= M || col >= N) return;  // the last blocks stick out past the edges of C
   float sum = 0.0f;

@@ -46,7 +46,7 @@ constexpr unsigned kTile = 32;
 RESNET_HOST_DEVICE void load_tiles_thread(const ThreadIndex& t, std::size_t tile, const float* a, const float* b,
                                           std::size_t M, std::size_t N, std::size_t K, float* a_tile,
                                           float* b_tile) {
-  // BEGIN SOLUTION 6.4 load_tiles_thread: with tx = t.thread.x, ty = t.thread.y, row = t.global_y(), col = t.global_x(), k0 = 32 tile: a_tile[ty 32 + tx] = a[row K + k0 + tx] and b_tile[ty 32 + tx] = b[(k0 + ty) N + col], each 0 where outside A or B
+  // BEGIN SOLUTION 6.4 load_tiles_thread: step `tile` along K; thread (tx, ty) of the 32 x 32 block writes entry (ty, tx) of A's and B's tiles for this block and step into a_tile, b_tile (row-major), 0 outside A or B
   const std::size_t tx = t.thread.x, ty = t.thread.y;
   const std::size_t row = t.global_y(), col = t.global_x(), k0 = tile * kTile;
   a_tile[ty * kTile + tx] = row < M && k0 + tx < K ? a[row * K + k0 + tx] : 0.0f;
@@ -59,7 +59,7 @@ RESNET_HOST_DEVICE void load_tiles_thread(const ThreadIndex& t, std::size_t tile
 // a_tile[ty][k], a broadcast, and neighbouring b_tile[k][tx], distinct banks.)
 RESNET_HOST_DEVICE void accumulate_tile_thread(const ThreadIndex& t, const float* a_tile, const float* b_tile,
                                                float& sum) {
-  // BEGIN SOLUTION 6.4 accumulate_tile_thread: sum += a_tile[ty 32 + k] b_tile[k 32 + tx] for k = 0, 1, ..., 31, with tx = t.thread.x and ty = t.thread.y
+  // BEGIN SOLUTION 6.4 accumulate_tile_thread: thread (tx, ty) of the 32 x 32 block adds entry (ty, tx) of the product a_tile b_tile (both 32 x 32, row-major, in shared memory) to its running sum
   const unsigned tx = t.thread.x, ty = t.thread.y;
   for (unsigned k = 0; k < kTile; ++k) sum += a_tile[ty * kTile + k] * b_tile[k * kTile + tx];
   // END SOLUTION
@@ -82,6 +82,7 @@ Grid smem_tiled_grid(std::size_t M, std::size_t N) {
 #ifdef __CUDACC__
 __global__ void gemm_smem_tiled_kernel(const float* a, const float* b, float* c, std::size_t M, std::size_t N,
                                        std::size_t K) {
+  // BEGIN SOLUTION 6.4 gemm_smem_tiled_kernel: blocks of 32 x 32 threads, x along C's columns and y along its rows; each block computes its 32 x 32 tile of C (M, N) = A (M, K) B (K, N), row-major, through shared memory
   __shared__ float a_tile[kTile * kTile];
   __shared__ float b_tile[kTile * kTile];
   const ThreadIndex t = this_thread();
@@ -94,6 +95,7 @@ __global__ void gemm_smem_tiled_kernel(const float* a, const float* b, float* c,
     __syncthreads();  // everyone has finished reading before the next step overwrites them
   }
   store_sum_thread(t, sum, c, M, N);
+  // END SOLUTION
 }
 #endif
 

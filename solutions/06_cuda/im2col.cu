@@ -14,7 +14,7 @@ namespace resnet::cuda {
 // row = e / (N P Q) is the kernel position (c, r, s), col = e % (N P Q) the window (n, p, q).
 template <class T>
 RESNET_HOST_DEVICE void im2col_thread(const ThreadIndex& t, const T* x, T* columns, const WindowShape& shape) {
-  // BEGIN SOLUTION 6.5 im2col_thread: entry e = t.global_x() (stop when e >= C R S N P Q); split row = e / NPQ into (c, r, s) and col = e % NPQ into (n, p, q); h = p stride - pad + r, w = q stride - pad + s; write x[n, c, h, w], or 0 outside the image
+  // BEGIN SOLUTION 6.5 im2col_thread: columns (C R S, N P Q), row-major, is task 2.6's im2col of x (N, C, H, W); one thread per entry: the thread numbered e in the 1-D grid writes entry e, for e < C R S N P Q
   const std::size_t NPQ = shape.N * shape.P * shape.Q;
   const std::size_t e = t.global_x();
   if (e >= shape.C * shape.R * shape.S * NPQ) return;
