@@ -55,7 +55,7 @@ std::unique_ptr<ResNet<float>> load_trained_model(const CheckpointOptions& optio
 
 int run_evaluate(const CheckpointOptions& options) {
   set_thread_count(options.threads);
-  Normalization normalization = Normalization::half;
+  Normalization normalization = Normalization::mean_half_std_half;
   auto model = load_trained_model(options, normalization);
   const Cifar10Location location = find_cifar10(options.data_dir);
   if (location.is_sample) std::printf("NOTE: evaluating on the 200 test images of the committed sample.\n");
@@ -66,7 +66,7 @@ int run_evaluate(const CheckpointOptions& options) {
 
 int run_predict(const CheckpointOptions& options) {
   set_thread_count(options.threads);
-  Normalization normalization = Normalization::half;
+  Normalization normalization = Normalization::mean_half_std_half;
   auto model = load_trained_model(options, normalization);
   const auto& names = cifar10_class_names();
   for (const std::string& path : options.images) {

@@ -28,6 +28,7 @@ struct TrainCommandOptions {
   std::string stem = "imagenet";
   std::string schedule = "constant";
   std::string normalization = "half";
+  std::string optimizer = "adam";
   std::string data_dir;
   std::string device = "cpu";
   int threads = 0;
@@ -87,6 +88,7 @@ int run_train(TrainCommandOptions options) {
   training.stem = stem_from_string(options.stem);
   training.schedule = schedule_from_string(options.schedule);
   training.normalization = normalization_from_string(options.normalization);
+  training.optimizer = optimizer_from_string(options.optimizer);
   set_thread_count(options.threads);
   keep_freed_memory();
 
@@ -144,7 +146,7 @@ void add_train_command(CLI::App& app, Action& action) {
   command->add_option("--epochs", t.epochs, "passes over the training set")->check(CLI::Range(1, 10000))->capture_default_str();
   command->add_option("--batch-size", t.batch_size, "images per step")->check(CLI::Range(1, 65536))->capture_default_str();
   command->add_flag("--drop-last", t.drop_last, "drop each epoch's last, smaller batch");
-  command->add_option("--optimizer", t.optimizer, "adam, adamw or sgd")
+  command->add_option("--optimizer", o->optimizer, "adam, adamw or sgd")
       ->check(CLI::IsMember({"adam", "adamw", "sgd"}))
       ->capture_default_str();
   command->add_option("--lr", t.learning_rate, "learning rate (one-cycle: the peak)")

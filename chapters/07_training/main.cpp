@@ -13,13 +13,13 @@
 #include <CLI/CLI.hpp>
 #include <xtensor/xview.hpp>
 
+#include "resnet/data/batches.hpp"
 #include "resnet/data/cifar10.hpp"
-#include "resnet/data/loader.hpp"
 #include "resnet/exercise.hpp"
 #include "resnet/nn/resnet.hpp"
-#include "resnet/ops/cross_entropy.hpp"
 #include "resnet/optim/optimizer.hpp"
 #include "resnet/optim/schedule.hpp"
+#include "resnet/train/training_step.hpp"
 #include "resnet/viz/plot.hpp"
 
 namespace {
@@ -52,25 +52,20 @@ void plot_schedules(const std::string& out_dir) {
   std::printf("Wrote %s\n", path.c_str());
 }
 
-struct Batches {
-  std::vector<Tensor<float, 4>> images;
-  std::vector<xt::xtensor<std::int64_t, 1>> labels;
-};
-
-// The first `count` training images, normalised, cut into batches of `batch`.
-Batches make_batches(const Cifar10Data& data, std::size_t count, std::size_t batch) {
+// The first `count` training images, normalised (task 7.5), cut into batches of `batch`.
+std::vector<Batch> make_batches(const Cifar10Data& data, std::size_t count, std::size_t batch) {
   count = std::min(count, data.labels.size()) / batch * batch;
-  Batches batches;
+  std::vector<Batch> batches;
   for (std::size_t start = 0; start < count; start += batch) {
     const xt::xtensor<std::uint8_t, 4> pixels = xt::view(data.images, xt::range(start, start + batch));
-    batches.images.push_back(Tensor<float, 4>::from_host(normalize_images(pixels, Normalization::cifar10)));
-    batches.labels.push_back(xt::cast<std::int64_t>(xt::view(data.labels, xt::range(start, start + batch))));
+    batches.push_back({Tensor<float, 4>::from_host(normalize_images(pixels, Normalization::cifar10)),
+                       xt::cast<std::int64_t>(xt::view(data.labels, xt::range(start, start + batch)))});
   }
   return batches;
 }
 
 // Trains a fresh copy of the small ResNet (same seed, same weights) and returns the loss of every step.
-std::vector<double> train(const std::string& optimizer_name, const Batches& batches, std::size_t epochs) {
+std::vector<double> train(const std::string& optimizer_name, const std::vector<Batch>& batches, std::size_t epochs) {
   ResNetConfig config;
   config.name = "small";
   config.blocks = {1, 1, 1};
@@ -90,13 +85,7 @@ std::vector<double> train(const std::string& optimizer_name, const Batches& batc
   }
   std::vector<double> losses;
   for (std::size_t epoch = 0; epoch < epochs; ++epoch) {
-    for (std::size_t b = 0; b < batches.images.size(); ++b) {
-      optimizer->zero_grad();
-      const auto loss = cross_entropy_forward(model.forward(batches.images[b]).host(), batches.labels[b]);
-      model.backward(Tensor<float, 2>::from_host(cross_entropy_backward(1.0f, loss.cache).dlogits));
-      optimizer->step();
-      losses.push_back(loss.loss);
-    }
+    for (const Batch& batch : batches) losses.push_back(train_step(model, *optimizer, batch).loss);  // task 7.8
   }
   const std::size_t last = std::min<std::size_t>(8, losses.size());  // fewer steps than 8 with tiny --images
   double sum = 0.0;
@@ -110,9 +99,9 @@ int run(const std::string& data_dir, const std::string& out_dir, std::size_t ima
   std::filesystem::create_directories(out_dir);
   plot_schedules(out_dir);
   const Cifar10Location location = find_cifar10(data_dir);
-  const Batches batches = make_batches(load_cifar10(location.directory, Split::train), images, 32);
+  const std::vector<Batch> batches = make_batches(load_cifar10(location.directory, Split::train), images, 32);
   std::printf("\nTraining a small ResNet (%zu batches of 32 CIFAR-10 images, %zu epochs) with three optimizers:\n",
-              batches.images.size(), epochs);
+              batches.size(), epochs);
   std::vector<PlotSeries> lines;
   for (const std::string name : {"SGD (lr 0.05)", "SGD + momentum 0.9", "Adam (lr 1e-3)"}) {
     PlotSeries line{name, {}, train(name, batches, epochs)};

@@ -1,5 +1,5 @@
-// The data loader: every image once per epoch, reproducible order and augmentation,
-// normalisation, random crop and flip, the background thread.
+// The data loader, the machinery around tasks 7.4-7.7 (hence the tag [7.7]): every image
+// once per epoch, reproducible order and augmentation, the background thread.
 #include <algorithm>
 #include <set>
 
@@ -45,7 +45,7 @@ std::multiset<std::pair<std::int64_t, long>> fingerprints(const std::vector<Batc
 
 }  // namespace
 
-TEST_CASE("an epoch holds every image once, in batches of the asked size", "[ch07][loader]") {
+TEST_CASE("an epoch holds every image once, in batches of the asked size", "[ch07][loader][7.7]") {
   LoaderSettings settings;
   settings.batch_size = 128;
   DataLoader loader(sample(), settings);
@@ -67,7 +67,7 @@ TEST_CASE("an epoch holds every image once, in batches of the asked size", "[ch0
   CHECK(epoch(dropping, 0).back().labels.size() == 128);
 }
 
-TEST_CASE("the order depends on the seed and the epoch only", "[ch07][loader]") {
+TEST_CASE("the order depends on the seed and the epoch only", "[ch07][loader][7.7]") {
   LoaderSettings settings;
   settings.batch_size = 100;
   DataLoader a(sample(), settings), b(sample(), settings);
@@ -86,7 +86,7 @@ TEST_CASE("the order depends on the seed and the epoch only", "[ch07][loader]") 
   CHECK(first.labels(99) == sample().labels(99));
 }
 
-TEST_CASE("the background thread gives exactly the batches the caller's thread would", "[ch07][loader]") {
+TEST_CASE("the background thread gives exactly the batches the caller's thread would", "[ch07][loader][7.7]") {
   LoaderSettings settings;
   settings.batch_size = 64;
   settings.augment = true;
@@ -106,34 +106,7 @@ TEST_CASE("the background thread gives exactly the batches the caller's thread w
   CHECK(epoch(background, 1).size() == x.size());
 }
 
-TEST_CASE("normalisation maps pixels as torchvision's ToTensor and Normalize do", "[ch07][loader]") {
-  xt::xtensor<std::uint8_t, 4> pixels = xt::zeros<std::uint8_t>({1, 3, 1, 2});
-  xt::view(pixels, 0, xt::all(), 0, 1) = 255;
-  const auto half = normalize_images(pixels, Normalization::half);
-  CHECK(half(0, 0, 0, 0) == -1.0f);
-  CHECK(half(0, 2, 0, 1) == 1.0f);
-  const auto cifar = normalize_images(pixels, Normalization::cifar10);
-  CHECK(cifar(0, 0, 0, 0) == Approx(-0.4914 / 0.2470));
-  CHECK(cifar(0, 2, 0, 1) == Approx((1 - 0.4465) / 0.2616));
-  CHECK(normalization_from_string("cifar10") == Normalization::cifar10);
-  CHECK_THROWS_WITH(normalization_from_string("imagenet"), Catch::Contains("half or cifar10"));
-}
-
-TEST_CASE("random crop shifts the image inside black padding and flip mirrors it", "[ch07][loader]") {
-  xt::xtensor<std::uint8_t, 3> image = xt::xtensor<std::uint8_t, 3>::from_shape({3, 32, 32});
-  for (std::size_t i = 0; i < image.size(); ++i) image.data()[i] = static_cast<std::uint8_t>(1 + i % 250);
-  CHECK((crop_and_flip(image, 0, 0, false) == image));
-  CHECK((crop_and_flip(crop_and_flip(image, 0, 0, true), 0, 0, true) == image));
-  const auto shifted = crop_and_flip(image, 2, -3, false);  // the window starts 2 rows down, 3 columns left
-  CHECK(shifted(1, 0, 3) == image(1, 2, 0));
-  CHECK(shifted(1, 29, 31) == image(1, 31, 28));
-  CHECK(shifted(0, 30, 10) == 0);  // below the image: padding
-  CHECK(shifted(0, 10, 2) == 0);   // left of it
-  const auto flipped = crop_and_flip(image, 0, 0, true);
-  CHECK(flipped(2, 5, 0) == image(2, 5, 31));
-}
-
-TEST_CASE("augmentation changes images but never labels", "[ch07][loader]") {
+TEST_CASE("augmentation changes images but never labels", "[ch07][loader][7.7]") {
   LoaderSettings settings;
   settings.batch_size = 1000;
   settings.shuffle = false;
@@ -155,9 +128,4 @@ TEST_CASE("loader settings that make no batches are refused", "[ch07][loader][er
   settings.batch_size = 2000;
   settings.drop_last = true;
   CHECK_THROWS_WITH(DataLoader(sample(), settings), Catch::Contains("make no full batch"));
-}
-
-TEST_CASE("normalisation refuses images that are not RGB", "[ch07][loader][errors]") {
-  const xt::xtensor<std::uint8_t, 4> grey = xt::zeros<std::uint8_t>({1, 1, 4, 4});
-  CHECK_THROWS_WITH(normalize_images(grey, Normalization::half), Catch::Contains("RGB images (N, 3, H, W)"));
 }

@@ -1,5 +1,6 @@
-// The training loop (it needs tasks 7.1-7.3, hence the tag [7.3]): a small ResNet learns on the committed sample; a resumed run ends
-// exactly where an uninterrupted one does; a diverging run stops with a clear message and
+// The training run, the machinery around tasks 7.1-7.10 (hence the tag [7.10]): a small
+// ResNet learns on the committed sample; a resumed run ends exactly where an uninterrupted
+// one does; a diverging run stops with a clear message and
 // keeps its last good checkpoint; a run on the GPU (chapter 6; here the emulated device)
 // follows the CPU run.
 #include <algorithm>
@@ -62,7 +63,7 @@ bool same_state(const ResNet<float>& a, const ResNet<float>& b) {
 
 }  // namespace
 
-TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance", "[ch07][trainer][learning][slow][7.3]") {
+TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance", "[ch07][trainer][learning][slow][7.10]") {
   resnet::testing::TemporaryDirectory directory;
   TrainingOptions options = small_run(directory.path().string());
   options.epochs = 4;
@@ -88,7 +89,7 @@ TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance",
   }
 }
 
-TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run ends", "[ch07][trainer][resume][7.3]") {
+TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run ends", "[ch07][trainer][resume][7.10]") {
   resnet::testing::TemporaryDirectory straight_directory, resumed_directory;
   Trainer straight(small_run(straight_directory.path().string()), sample(Split::train), sample(Split::test));
   straight.run();
@@ -116,7 +117,7 @@ TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run end
   CHECK(third.history().back().test_accuracy == straight.history().back().test_accuracy);
 }
 
-TEST_CASE("a diverging run stops naming the step and keeps its last good checkpoint", "[ch07][trainer][errors][7.3]") {
+TEST_CASE("a diverging run stops naming the step and keeps its last good checkpoint", "[ch07][trainer][errors][7.10]") {
   resnet::testing::TemporaryDirectory directory;
   TrainingOptions options = small_run(directory.path().string());
   options.epochs = 1;
@@ -132,12 +133,11 @@ TEST_CASE("a diverging run stops naming the step and keeps its last good checkpo
   CHECK(file_bytes(good.run_file("last.safetensors")) == saved);
 }
 
-TEST_CASE("bad training options and foreign checkpoints are clear errors", "[ch07][trainer][errors][7.3]") {
+TEST_CASE("bad training options and foreign checkpoints are clear errors", "[ch07][trainer][errors][7.10]") {
   resnet::testing::TemporaryDirectory directory;
   TrainingOptions options = small_run(directory.path().string());
-  options.optimizer = "adagrad";
-  CHECK_THROWS_WITH(Trainer(options, sample(Split::train), sample(Split::test)), Catch::Contains("adam, adamw or sgd"));
-  options = small_run(directory.path().string());
+  CHECK_THROWS_WITH(optimizer_from_string("adagrad"), Catch::Contains("adam, adamw or sgd"));
+  CHECK(optimizer_from_string("adamw") == OptimizerKind::adamw);
   Trainer trainer(options, sample(Split::train), sample(Split::test));
   CHECK_THROWS_AS(trainer.resume(), DataError);  // nothing saved yet
   options.epochs = 1;
@@ -165,7 +165,7 @@ TrainingOptions tiny_sgd_run(std::size_t images, double learning_rate) {
   options.train_images = images;
   options.test_images = 16;
   options.augment = false;
-  options.optimizer = "sgd";
+  options.optimizer = OptimizerKind::sgd;
   options.learning_rate = learning_rate;
   options.nesterov = true;
   options.weight_decay = 5e-4;
@@ -209,7 +209,7 @@ RunsOnBothDevices run_on_both_devices(TrainingOptions options, const std::string
 }  // namespace
 
 TEST_CASE("a run on the GPU gets every batch the CPU run gets, the last smaller one included",
-          "[ch07][trainer][device][7.3]") {
+          "[ch07][trainer][device][7.10]") {
   // Learning rate 0: the weights stay as they are, so the batch norms' running statistics
   // (an average over every batch) and the test loss depend only on the batches that
   // arrived. 28 images: steps of 8, 8, 8 and 4, so both upload slots are used, the first
@@ -223,7 +223,7 @@ TEST_CASE("a run on the GPU gets every batch the CPU run gets, the last smaller 
 }
 
 TEST_CASE("a run on the GPU follows the CPU run, and its checkpoint evaluates the same on the CPU",
-          "[ch07][trainer][device][7.3]") {
+          "[ch07][trainer][device][7.10]") {
   // Two SGD steps. Only two: a later step's gradients can differ by more than rounding,
   // because a value that rounding puts on the other side of 0 flips a ReLU's mask (a
   // kink), and the runs then drift apart; compare_devices is the exact check, part by part.

@@ -93,6 +93,12 @@ void Module<T>::to(Device device) {
 }
 
 template <class T>
+Device Module<T>::device() const {
+  const auto parameters = named_parameters();
+  return parameters.empty() ? Device::cpu : parameters.front().parameter->device();
+}
+
+template <class T>
 void Module<T>::zero_grad() {
   for (const auto& named : named_parameters()) named.parameter->zero_grad();
 }

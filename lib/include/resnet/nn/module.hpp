@@ -72,6 +72,9 @@ class Module {
   ///        Batch-norm counters stay on the CPU.
   /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.to
   void to(Device device);
+  /// @brief Where the module's parameters live: the device of its first parameter, or the
+  ///        CPU for a module without parameters (as `next(model.parameters()).device`).
+  Device device() const;
   /// @brief Sets every parameter's gradient to zero.
   /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.zero_grad
   void zero_grad();
@@ -146,5 +149,11 @@ class Layer : public Module<T> {
 ///        and its pooling head.
 template <class T>
 using ImageLayer = Layer<T, 4, 4>;
+
+/// @ingroup ch07
+/// @brief A layer from NCHW image batches to logits (N, classes): what a ResNet is, and what
+///        the training step and the evaluation take.
+template <class T>
+using Classifier = Layer<T, 4, 2>;
 
 }  // namespace resnet

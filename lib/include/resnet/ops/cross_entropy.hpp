@@ -2,11 +2,24 @@
 /// @brief Task 2.4: softmax cross-entropy, the classification loss, forward and backward.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include <xtensor/xtensor.hpp>
 
 namespace resnet {
+
+/// @ingroup ch02
+/// @brief Checks that `labels` describe a batch of `batch` examples, each a class in
+///        0 to classes - 1, as cross-entropy needs (on the CPU and on the GPU alike).
+/// @param labels (batch)
+/// @param batch the number of logit rows
+/// @param classes the number of logit columns
+/// @param what the caller's name, for the message
+/// @throws ShapeError naming the first label that does not fit, or the sizes that differ
+void check_class_labels(const xt::xtensor<std::int64_t, 1>& labels, std::size_t batch, std::size_t classes,
+                        const std::string& what);
 
 /// @ingroup ch02
 /// @brief What cross_entropy_backward() needs from the forward pass.

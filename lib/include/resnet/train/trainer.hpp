@@ -1,6 +1,7 @@
 /// @file
-/// @brief The training loop: a ResNet, an optimizer, a schedule and the data loaders,
-///        epoch by epoch, with evaluation, checkpoints, resume and divergence checks.
+/// @brief The machinery of a training run around the student's epoch loop and evaluation
+///        (tasks 7.9 and 7.10): the model, optimizer, schedule and data loader a run is made
+///        of, checkpoints, resume, progress, metrics and curves, and divergence checks.
 #pragma once
 
 #include <atomic>
@@ -17,8 +18,25 @@
 #include "resnet/nn/resnet.hpp"
 #include "resnet/optim/optimizer.hpp"
 #include "resnet/optim/schedule.hpp"
+#include "resnet/train/evaluation.hpp"
+#include "resnet/train/training_step.hpp"
 
 namespace resnet {
+
+/// @ingroup ch07
+/// @brief The optimizers a run can use.
+enum class OptimizerKind {
+  sgd,   ///< torch.optim.SGD (momentum, Nesterov, weight decay)
+  adam,  ///< torch.optim.Adam (weight decay as an L2 term in the gradient)
+  adamw  ///< torch.optim.AdamW (decoupled weight decay)
+};
+
+/// @ingroup ch07
+/// @brief "sgd", "adam" or "adamw".
+std::string to_string(OptimizerKind kind);
+/// @ingroup ch07
+/// @brief The optimizer named by to_string(); throws std::invalid_argument otherwise.
+OptimizerKind optimizer_from_string(const std::string& name);
 
 /// @ingroup ch07
 /// @brief Everything a training run is made of. The defaults are the original tutorial's
@@ -30,13 +48,13 @@ struct TrainingOptions {
   std::size_t epochs = 10;                            ///< passes over the training set
   std::size_t batch_size = 128;                       ///< images per step
   bool drop_last = false;                             ///< drop each epoch's last, smaller batch
-  std::string optimizer = "adam";                     ///< adam, adamw or sgd
+  OptimizerKind optimizer = OptimizerKind::adam;      ///< the update rule
   double learning_rate = 1e-3;                        ///< the base (or, one-cycle, the peak) rate
   double momentum = 0.9;                              ///< SGD's momentum (Adam's beta1 stays 0.9)
   bool nesterov = false;                              ///< SGD: Nesterov momentum
   double weight_decay = 0.0;                          ///< as the optimizer defines it
   ScheduleKind schedule = ScheduleKind::constant;     ///< the learning-rate schedule
-  Normalization normalization = Normalization::half;  ///< the inputs' normalisation
+  Normalization normalization = Normalization::mean_half_std_half;  ///< the inputs' normalisation
   bool augment = false;                               ///< random crop and flip for training
   std::uint64_t seed = 0;                             ///< weights, order, augmentation
   std::string run_directory = "runs/latest";          ///< checkpoints, metrics.jsonl, curves
@@ -49,16 +67,6 @@ struct TrainingOptions {
 /// @brief A run's options as text, e.g. for a checkpoint's metadata and the run's log.
 /// @param options the run's options
 std::string describe(const TrainingOptions& options);
-
-/// @ingroup ch07
-/// @brief How a model does on a data set.
-struct Evaluation {
-  double loss = 0.0;                                ///< mean cross-entropy
-  double accuracy = 0.0;                            ///< fraction right, 0-1
-  std::vector<std::vector<std::size_t>> confusion;  ///< [true class][predicted class] counts
-  /// @brief Accuracy of each true class (0-1; NaN for a class with no images).
-  std::vector<double> class_accuracy() const;
-};
 
 /// @ingroup ch07
 /// @brief One epoch's numbers, as written to metrics.jsonl.
@@ -94,12 +102,13 @@ class TrainingDiverged : public std::runtime_error {
 };
 
 /// @ingroup ch07
-/// @brief Trains a ResNet on CIFAR-10.
+/// @brief Trains a ResNet on CIFAR-10 with the student's train_epoch() (task 7.9) and
+///        evaluate() (task 7.10).
 ///
-/// Each step: the schedule sets the learning rate, zero_grad, forward, loss, backward,
-/// optimizer step. After each epoch: evaluation on the test set, a line in
-/// `metrics.jsonl`, `last.safetensors` (model, optimizer, epoch) and, when the test
-/// accuracy is the best so far, `best.safetensors`, all written atomically.
+/// Each epoch: train_epoch() over the loader's batches, with a callback after every step
+/// that checks the loss, reports progress and honours stop(). Then evaluation on the test
+/// set, a line in `metrics.jsonl`, `last.safetensors` (model, optimizer, epoch) and, when
+/// the test accuracy is the best so far, `best.safetensors`, all written atomically.
 class Trainer {
  public:
   /// @brief A fresh model and optimizer from the options' seed, and the data (copied, cut
@@ -107,7 +116,7 @@ class Trainer {
   /// @param options the run
   /// @param train the training split: images (N, 3, 32, 32) and labels (N)
   /// @param test the test split, likewise
-  /// @throws std::invalid_argument for an unknown model or optimizer, or zero epochs
+  /// @throws std::invalid_argument for an unknown model, or zero epochs
   Trainer(const TrainingOptions& options, const Cifar10Data& train, const Cifar10Data& test);
 
   /// @brief Continues from `run_directory/last.safetensors`: model, optimizer state, epoch
@@ -146,9 +155,9 @@ class Trainer {
 
  private:
   void save(const std::string& name) const;
-  void set_schedule(std::int64_t global_step);
+  bool after_step(const StepResult& step, std::size_t epoch, double seconds,
+                  const std::function<void(const StepProgress&)>& on_step);
   void finish_epoch(EpochMetrics metrics);
-  void write_metrics_and_curves() const;
 
   TrainingOptions options_;
   Cifar10Data train_;
@@ -161,6 +170,7 @@ class Trainer {
   std::size_t steps_done_in_epoch_ = 0;  // non-zero after a resume from a stopped run
   double best_accuracy_ = -1.0;
   std::vector<EpochMetrics> history_;
+  EpochTotals progress_;  // the epoch so far, for the progress display
   std::atomic<bool> stop_requested_{false};
   bool stopped_ = false;
 };
@@ -171,19 +181,5 @@ class Trainer {
 /// @param count how many to keep
 /// @return images (M, 3, 32, 32) and labels (M), M = count (N when count is 0 or above N)
 Cifar10Data first_images(const Cifar10Data& data, std::size_t count);
-
-/// @ingroup ch07
-/// @brief Loss, accuracy and confusion matrix of `model` on `data` in evaluation mode
-///        (the model's mode is restored after), in batches of `batch_size`.
-///
-/// The loss is the mean cross-entropy over all N images,
-/// \f$ -\frac{1}{N} \sum_n \log \operatorname{softmax}(z_n)_{y_n} \f$.
-/// The batches go to the device the model lives on (chapter 6: after `model.to(Device::cuda)`).
-/// @param model the model, images (B, 3, 32, 32) to logits (B, classes)
-/// @param data images (N, 3, 32, 32) and labels (N)
-/// @param normalization as in training
-/// @param batch_size images per forward pass
-Evaluation evaluate(ResNet<float>& model, const Cifar10Data& data, Normalization normalization,
-                    std::size_t batch_size = 256);
 
 }  // namespace resnet
