@@ -52,6 +52,64 @@ std::size_t distance_to_border(const std::vector<std::size_t>& index,
   return std::min({h, H - 1 - h, w, W - 1 - w});
 }
 
+// Batch norm's backward in training mode, with x_hat the input normalised per channel, is
+//   dx = gamma / s * (dy - dbeta / M - x_hat * dgamma / M)
+// (the mean term and the variance term). Forgetting one leaves an error that, within each
+// channel, is a constant (the mean term: dx then does not sum to zero over the channel) or
+// a multiple of x_hat (the variance term). Fit error = a_c + b_c x_hat per channel and see
+// which part explains it.
+std::string diagnose_normalization(const GradCheckVariable& variable, const xt::xtensor<double, 1>& analytic,
+                                   const xt::xtensor<double, 1>& numeric) {
+  if (!variable.normalized_per_channel || variable.shape.size() != 4) return "";
+  const std::size_t N = variable.shape[0], C = variable.shape[1], plane = variable.shape[2] * variable.shape[3];
+  const double M = static_cast<double>(N * plane);
+  double error_norm = 0.0, unexplained = 0.0, constant_part = 0.0, along_x_hat = 0.0, worst_sum = 0.0;
+  for (std::size_t c = 0; c < C; ++c) {
+    std::vector<std::size_t> positions;
+    for (std::size_t n = 0; n < N; ++n) {
+      for (std::size_t i = 0; i < plane; ++i) positions.push_back((n * C + c) * plane + i);
+    }
+    double mean = 0.0, variance = 0.0;
+    for (std::size_t k : positions) mean += variable.values(k) / M;
+    for (std::size_t k : positions) variance += (variable.values(k) - mean) * (variable.values(k) - mean) / M;
+    const double inverse_std = 1.0 / std::sqrt(std::max(variance, 1e-300));
+    double a = 0.0, b = 0.0, sum = 0.0;  // x_hat has mean 0 and mean square 1 over the channel
+    for (std::size_t k : positions) {
+      const double error = analytic(k) - numeric(k), x_hat = (variable.values(k) - mean) * inverse_std;
+      a += error / M;
+      b += error * x_hat / M;
+      sum += analytic(k);
+    }
+    for (std::size_t k : positions) {
+      const double error = analytic(k) - numeric(k), x_hat = (variable.values(k) - mean) * inverse_std;
+      error_norm += error * error;
+      unexplained += (error - a - b * x_hat) * (error - a - b * x_hat);
+    }
+    constant_part += M * a * a;
+    along_x_hat += M * b * b;
+    worst_sum = std::max(worst_sum, std::abs(sum));
+  }
+  if (error_norm == 0.0 || unexplained > 1e-4 * error_norm) return "";  // not this kind of error
+  const bool mean_term = constant_part > 0.01 * error_norm, variance_term = along_x_hat > 0.01 * error_norm;
+  std::ostringstream sums;
+  sums << std::setprecision(3) << worst_sum;
+  if (mean_term && variance_term) {
+    return "within each channel the error in d" + variable.name + " is a constant plus a multiple of x_hat: both the "
+           "mean term and the variance term of batch norm's dx are missing or wrong (the evaluation-mode formula "
+           "gamma * dy / s used in training mode?). In training mode the mean and the variance depend on every x "
+           "of the channel";
+  }
+  if (mean_term) {
+    return "d" + variable.name + " does not sum to zero over each channel (one channel sums to " + sums.str() +
+           "), but it must: adding the same amount to every value of a channel changes nothing after the "
+           "normalisation. The error is the same for every value of a channel: the mean term (dbeta / M, from "
+           "the mean's dependence on every x) is missing or wrong";
+  }
+  return "the error in d" + variable.name + " lies along x_hat within each channel (a multiple of the normalised "
+         "input): the variance term (x_hat * dgamma / M, from the variance's dependence on every x) is missing "
+         "or wrong";
+}
+
 // Recognises the common ways a backward pass goes wrong, from where and how it differs.
 std::string diagnose(const GradCheckVariable& variable, const xt::xtensor<double, 1>& analytic,
                      const xt::xtensor<double, 1>& numeric, const std::vector<double>& errors,
@@ -78,6 +136,8 @@ std::string diagnose(const GradCheckVariable& variable, const xt::xtensor<double
     return "backward returns all zeros for " + variable.name +
            ": is its gradient computed and returned at all?";
   }
+  const std::string normalization = diagnose_normalization(variable, analytic, numeric);
+  if (!normalization.empty()) return normalization;
   // A constant factor everywhere: fit analytic = c * numeric and look at the residual.
   const double c = xt::sum(analytic * numeric)() / std::max(numeric_norm * numeric_norm, 1e-300);
   const double residual = std::sqrt(xt::sum(xt::square(analytic - c * numeric))());

@@ -57,6 +57,9 @@ struct GradCheckVariable {
   /// @brief For the input of a sliding-window op: how many windows read each value (same size
   ///        as values). Lets the checker recognise "wrong exactly where windows overlap". Optional.
   std::vector<std::size_t> window_counts;
+  /// @brief For the input (N, C, H, W) of a per-channel normalisation in training mode
+  ///        (batch norm): lets the checker recognise a missing mean or variance term.
+  bool normalized_per_channel = false;
 };
 
 /// @ingroup ch02
