@@ -27,7 +27,8 @@ import tempfile
 import urllib.parse
 
 # The pages a reader starts from: the main page, the chapter guides, the tutorial map.
-PAGE_NAMES = ["index.html"] + [f"chapter{n:02d}.html" for n in range(1, 8)] + ["from_the_tutorial.html"]
+PAGE_NAMES = (["index.html"] + [f"chapter{n:02d}.html" for n in range(1, 8)] +
+              ["from_the_tutorial.html", "zh_from_the_tutorial.html"])
 
 # Appended to a copy of each page. MathJax 2 runs its queue after typesetting; the probe
 # then counts what a reader would see as broken and writes it into the page as JSON, which
@@ -48,7 +49,7 @@ PROBE = """
     });
     // TeX delimiters left in the text mean MathJax never saw the formula.
     var text = document.body.innerText;
-    ['\\\\(', '\\\\[', '\\\\f$', '\\\\f['].forEach(function (d) {
+    ['\\\\(', '\\\\[', '\\\\f$', '\\\\f[', '$$', '**', '<details>', '</details>'].forEach(function (d) {
       var at = text.indexOf(d);
       if (at >= 0) result.unrendered.push(text.slice(at, at + 60));
     });

@@ -27,6 +27,10 @@ import sys
 INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=[^\s$])(?P<math>[^$]*?[^\s\\$])\$(?![\w$])")
 CODE_SPAN = re.compile(r"(`+)(?:.*?)\1")
 IMAGE = re.compile(r"!\[(?P<caption>[^\]]*)\]\((?P<path>[^)\s]+)\)")
+LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]+)\]\((?P<path>[^)\s#]+)(?P<fragment>#[^)\s]*)?\)")
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# The Markdown files that are pages of the site (docs/Doxyfile.in's INPUT).
+PAGE = re.compile(r"^(README\.md|docs/[^/]+\.md|docs/zh/[^/]+\.md|chapters/[^/]+/README\.md)$")
 DETAILS_OPEN = re.compile(r"^\s*<details>\s*(?P<summary><summary>.*</summary>)?\s*$")
 DETAILS_CLOSE = re.compile(r"^\s*</details>\s*$")
 TASK_HEADING = re.compile(r"^(?P<hashes>#+) Task (?P<chapter>\d+)\.(?P<task>\d+):(?P<rest>.*?)\s*$")
@@ -62,6 +66,48 @@ def convert_images(text):
     return IMAGE.sub(lambda m: f"![{m['caption']}]({os.path.basename(m['path'])})", text)
 
 
+def convert_links(text, path):
+    """A link to a repository file that is not a page of the site becomes its path, as code."""
+    def replace(match):
+        target = match["path"]
+        if "://" in target or target.startswith("mailto:"):
+            return match.group(0)
+        relative = os.path.relpath(os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), target)), ROOT)
+        if PAGE.match(relative.replace(os.sep, "/")):
+            return match.group(0)
+        if match["text"].strip("`") in (relative, target, os.path.basename(relative)):
+            return f"`{relative}`"
+        return f"{match['text']} (`{relative}`)"
+    out, cursor = [], 0
+    for span in CODE_SPAN.finditer(text):
+        out.append(LINK.sub(replace, text[cursor:span.start()]))
+        out.append(span.group(0))
+        cursor = span.end()
+    out.append(LINK.sub(replace, text[cursor:]))
+    return "".join(out)
+
+
+def convert_bold(text, bold_open):
+    """**...** outside code spans -> <b>...</b>; returns (text, whether a bold is still open)."""
+    out, cursor = [], 0
+
+    def replace(part):
+        nonlocal bold_open
+        pieces = part.split("**")
+        result = pieces[0]
+        for piece in pieces[1:]:
+            result += ("</b>" if bold_open else "<b>") + piece
+            bold_open = not bold_open
+        return result
+
+    for span in CODE_SPAN.finditer(text):
+        out.append(replace(text[cursor:span.start()]))
+        out.append(span.group(0))
+        cursor = span.end()
+    out.append(replace(text[cursor:]))
+    return "".join(out), bold_open
+
+
 def filter_lines(lines, path):
     out = []
     label = page_label(path)
@@ -69,6 +115,7 @@ def filter_lines(lines, path):
     in_fence = in_display_math = False
     previous_blank = True
     in_indented_code = False
+    bold_open = False
     for line in lines:
         stripped = line.rstrip("\n")
         if in_fence:
@@ -95,6 +142,8 @@ def filter_lines(lines, path):
             continue
         if not blank:
             in_indented_code = False
+        else:
+            bold_open = False  # a bold never outlives its paragraph
         previous_blank = blank
         details = DETAILS_OPEN.match(stripped)
         if details:
@@ -110,7 +159,8 @@ def filter_lines(lines, path):
         task = TASK_HEADING.match(stripped)
         if task and "{#" not in stripped:
             stripped += f" {{#task-{task['chapter']}-{task['task']}}}"
-        out.append(convert_images(convert_inline(stripped)))
+        converted, bold_open = convert_bold(convert_links(convert_images(convert_inline(stripped)), path), bold_open)
+        out.append(converted)
     return "\n".join(out) + "\n"
 
 

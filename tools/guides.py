@@ -252,6 +252,9 @@ def lint_markdown(name, text):
             if open_details < 0:
                 problems.append(f"{name}:{number}: </details> without <details>")
                 open_details = 0
+        if re.search(r"\*\*[^*]*\$[^*]*\*\*", line):
+            problems.append(f"{name}:{number}: math inside **bold** (Doxygen then shows the asterisks); "
+                            "write the symbol in plain text or move the math out of the bold")
         if not line.startswith("    ") and "$" in line:
             outside_code = re.sub(r"(`+).*?\1", "", line)
             remainder = INLINE_MATH.sub("", outside_code)

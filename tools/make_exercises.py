@@ -4,6 +4,7 @@
     tools/make_exercises.py            regenerate every exercises/NN_name/ file
     tools/make_exercises.py --check    exit 1 if exercises/ differs from what would be generated
     tools/make_exercises.py --force    regenerate even over a student's code (backed up first)
+    tools/make_exercises.py --stats    the tasks and the lines the student writes, per chapter
 
 Without --force, a file in which a student has written code (an EXERCISE region that is
 not just its stub) is left alone, with a message: regenerating never loses anyone's work.
@@ -287,6 +288,59 @@ def reset_task(task):
     return changed
 
 
+def code_lines(lines):
+    """The lines that hold code: not blank, not only a comment."""
+    return [line for line in lines
+            if line.strip() and not line.strip().startswith(("//", "/*", "*", "#pragma", "#include"))]
+
+
+def region_code_lines(solution_path):
+    """{task: code lines inside its regions} of one solution file."""
+    lines, spans = parse_regions(solution_path)
+    counts = {}
+    for start, end, region, _ in spans:
+        counts[region.task] = counts.get(region.task, 0) + len(code_lines(lines[start + 1:end]))
+    return counts
+
+
+def framework_code_lines():
+    """Code lines of the framework the student does not write: lib/src and the given parts of solutions/."""
+    total = 0
+    for folder in ("lib/src",):
+        for directory, _, files in os.walk(os.path.join(ROOT, folder)):
+            for name in files:
+                if name.endswith(SOURCE_SUFFIXES):
+                    with open(os.path.join(directory, name)) as f:
+                        total += len(code_lines(f.readlines()))
+    for rel in solution_files():
+        path = os.path.join(SOLUTIONS, rel)
+        with open(path) as f:
+            total += len(code_lines(f.readlines())) - sum(region_code_lines(path).values())
+    return total
+
+
+def print_stats():
+    """Per chapter: the tasks, and the lines of code the student writes (the reference's count)."""
+    chapters = {}
+    for rel in solution_files():
+        chapter = rel.split(os.sep)[0]
+        for task, count in region_code_lines(os.path.join(SOLUTIONS, rel)).items():
+            chapters.setdefault(chapter, {}).setdefault(task, 0)
+            chapters[chapter][task] += count
+    student = 0
+    print(f"{'chapter':22} {'tasks':>5} {'student lines':>14}   tasks (lines)")
+    for chapter, tasks in chapters.items():
+        lines = sum(tasks.values())
+        student += lines
+        listing = ", ".join(f"{t} ({n})" for t, n in sorted(tasks.items(), key=lambda item: task_key(item[0])))
+        print(f"{chapter:22} {len(tasks):>5} {lines:>14}   {listing}")
+    given = framework_code_lines()
+    print(f"{'all':22} {sum(len(t) for t in chapters.values()):>5} {student:>14}")
+    print(f"\nThe student writes {student} of the {student + given} code lines that build and train the network "
+          f"({100 * student / (student + given):.0f}%): the regions of solutions/ against those plus lib/src/ and the "
+          "given parts of solutions/ (code lines: not blank, not only a comment or an #include).")
+
+
 def task_key(task):
     chapter, number = task.split(".")
     return int(chapter), int(number)
@@ -296,8 +350,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="verify instead of writing")
     parser.add_argument("--force", action="store_true", help="overwrite files holding student code (after a backup)")
+    parser.add_argument("--stats", action="store_true", help="tasks and student lines per chapter")
     args = parser.parse_args()
     try:
+        if args.stats:
+            return print_stats()
         return check_all() if args.check else write_all(force=args.force)
     except MarkerError as error:
         print(f"error: {error}", file=sys.stderr)

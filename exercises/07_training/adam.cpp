@@ -17,7 +17,7 @@ void adam_update(T* value, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t
   const T beta1 = static_cast<T>(settings.beta1), beta2 = static_cast<T>(settings.beta2);
   const T eps = static_cast<T>(settings.eps), weight_decay = static_cast<T>(settings.weight_decay);
   // BEGIN EXERCISE 7.2: replace the next line with your code (./course hint 7.2)
-  todo("7.2", "adam_update: (AdamW: decay w first; Adam: add weight_decay w to g), update m and v, correct their bias with 1 - beta^t, and step w by lr m_hat / (sqrt(v_hat) + eps) as torch.optim.Adam computes it");
+  todo("7.2", "adam_update: step number `step` (from 1) of torch.optim.Adam, or AdamW with settings.decoupled_weight_decay, on `count` values in place: value, exp_avg and exp_avg_sq from grad");
   // END EXERCISE 7.2
 }
 

@@ -12,14 +12,14 @@ xt::xtensor<std::uint8_t, 3> crop_and_flip(const xt::xtensor<std::uint8_t, 3>& i
                                            const CropAndFlip& crop) {
   xt::xtensor<std::uint8_t, 3> result = xt::zeros<std::uint8_t>(image.shape());  // (3, 32, 32), black
   // BEGIN EXERCISE 7.6: replace the next line with your code (./course hint 7.6)
-  todo("7.6", "crop_and_flip: result (3, 32, 32) is the window of `image` shifted by (crop.dy, crop.dx) in zero padding, mirrored left to right if crop.flip");
+  todo("7.6", "crop_and_flip: fill result (3, 32, 32) with the window of `image` (3, 32, 32) shifted by (crop.dy, crop.dx) in zero padding, then mirrored left to right if crop.flip");
   // END EXERCISE 7.6
   return result;
 }
 
 CropAndFlip random_crop_and_flip(Generator& generator) {
   // BEGIN EXERCISE 7.6: replace the next line with your code (./course hint 7.6)
-  todo("7.6", "random_crop_and_flip: draw dy and dx (each -4 to 4, all equally likely) and the flip (probability 1/2) from `generator`");
+  todo("7.6", "random_crop_and_flip: a CropAndFlip with dy and dx each uniform in -4..4 and flip true with probability 1/2, drawn from `generator` only");
   // END EXERCISE 7.6
 }
 

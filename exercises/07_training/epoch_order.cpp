@@ -13,7 +13,7 @@ namespace resnet {
 
 std::vector<std::size_t> epoch_order(std::size_t count, bool shuffle, Generator& generator) {
   // BEGIN EXERCISE 7.4: replace the next line with your code (./course hint 7.4)
-  todo("7.4", "epoch_order: the `count` image indices in the order the epoch visits them, shuffled uniformly with `generator` when `shuffle` is set");
+  todo("7.4", "epoch_order: the `count` image indices in the epoch's order: 0 to count - 1 without `shuffle`, else a uniformly random permutation drawn from `generator` only");
   // END EXERCISE 7.4
 }
 

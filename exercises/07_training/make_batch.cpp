@@ -14,7 +14,7 @@ namespace resnet {
 
 std::size_t batches_per_epoch(std::size_t images, std::size_t batch_size, bool drop_last) {
   // BEGIN EXERCISE 7.7: replace the next line with your code (./course hint 7.7)
-  todo("7.7", "batches_per_epoch: how many batches of batch_size an epoch of `images` images makes, with or without the last, smaller one");
+  todo("7.7", "batches_per_epoch: how many batches of batch_size an epoch of `images` images makes, the last, smaller one dropped when drop_last");
   // END EXERCISE 7.7
 }
 
@@ -22,7 +22,7 @@ Batch make_batch(const Cifar10Data& data,                // images (N, 3, 32, 32
                  const std::vector<std::size_t>& order,  // (N)
                  std::size_t index, const LoaderSettings& settings, Generator& generator) {
   // BEGIN EXERCISE 7.7: replace the next line with your code (./course hint 7.7)
-  todo("7.7", "make_batch: gather batch `index` of the epoch's `order` into pixels (B, 3, 32, 32) and labels (B), augment when settings.augment, and return it normalised");
+  todo("7.7", "make_batch: batch `index` of the epoch's `order`: images (B, 3, 32, 32), augmented with `generator` when settings.augment and normalised, and their labels (B)");
   // END EXERCISE 7.7
 }
 

@@ -18,7 +18,7 @@ xt::xtensor<float, 4> normalize_images(const xt::xtensor<std::uint8_t, 4>& pixel
   const ChannelStatistics statistics = channel_statistics(normalization);
   xt::xtensor<float, 4> result(pixels.shape());  // (N, 3, H, W)
   // BEGIN EXERCISE 7.5: replace the next line with your code (./course hint 7.5)
-  todo("7.5", "normalize_images: fill result (N, 3, H, W) with each pixel scaled to 0-1 and normalised with its channel's statistics.mean and statistics.stddev");
+  todo("7.5", "normalize_images: fill result (N, 3, H, W) with pixels (N, 3, H, W) as torchvision's ToTensor then Normalize(statistics.mean, statistics.stddev) give them");
   // END EXERCISE 7.5
   return result;
 }

@@ -49,7 +49,7 @@ double learning_rate_at(const ScheduleSettings& s, std::int64_t step) {
   }
   const double t = static_cast<double>(step);
   // BEGIN EXERCISE 7.3: replace the next line with your code (./course hint 7.3)
-  todo("7.3", "learning_rate_at: the rate of each schedule at step t (see the formulas in the header)");
+  todo("7.3", "learning_rate_at: the learning rate of schedule `s` (s.kind) for optimizer step `step`, from 0, as torch.optim.lr_scheduler computes it");
   // END EXERCISE 7.3
 }
 

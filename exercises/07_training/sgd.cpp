@@ -16,7 +16,7 @@ void sgd_update(T* value, const T* grad, T* momentum_buffer, std::size_t count, 
   const T dampening = static_cast<T>(settings.dampening);
   const T weight_decay = static_cast<T>(settings.weight_decay);
   // BEGIN EXERCISE 7.1: replace the next line with your code (./course hint 7.1)
-  todo("7.1", "sgd_update: g = grad + weight_decay w; with momentum, b = g on the first step, else b = momentum b + (1 - dampening) g, and the step uses b (or g + momentum b for Nesterov); w -= lr * step");
+  todo("7.1", "sgd_update: one torch.optim.SGD step on `count` values, in place: value (and momentum_buffer, with momentum) from grad, settings and first_step");
   // END EXERCISE 7.1
 }
 

@@ -11,7 +11,7 @@ namespace resnet {
 EpochTotals train_epoch(Classifier<float>& model, Optimizer<float>& optimizer, const ScheduleSettings& schedule,
                         std::int64_t first_step, const BatchSource& next_batch, const AfterStep& after_step) {
   // BEGIN EXERCISE 7.9: replace the next line with your code (./course hint 7.9)
-  todo("7.9", "train_epoch: the model in training mode, then every batch of next_batch trained on at the schedule's rate for its run-wide step number, after_step called after each; return the totals");
+  todo("7.9", "train_epoch: in training mode, one train_step per batch of next_batch at the schedule's rate (and momentum) for its run-wide step from first_step, after_step after each; return the totals");
   // END EXERCISE 7.9
 }
 

@@ -17,7 +17,7 @@ std::vector<std::size_t> predicted_classes(const xt::xtensor<float, 2>& logits) 
 
 StepResult train_step(Classifier<float>& model, Optimizer<float>& optimizer, const Batch& batch) {
   // BEGIN EXERCISE 7.8: replace the next line with your code (./course hint 7.8)
-  todo("7.8", "train_step: one optimizer step on `batch` whose gradients are this batch's alone; return its loss, correct predictions and image count");
+  todo("7.8", "train_step: one optimizer step on the gradient of `batch`'s mean cross-entropy alone; return that loss, the correct predictions and the image count, all from before the update");
   // END EXERCISE 7.8
 }
 

@@ -12,7 +12,7 @@ void adam_update(T* value, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t
   const T learning_rate = static_cast<T>(settings.learning_rate);
   const T beta1 = static_cast<T>(settings.beta1), beta2 = static_cast<T>(settings.beta2);
   const T eps = static_cast<T>(settings.eps), weight_decay = static_cast<T>(settings.weight_decay);
-  // BEGIN SOLUTION 7.2 adam_update: (AdamW: decay w first; Adam: add weight_decay w to g), update m and v, correct their bias with 1 - beta^t, and step w by lr m_hat / (sqrt(v_hat) + eps) as torch.optim.Adam computes it
+  // BEGIN SOLUTION 7.2 adam_update: step number `step` (from 1) of torch.optim.Adam, or AdamW with settings.decoupled_weight_decay, on `count` values in place: value, exp_avg and exp_avg_sq from grad
   // The bias corrections: m and v start at 0, so early on they underestimate the true
   // averages by the factors 1 - beta1^t and 1 - beta2^t.
   const T bias_correction1 = T(1) - static_cast<T>(std::pow(settings.beta1, static_cast<double>(step)));

@@ -7,7 +7,7 @@ namespace resnet {
 xt::xtensor<std::uint8_t, 3> crop_and_flip(const xt::xtensor<std::uint8_t, 3>& image,  // (3, 32, 32)
                                            const CropAndFlip& crop) {
   xt::xtensor<std::uint8_t, 3> result = xt::zeros<std::uint8_t>(image.shape());  // (3, 32, 32), black
-  // BEGIN SOLUTION 7.6 crop_and_flip: result (3, 32, 32) is the window of `image` shifted by (crop.dy, crop.dx) in zero padding, mirrored left to right if crop.flip
+  // BEGIN SOLUTION 7.6 crop_and_flip: fill result (3, 32, 32) with the window of `image` (3, 32, 32) shifted by (crop.dy, crop.dx) in zero padding, then mirrored left to right if crop.flip
   const int C = static_cast<int>(image.shape()[0]), H = static_cast<int>(image.shape()[1]),
             W = static_cast<int>(image.shape()[2]);
   for (int c = 0; c < C; ++c) {
@@ -27,7 +27,7 @@ xt::xtensor<std::uint8_t, 3> crop_and_flip(const xt::xtensor<std::uint8_t, 3>& i
 }
 
 CropAndFlip random_crop_and_flip(Generator& generator) {
-  // BEGIN SOLUTION 7.6 random_crop_and_flip: draw dy and dx (each -4 to 4, all equally likely) and the flip (probability 1/2) from `generator`
+  // BEGIN SOLUTION 7.6 random_crop_and_flip: a CropAndFlip with dy and dx each uniform in -4..4 and flip true with probability 1/2, drawn from `generator` only
   CropAndFlip crop;
   crop.dy = static_cast<int>(generator.below(9)) - 4;
   crop.dx = static_cast<int>(generator.below(9)) - 4;

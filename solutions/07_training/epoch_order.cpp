@@ -8,7 +8,7 @@
 namespace resnet {
 
 std::vector<std::size_t> epoch_order(std::size_t count, bool shuffle, Generator& generator) {
-  // BEGIN SOLUTION 7.4 epoch_order: the `count` image indices in the order the epoch visits them, shuffled uniformly with `generator` when `shuffle` is set
+  // BEGIN SOLUTION 7.4 epoch_order: the `count` image indices in the epoch's order: 0 to count - 1 without `shuffle`, else a uniformly random permutation drawn from `generator` only
   std::vector<std::size_t> order(count);
   std::iota(order.begin(), order.end(), std::size_t{0});
   if (shuffle && count > 1) {

@@ -9,7 +9,7 @@
 namespace resnet {
 
 std::size_t batches_per_epoch(std::size_t images, std::size_t batch_size, bool drop_last) {
-  // BEGIN SOLUTION 7.7 batches_per_epoch: how many batches of batch_size an epoch of `images` images makes, with or without the last, smaller one
+  // BEGIN SOLUTION 7.7 batches_per_epoch: how many batches of batch_size an epoch of `images` images makes, the last, smaller one dropped when drop_last
   return drop_last ? images / batch_size : (images + batch_size - 1) / batch_size;
   // END SOLUTION
 }
@@ -17,7 +17,7 @@ std::size_t batches_per_epoch(std::size_t images, std::size_t batch_size, bool d
 Batch make_batch(const Cifar10Data& data,                // images (N, 3, 32, 32), labels (N)
                  const std::vector<std::size_t>& order,  // (N)
                  std::size_t index, const LoaderSettings& settings, Generator& generator) {
-  // BEGIN SOLUTION 7.7 make_batch: gather batch `index` of the epoch's `order` into pixels (B, 3, 32, 32) and labels (B), augment when settings.augment, and return it normalised
+  // BEGIN SOLUTION 7.7 make_batch: batch `index` of the epoch's `order`: images (B, 3, 32, 32), augmented with `generator` when settings.augment and normalised, and their labels (B)
   const std::size_t first = index * settings.batch_size;
   const std::size_t count = std::min(settings.batch_size, order.size() - first);  // the last batch may be smaller
   xt::xtensor<std::uint8_t, 4> pixels = xt::xtensor<std::uint8_t, 4>::from_shape({count, 3, 32, 32});

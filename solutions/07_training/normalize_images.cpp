@@ -13,7 +13,7 @@ xt::xtensor<float, 4> normalize_images(const xt::xtensor<std::uint8_t, 4>& pixel
   }
   const ChannelStatistics statistics = channel_statistics(normalization);
   xt::xtensor<float, 4> result(pixels.shape());  // (N, 3, H, W)
-  // BEGIN SOLUTION 7.5 normalize_images: fill result (N, 3, H, W) with each pixel scaled to 0-1 and normalised with its channel's statistics.mean and statistics.stddev
+  // BEGIN SOLUTION 7.5 normalize_images: fill result (N, 3, H, W) with pixels (N, 3, H, W) as torchvision's ToTensor then Normalize(statistics.mean, statistics.stddev) give them
   const std::size_t N = pixels.shape()[0], C = pixels.shape()[1], plane = pixels.shape()[2] * pixels.shape()[3];
   const std::uint8_t* in = pixels.data();
   float* out = result.data();

@@ -44,7 +44,7 @@ double learning_rate_at(const ScheduleSettings& s, std::int64_t step) {
                                 std::to_string(s.total_steps) + " steps");
   }
   const double t = static_cast<double>(step);
-  // BEGIN SOLUTION 7.3 learning_rate_at: the rate of each schedule at step t (see the formulas in the header)
+  // BEGIN SOLUTION 7.3 learning_rate_at: the learning rate of schedule `s` (s.kind) for optimizer step `step`, from 0, as torch.optim.lr_scheduler computes it
   switch (s.kind) {
     case ScheduleKind::constant:
       return s.base_rate;

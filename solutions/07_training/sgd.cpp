@@ -11,7 +11,7 @@ void sgd_update(T* value, const T* grad, T* momentum_buffer, std::size_t count, 
   const T momentum = static_cast<T>(settings.momentum);
   const T dampening = static_cast<T>(settings.dampening);
   const T weight_decay = static_cast<T>(settings.weight_decay);
-  // BEGIN SOLUTION 7.1 sgd_update: g = grad + weight_decay w; with momentum, b = g on the first step, else b = momentum b + (1 - dampening) g, and the step uses b (or g + momentum b for Nesterov); w -= lr * step
+  // BEGIN SOLUTION 7.1 sgd_update: one torch.optim.SGD step on `count` values, in place: value (and momentum_buffer, with momentum) from grad, settings and first_step
   for (std::size_t i = 0; i < count; ++i) {
     T g = grad[i] + weight_decay * value[i];  // L2 penalty (weight_decay / 2) |w|^2 adds weight_decay * w
     if (momentum != T(0)) {

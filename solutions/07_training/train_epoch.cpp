@@ -6,7 +6,7 @@ namespace resnet {
 
 EpochTotals train_epoch(Classifier<float>& model, Optimizer<float>& optimizer, const ScheduleSettings& schedule,
                         std::int64_t first_step, const BatchSource& next_batch, const AfterStep& after_step) {
-  // BEGIN SOLUTION 7.9 train_epoch: the model in training mode, then every batch of next_batch trained on at the schedule's rate for its run-wide step number, after_step called after each; return the totals
+  // BEGIN SOLUTION 7.9 train_epoch: in training mode, one train_step per batch of next_batch at the schedule's rate (and momentum) for its run-wide step from first_step, after_step after each; return the totals
   model.train();
   EpochTotals totals;
   std::int64_t step = first_step;

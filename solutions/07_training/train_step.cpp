@@ -19,7 +19,7 @@ std::vector<std::size_t> predicted_classes(const xt::xtensor<float, 2>& logits) 
 }
 
 StepResult train_step(Classifier<float>& model, Optimizer<float>& optimizer, const Batch& batch) {
-  // BEGIN SOLUTION 7.8 train_step: one optimizer step on `batch` whose gradients are this batch's alone; return its loss, correct predictions and image count
+  // BEGIN SOLUTION 7.8 train_step: one optimizer step on the gradient of `batch`'s mean cross-entropy alone; return that loss, the correct predictions and the image count, all from before the update
   optimizer.zero_grad();  // else the gradients of every earlier step add up
   const Tensor<float, 2> logits = model.forward(batch.images);  // (B, classes)
   const BatchLoss loss = cross_entropy_of_batch(logits, batch.labels, true);

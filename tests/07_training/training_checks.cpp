@@ -189,8 +189,8 @@ std::string check_shuffle_is_uniform(const EpochOrderFunction& epoch_order) {
   // Each of the 3! = 6 orders of 3 images should come up 1/6 of the time. Pearson's
   // chi-square statistic with 5 degrees of freedom exceeds 35.9 with probability 1e-6 for a
   // fair shuffle; the classic mistake (swap position i with any of the n positions) makes
-  // 6^3 = 216 equally likely swap sequences fall unevenly on the 6 orders (4 or 5 of 27
-  // each), which gives a statistic near 700 here.
+  // 3^3 = 27 equally likely swap sequences fall unevenly on the 6 orders (4 or 5 of 27
+  // each), which gives a statistic near 740 here.
   const std::size_t trials = 60000;
   Generator generator(2024);
   std::map<std::vector<std::size_t>, std::size_t> counts;
@@ -232,7 +232,7 @@ std::string check_make_batch(const MakeBatchFunction& make_batch) {
     const std::size_t expected_count = index < 3 ? batch_size : 1;
     const std::string where = "batch " + std::to_string(index) + " of 25 images in batches of 8";
     if (batch.labels.size() != expected_count || batch.images.dim(0) != expected_count) {
-      return where + " should hold " + std::to_string(expected_count) + " images" +
+      return where + " should hold " + std::to_string(expected_count) + (expected_count == 1 ? " image" : " images") +
              (index == 3 ? " (the last batch holds the one image left over)" : "") + ", it holds " +
              std::to_string(batch.images.dim(0)) + " images and " + std::to_string(batch.labels.size()) + " labels";
     }
