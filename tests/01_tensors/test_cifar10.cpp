@@ -50,13 +50,19 @@ TEST_CASE("the committed sample has 1,000 training and 200 test images, balanced
       std::string(resnet::testing::paths::data_directory) + "/cifar10-sample/cifar-10-batches-bin";
   const Cifar10Data train = load_cifar10(sample, Split::train);
   const Cifar10Data test = load_cifar10(sample, Split::test);
+  INFO("data/cifar10-sample holds 1,000 training and 200 test images of 3x32x32 (N, C, H, W); another count "
+       "means a damaged sample or records read with the wrong size (1 label byte + 3072 pixel bytes)");
   REQUIRE(train.images.shape() == std::array<std::size_t, 4>{1000, 3, 32, 32});
   REQUIRE(test.images.shape() == std::array<std::size_t, 4>{200, 3, 32, 32});
   for (std::uint8_t label = 0; label < 10; ++label) {
+    INFO("class " << static_cast<int>(label) << ": the sample was drawn with 100 training and 20 test images of "
+         "every class, so each label must occur exactly that often");
     CHECK(std::count(train.labels.begin(), train.labels.end(), label) == 100);
     CHECK(std::count(test.labels.begin(), test.labels.end(), label) == 20);
   }
   // Real photographs use the whole range of pixel values.
+  INFO("1,000 real photographs use every pixel value from 0 to 255 somewhere; a narrower range means the pixel "
+       "bytes were not read as they are in the file");
   CHECK(*std::max_element(train.images.begin(), train.images.end()) == 255);
   CHECK(*std::min_element(train.images.begin(), train.images.end()) == 0);
 }
@@ -66,6 +72,9 @@ TEST_CASE("without --data the full set is used when complete, else the sample", 
   const std::string full = std::string(resnet::testing::paths::data_directory) + "/cifar-10-batches-bin";
   const bool full_present = std::filesystem::exists(full + "/data_batch_5.bin") &&
                             std::filesystem::exists(full + "/test_batch.bin");
+  INFO("the full set is " << (full_present ? "" : "not ") << "in data/cifar-10-batches-bin: find_cifar10() without "
+       "--data must use it when data_batch_5.bin and test_batch.bin are both there, and the committed sample "
+       "otherwise, so that tests and demos run without a download");
   CHECK(location.is_sample == !full_present);
   CHECK_THAT(location.directory, Catch::EndsWith(full_present ? "data/cifar-10-batches-bin"
                                                               : "data/cifar10-sample/cifar-10-batches-bin"));

@@ -22,6 +22,7 @@ TEST_CASE("a PNG written and read back has the same pixels", "[ch01][image][prop
   xt::xtensor<std::uint8_t, 3> image({5, 7, 3});
   for (auto& pixel : image) pixel = static_cast<std::uint8_t>(generator.below(256));
   write_png(folder.file("image.png"), image);
+  INFO("PNG compresses without loss: every byte of a (5, 7, 3) image written as H x W x RGB must come back exactly");
   CHECK_THAT(read_image_rgb(folder.file("image.png")), AllClose(image, tolerance::exact));
 }
 
@@ -71,7 +72,13 @@ TEST_CASE("resize_image keeps a same-size image, averages when shrinking, and re
   xt::xtensor<std::uint8_t, 3> stripes = xt::zeros<std::uint8_t>({2, 8, 1});
   for (std::size_t x = 1; x < 8; x += 2) xt::view(stripes, xt::all(), x, 0) = 200;
   const auto halved = resnet::resize_image(stripes, 2, 4);
-  CHECK(std::all_of(halved.begin(), halved.end(), [](std::uint8_t v) { return v == 100; }));
+  {
+    std::string values;
+    for (const std::uint8_t v : halved) values += " " + std::to_string(v);
+    INFO("columns alternating 0 and 200, halved in width: each output pixel averages one pair (0, 200), so every "
+         "value must be 100; the result holds" << values);
+    CHECK(std::all_of(halved.begin(), halved.end(), [](std::uint8_t v) { return v == 100; }));
+  }
   // A 2x2 image enlarged to 4x4: the corners keep their values (clamped at the border).
   xt::xtensor<std::uint8_t, 3> small = {{{0}, {100}}, {{200}, {40}}};
   const auto large = resnet::resize_image(small, 4, 4);

@@ -28,6 +28,9 @@ TEST_CASE("row-major strides match xtensor's own strides for every rank", "[ch01
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::size_t>(strides[i]);
     return out;
   };
+  INFO("row-major (C order): the last axis has stride 1 and each other axis's stride is the product of the sizes "
+       "after it; xtensor stores its tensors row-major, so its own strides are the answer for shapes (7), (3, 7), "
+       "(2, 3, 7) and (5, 2, 3, 7)");
   CHECK(row_major_strides(a.shape()) == as_array(a.strides()));
   CHECK(row_major_strides(b.shape()) == as_array(b.strides()));
   CHECK(row_major_strides(c.shape()) == as_array(c.strides()));
@@ -42,6 +45,9 @@ TEST_CASE("flat_offset finds every element of an NCHW batch where xtensor stores
       for (std::size_t h = 0; h < 4; ++h)
         for (std::size_t w = 0; w < 5; ++w) {
           const std::size_t offset = flat_offset(x.shape(), {n, c, h, w});
+          INFO("x holds its own storage index, so x(" << n << ", " << c << ", " << h << ", " << w << ") = "
+               << x(n, c, h, w) << " = n*60 + c*20 + h*5 + w is where xtensor stores that element in a (2, 3, 4, 5) "
+               "tensor; flat_offset said " << offset);
           REQUIRE(x.data()[offset] == x(n, c, h, w));
         }
 }

@@ -24,16 +24,22 @@ TEST_CASE("nchw_to_nhwc moves every element x(n, c, h, w) to y(n, h, w, c)", "[c
   Generator generator(11);
   const auto x = random_normal<double, 4>({2, 3, 4, 5}, generator);
   const auto y = nchw_to_nhwc(x);
+  INFO("x is (N, C, H, W) = (2, 3, 4, 5), so y must be (N, H, W, C) = (2, 4, 5, 3)");
   REQUIRE(y.shape() == std::array<std::size_t, 4>{2, 4, 5, 3});
   for (std::size_t n = 0; n < 2; ++n)
     for (std::size_t c = 0; c < 3; ++c)
       for (std::size_t h = 0; h < 4; ++h)
-        for (std::size_t w = 0; w < 5; ++w) REQUIRE(y(n, h, w, c) == x(n, c, h, w));
+        for (std::size_t w = 0; w < 5; ++w) {
+          INFO("x(" << n << ", " << c << ", " << h << ", " << w << ") must appear, unchanged, at y(" << n << ", " << h
+               << ", " << w << ", " << c << "): the layout moves values, it never computes with them");
+          REQUIRE(y(n, h, w, c) == x(n, c, h, w));
+        }
 }
 
 TEST_CASE("nhwc_to_nchw undoes nchw_to_nhwc exactly", "[ch01][layout][property][1.2]") {
   Generator generator(12);
   const auto x = random_normal<float, 4>({3, 2, 5, 7}, generator);
   const auto round_trip = nhwc_to_nchw(nchw_to_nhwc(x));
+  INFO("both conversions only move values, so NCHW -> NHWC -> NCHW must give every value back exactly, in its place");
   CHECK_THAT(round_trip, AllClose(x, testing::tolerance::exact));
 }

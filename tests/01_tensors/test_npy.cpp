@@ -22,6 +22,7 @@ TEST_CASE("arrays survive a save and load unchanged", "[ch01][npy][property]") {
   Generator generator(4);
   const auto floats = random_normal<float, 4>({2, 3, 4, 5}, generator);
   save_npy(folder.file("floats.npy"), floats);
+  INFO(".npy stores the raw bytes of each value: what save_npy writes, load_npy must give back exactly, shape and all");
   CHECK_THAT((load_npy<float, 4>(folder.file("floats.npy"))), AllClose(floats, tolerance::exact));
 
   const xt::xtensor<std::uint8_t, 1> bytes = {0, 7, 255};
@@ -34,8 +35,11 @@ TEST_CASE("a float32 file loads as double and a float64 file as float", "[ch01][
   const xt::xtensor<float, 2> values = {{0.5f, -1.25f}, {3.0f, 1e-3f}};
   save_npy(folder.file("f4.npy"), values);
   const xt::xtensor<double, 2> as_double = load_npy<double, 2>(folder.file("f4.npy"));
+  INFO("every float32 value is exactly a double, so a float32 file loaded as double must hold the same numbers");
   CHECK_THAT(as_double, AllClose(values, tolerance::exact));
   save_npy(folder.file("f8.npy"), as_double);
+  INFO("these doubles came from floats, so converting the float64 file back to float must round to the same "
+       "floats exactly");
   CHECK_THAT((load_npy<float, 2>(folder.file("f8.npy"))), AllClose(values, tolerance::exact));
 }
 

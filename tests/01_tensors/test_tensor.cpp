@@ -16,6 +16,7 @@ TEST_CASE("a new tensor holds zeros of its shape on the CPU", "[ch01][tensor][ha
   CHECK(t.size() == 120);
   CHECK(t.device() == Device::cpu);
   CHECK(t.host().shape() == t.shape());
+  INFO("Tensor::zeros must set every value to 0, not leave the memory uninitialised");
   CHECK(xt::all(xt::equal(t.host(), 0.0f)));
 }
 
@@ -23,6 +24,7 @@ TEST_CASE("a rank-1 tensor of zeros has the requested length, not one value", "[
   // xt::xtensor<float, 1>({3}) would be the single value 3; zeros({3}) is three zeros.
   const auto bias = Tensor<float, 1>::zeros({3});
   CHECK(bias.size() == 3);
+  INFO("zeros({3}) is three values, each 0");
   CHECK(xt::all(xt::equal(bias.host(), 0.0f)));
 }
 
@@ -39,12 +41,15 @@ TEST_CASE("copies of a tensor are independent", "[ch01][tensor][property]") {
   Tensor<float, 1> moved_to_cpu = original.to(Device::cpu);
   copy.host()(0) = 10.0f;
   moved_to_cpu.host()(1) = 20.0f;
+  INFO("a copy, and .to(Device::cpu) of a CPU tensor, must own their values: writing 10 into the copy and 20 into "
+       "the other must leave the original at (1, 2); a shared buffer would change it behind its owner's back");
   CHECK_THAT(original.host(), AllClose(xt::xtensor<float, 1>{1.0f, 2.0f}, tolerance::exact));
 }
 
 TEST_CASE("fill_zero clears a CPU tensor", "[ch01][tensor][hand]") {
   auto t = Tensor<float, 2>::from_host({{1.0f, -2.0f}});
   t.fill_zero();
+  INFO("fill_zero must set every value to 0");
   CHECK(xt::all(xt::equal(t.host(), 0.0f)));
 }
 

@@ -1,8 +1,11 @@
 // The gradient checker (task 2.1) and the double-precision gradient check of every op of
 // chapter 2: relative error below 1e-6 against central differences.
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <iomanip>
 #include <limits>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <xtensor/xmanipulation.hpp>
@@ -49,10 +52,123 @@ TEST_CASE("numerical_gradient of a quadratic is exact to rounding and restores t
     return total;
   };
   const xt::xtensor<double, 1> gradient = numerical_gradient(loss, v, 1e-6);
+  INFO("L = v0^2 + 2 v1^2 + 3 v2^2 at v = (0.5, -1.25, 3): the gradient is (2 v0, 4 v1, 6 v2) = (1, -5, 18), and "
+       "central differences (L(v + h e_i) - L(v - h e_i)) / 2h give it exactly for a quadratic, but for rounding");
   CHECK(gradient(0) == Approx(1.0).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
   CHECK(gradient(1) == Approx(-5.0).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
   CHECK(gradient(2) == Approx(18.0).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
+  INFO("after the call every entry of v must be exactly what it was, (0.5, -1.25, 3); it is (" << std::setprecision(17)
+       << v(0) << ", " << v(1) << ", " << v(2) << ")");
   CHECK((v == original));  // every entry restored exactly
+}
+
+TEST_CASE("numerical_gradient finds each partial derivative of a function with cross terms", "[ch02][gradcheck][hand][2.1]") {
+  // L(v) = v0 v1 + 2 v1 v2 + v2^2 - 3 v0 (v3 unused): dL/dv0 = v1 - 3, dL/dv1 = v0 + 2 v2,
+  // dL/dv2 = 2 v1 + 2 v2, dL/dv3 = 0. A quadratic again, so central differences are exact
+  // but for rounding; the cross terms make every partial derivative depend on other entries.
+  xt::xtensor<double, 1> v = {0.5, -1.25, 3.0, 7.0};
+  const auto loss = [&] { return v(0) * v(1) + 2.0 * v(1) * v(2) + v(2) * v(2) - 3.0 * v(0); };
+  const xt::xtensor<double, 1> gradient = numerical_gradient(loss, v, 1e-5);
+  INFO("L(v) = v0 v1 + 2 v1 v2 + v2^2 - 3 v0 at v = (0.5, -1.25, 3, 7): the gradient is (v1 - 3, v0 + 2 v2, "
+       "2 v1 + 2 v2, 0) = (-4.25, 6.5, 3.5, 0). Entry i of the result must come from moving entry i alone, by +h "
+       "and by -h, with the others as they are: moving every entry at once, or another entry than i, or storing "
+       "the estimate at another index gives other numbers here");
+  REQUIRE(gradient.shape() == v.shape());
+  CHECK(gradient(0) == Approx(-4.25).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
+  CHECK(gradient(1) == Approx(6.5).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
+  CHECK(gradient(2) == Approx(3.5).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
+  INFO("L does not depend on v3, so L(v + h e3) and L(v - h e3) are the same number and the estimate is exactly 0; "
+       "here it is " << gradient(3));
+  CHECK(gradient(3) == 0.0);
+}
+
+TEST_CASE("numerical_gradient puts every value back bit for bit, even where v + h - h is not v", "[ch02][gradcheck][property][2.1]") {
+  // With h = 1e-5 (the checker's step) rounding makes (0.5 + h) - h, (-0.5 - h) + h and
+  // ((0.1 + h) - 2h) + h all differ from the value they started from in the last bit: only
+  // writing back the saved value restores these exactly.
+  const double step = 1e-5;
+  xt::xtensor<double, 1> v = {0.5, -0.5, 0.1, 4.0, -1.25};
+  const xt::xtensor<double, 1> original = v;
+  {
+    INFO("the premise of this test: for these values, adding and subtracting h = 1e-5 does not give the value back "
+         "in double precision");
+    REQUIRE((0.5 + step) - step != 0.5);
+    REQUIRE((-0.5 - step) + step != -0.5);
+    REQUIRE(((0.1 + step) - 2.0 * step) + step != 0.1);
+  }
+  const auto loss = [&] {
+    double total = 0.0;
+    for (std::size_t i = 0; i < v.size(); ++i) total += v(i) * v(i) * static_cast<double>(i + 1);
+    return total;
+  };
+  numerical_gradient(loss, v, step);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    INFO("entry " << i << " was " << std::setprecision(17) << original(i) << " and is " << v(i)
+         << " after the call: keep the value in a local before changing the entry and write that saved value back; "
+            "undoing the steps with + h and - h leaves the last bit wrong, and a variable that drifts makes every "
+            "later estimate slightly wrong");
+    CHECK(v(i) == original(i));
+  }
+}
+
+TEST_CASE("numerical_gradient's error on a cubic is h^2, as the central difference promises", "[ch02][gradcheck][property][2.1]") {
+  // L(v) = v^3 at v = 1: (L(1 + h) - L(1 - h)) / 2h = (6h + 2h^3) / 2h = 3 + h^2 exactly, so
+  // the error is h^2 (the guide's h^2 L''' / 6 with L''' = 6). The one-sided (L(1 + h) - L(1)) / h
+  // = 3 + 3h + h^2 has error 3h, and dividing by h instead of 2h doubles the estimate.
+  xt::xtensor<double, 1> v = {1.0};
+  const auto loss = [&] { return v(0) * v(0) * v(0); };
+  for (const double step : {1e-1, 1e-2, 1e-3}) {
+    const double error = numerical_gradient(loss, v, step)(0) - 3.0;
+    INFO("h = " << step << ": the estimate of d(v^3)/dv = 3 at v = 1 is off by " << error << ", should be h^2 = "
+         << step * step << " (central difference: error O(h^2)); about +-3h = +-" << 3.0 * step
+         << " means a one-sided difference, about 3 a division by h instead of 2h");
+    CHECK(error == Approx(step * step).epsilon(1e-3));
+  }
+}
+
+TEST_CASE("numerical_gradient calls the loss twice per entry, with only that entry moved by +h or -h", "[ch02][gradcheck][property][2.1]") {
+  // The loss records, at every call, which entries differ from the original and by how much.
+  const double step = 1e-3;
+  xt::xtensor<double, 1> v = {0.75, -2.0, 1.5};
+  const xt::xtensor<double, 1> original = v;
+  struct Call {
+    std::size_t moved = 0;     // how many entries differ from the original
+    std::size_t index = 0;     // the last one that does
+    double offset = 0.0;       // by how much
+  };
+  std::vector<Call> calls;
+  const auto loss = [&] {
+    Call call;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (v(i) != original(i)) {
+        ++call.moved;
+        call.index = i;
+        call.offset = v(i) - original(i);
+      }
+    }
+    calls.push_back(call);
+    return v(0) + 2.0 * v(1) + 3.0 * v(2);
+  };
+  numerical_gradient(loss, v, step);
+  INFO("loss() was called " << calls.size() << " times for 3 entries; the central difference needs exactly 2 calls "
+       "per entry, L(v + h e_i) and L(v - h e_i): 1 per entry, or one more at v itself, means a one-sided "
+       "difference, and extra calls are wasted work (the checker runs this for every value of every tensor)");
+  REQUIRE(calls.size() == 2 * v.size());
+  std::vector<int> up(v.size(), 0), down(v.size(), 0);
+  for (std::size_t k = 0; k < calls.size(); ++k) {
+    INFO("call " << k << " of loss() saw " << calls[k].moved << " entries moved from their values (entry "
+         << calls[k].index << " by " << calls[k].offset << "): each call must see exactly one entry moved, by +h or "
+         "-h with h = " << step << ", and every other entry as it was (restored after its own turn)");
+    REQUIRE(calls[k].moved == 1);
+    REQUIRE(std::abs(calls[k].offset) == Approx(step).epsilon(1e-9));
+    ++(calls[k].offset > 0 ? up : down)[calls[k].index];
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    INFO("entry " << i << " was moved up " << up[i] << " and down " << down[i] << " times: each entry must be moved "
+         "once by +h and once by -h");
+    CHECK(up[i] == 1);
+    CHECK(down[i] == 1);
+  }
 }
 
 TEST_CASE("linear passes the gradient check", "[ch02][gradcheck][linear][2.2]") { require_all_pass(check_ops("linear")); }

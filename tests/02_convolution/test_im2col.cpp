@@ -54,6 +54,9 @@ TEST_CASE("col2im is the adjoint of im2col", "[ch02][im2col][property][2.6]") {
     const auto y = random_normal<double, 2>({columns.shape()[0], columns.shape()[1]}, generator);
     const double left = xt::sum(columns * y)();
     const double right = xt::sum(x * col2im(y, shape))();
+    INFO("stride " << stride << ", padding " << padding << ": <im2col(x), Y> = " << left << " but <x, col2im(Y)> = "
+         << right << "; they must agree (col2im is the transpose of im2col) because col2im must add each column "
+         "entry back to the very pixel im2col copied it from, += where windows overlap, and skip the padding");
     CHECK(left == Approx(right).epsilon(tolerance::float64.rtol));
   }
 }

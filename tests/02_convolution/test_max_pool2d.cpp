@@ -32,12 +32,16 @@ TEST_CASE("an input that is the maximum of overlapping windows collects all thei
   const xt::xtensor<double, 4> x = {{{{0, 0, 0}, {0, 9, 0}, {0, 0, 0}}}};  // 9 is in all four 2x2 windows
   const auto result = max_pool2d_forward(x, 2, 1, 0);
   const xt::xtensor<double, 4> dy = {{{{1, 2}, {3, 4}}}};
+  INFO("9 is the maximum of all four windows, so its gradient is the sum of their dy, 1 + 2 + 3 + 4 = 10: add (+=) "
+       "into dx; assigning (=) keeps only the last window's");
   CHECK(max_pool2d_backward(dy, result.cache).dx(0, 0, 1, 1) == 10.0);
 }
 
 TEST_CASE("padding never wins a max-pool, even over negative inputs", "[ch02][max_pool][hand][2.8]") {
   const xt::xtensor<double, 4> x = {{{{-5, -6}, {-7, -8}}}};
   const auto result = max_pool2d_forward(x, 3, 2, 1);  // one window covering everything
+  INFO("max-pool pads with -infinity, as PyTorch does: the window's maximum is the largest real input, -5; padding "
+       "with zeros would say 0");
   CHECK(result.y(0, 0, 0, 0) == -5.0);  // zero padding would have said 0
 }
 
@@ -61,6 +65,9 @@ TEST_CASE("max-pool follows PyTorch on NaN: a NaN in the window wins", "[ch02][m
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const xt::xtensor<double, 4> x = {{{{1, nan}, {3, 4}}}};
   const auto result = max_pool2d_forward(x, 2, 2, 0);
+  INFO("PyTorch's max-pool lets a NaN in the window win, so it stays visible, and its gradient goes to the NaN's "
+       "position (index 1 = h * W + w = 0 * 2 + 1); a plain value > best never picks NaN, since comparisons with "
+       "NaN are false");
   CHECK(std::isnan(result.y(0, 0, 0, 0)));
   CHECK(result.cache.argmax(0, 0, 0, 0) == 1);
 }

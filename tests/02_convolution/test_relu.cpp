@@ -29,6 +29,8 @@ TEST_CASE("relu lets NaN through, forward and backward, as PyTorch does", "[ch02
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const xt::xtensor<double, 2> x = {{nan, -1.0, 0.0, 2.0}};
   const auto result = relu_forward(x);
+  INFO("torch.relu(NaN) is NaN, so that a NaN stays visible: every comparison with NaN is false, so x > 0 ? x : 0 "
+       "(or a max that starts from 0) quietly gives 0, while x <= 0 ? 0 : x lets it through");
   CHECK(std::isnan(result.y(0, 0)));
   CHECK(result.y(0, 1) == 0.0);
   CHECK(result.y(0, 3) == 2.0);
@@ -39,6 +41,7 @@ TEST_CASE("relu lets NaN through, forward and backward, as PyTorch does", "[ch02
 TEMPLATE_TEST_CASE("relu matches torch.relu, exact zeros included", "[ch02][relu][golden][2.3]", float, double) {
   const auto x = load_golden<TestType, 4>("ch02/relu/x.npy");
   const auto dy = load_golden<TestType, 4>("ch02/relu/dy.npy");
+  INFO("the golden input must contain exact zeros, to test the kink (regenerate it with make_golden.py)");
   REQUIRE(xt::any(xt::equal(x, TestType(0))));  // the golden has inputs exactly at the kink
   const auto result = relu_forward(x);
   CHECK_THAT(result.y, AllClose(load_golden<double, 4>("ch02/relu/y.npy"), tolerance::exact));

@@ -36,6 +36,7 @@ GradCheckCase batchnorm_check(BatchNormMode mode) {
   check.variables = {make_variable("x", random_normal<double, 4>({2, 3, 4, 5}, generator, 1.0, 2.0)),
                      make_variable("gamma", random_normal<double, 1>({3}, generator), true),
                      make_variable("beta", random_normal<double, 1>({3}, generator), true)};
+  check.variables[0].normalized_per_channel = mode == BatchNormMode::train;  // names a missing mean or variance term
   const auto run = [=](const std::vector<GradCheckVariable>& v) {
     return batchnorm2d_forward(shaped<4>(v[0]), shaped<1>(v[1]), shaped<1>(v[2]), running_mean, running_var, mode);
   };
@@ -82,6 +83,10 @@ TEST_CASE("batch norm's output has mean beta and standard deviation gamma per ch
     const xt::xtensor<double, 3> channel = xt::view(y, xt::all(), c);
     const double mean = xt::mean(channel)();
     const double stddev = std::sqrt(xt::mean(xt::square(channel - mean))());
+    INFO("channel " << c << ": in training mode the output is gamma * (x - batch mean) / sqrt(batch variance + eps) "
+         "+ beta, so over N, H and W its mean must be beta = " << beta(c) << " (got " << mean << ", allowed 1e-12 "
+         "off) and its standard deviation gamma = " << gamma(c) << " (got " << stddev << ", relative 1e-5: eps moves "
+         "it by about 6e-7); the statistics are per channel, over axes 0, 2 and 3, with the biased variance");
     CHECK(mean == Approx(beta(c)).margin(1e-12));
     CHECK(stddev == Approx(gamma(c)).epsilon(1e-5));  // sqrt(var / (var + eps)): eps / (2 var) ~ 6e-7
   }
@@ -151,10 +156,40 @@ TEST_CASE("batch norm's training gradient sums to zero over each channel", "[ch0
   const auto out = batchnorm2d_forward(x, gamma, beta, zeros, ones, BatchNormMode::train);
   const auto dx = batchnorm2d_backward(random_normal<double, 4>({4, 2, 3, 3}, generator), out.cache).dx;
   const xt::xtensor<double, 1> sums = xt::sum(dx, {0, 2, 3});
-  CHECK(std::abs(sums(0)) < 1e-12);
-  CHECK(std::abs(sums(1)) < 1e-12);
+  {
+    INFO("in training mode dx must sum to zero over each channel: adding the same amount to every value of a "
+         "channel changes nothing after normalisation, so the gradient has no component along (1, 1, ..., 1); a "
+         "non-zero sum means the mean term is missing or wrong. Sum over channel 0: " << sums(0) << ", over "
+         "channel 1: " << sums(1) << "; each should be below 1e-12 in magnitude");
+    CHECK(std::abs(sums(0)) < 1e-12);
+    CHECK(std::abs(sums(1)) < 1e-12);
+  }
   const xt::xtensor<double, 4> ones_dy = xt::ones<double>({4, 2, 3, 3});
-  CHECK(xt::amax(xt::abs(batchnorm2d_backward(ones_dy, out.cache).dx))() < 1e-12);
+  const double largest = xt::amax(xt::abs(batchnorm2d_backward(ones_dy, out.cache).dx))();
+  INFO("with dy = 1 everywhere the loss is sum of y = gamma * (sum of x_hat) + M * beta = M * beta, since the x_hat "
+       "of a channel always sum to 0: it does not depend on x, so dx must be 0 everywhere (largest |dx| here: "
+       << largest << ", should be below 1e-12). A value here most likely means the mean term is missing or wrong");
+  CHECK(largest < 1e-12);
+}
+
+TEST_CASE("batch norm's training gradient has no component along x_hat", "[ch03][batchnorm][property][3.2]") {
+  // Scaling every input of a channel about its mean changes x_hat only through epsilon, so
+  // sum over the channel of dx * x_hat is 0 up to a factor of about epsilon / variance.
+  Generator generator(34);
+  const auto x = random_normal<double, 4>({4, 2, 3, 3}, generator, 0.0, 2.0);
+  const xt::xtensor<double, 1> gamma = {1.5, -0.5}, beta = {0.0, 1.0}, zeros = xt::zeros<double>({2}), ones = xt::ones<double>({2});
+  const auto out = batchnorm2d_forward(x, gamma, beta, zeros, ones, BatchNormMode::train);
+  const auto dy = random_normal<double, 4>({4, 2, 3, 3}, generator);
+  const auto dx = batchnorm2d_backward(dy, out.cache).dx;
+  const xt::xtensor<double, 1> along = xt::sum(dx * out.cache.x_hat, {0, 2, 3});
+  const xt::xtensor<double, 1> scale = xt::sum(xt::abs(dy * out.cache.x_hat), {0, 2, 3});
+  for (std::size_t c = 0; c < 2; ++c) {
+    INFO("in training mode, stretching a channel about its mean changes nothing after normalisation (up to "
+         "epsilon), so dx has no component along x_hat: sum of dx * x_hat over channel " << c << " is " << along(c)
+         << ", it should be below 1e-4 of " << scale(c) << " (the size of sum |dy * x_hat|). A larger value means "
+         "the variance term is missing or wrong");
+    CHECK(std::abs(along(c)) < 1e-4 * scale(c));
+  }
 }
 
 TEST_CASE("batch norm rejects statistics of the wrong size and a single value per channel", "[ch03][batchnorm][error]") {

@@ -82,20 +82,39 @@ TEST_CASE("modules start as torchvision initialises them", "[ch03][modules][prop
   Conv2d<double> conv(64, 64, 3, 1, 1, false, generator);
   const auto& w = conv.weight.value.host();
   const double sigma = std::sqrt(2.0 / 576.0), n = static_cast<double>(w.size());
-  CHECK(std::abs(xt::mean(w)()) < 5 * sigma / std::sqrt(n));
-  CHECK(std::abs(xt::stddev(w)() - sigma) < 5 * sigma / std::sqrt(2 * n));
+  {
+    INFO("Conv2d(64, 64, 3) weight: torchvision draws Kaiming normal with fan_out = 64 * 3 * 3 = 576, so mean 0 "
+         "(got " << xt::mean(w)() << ", allowed " << 5 * sigma / std::sqrt(n) << ") and standard deviation "
+         "sqrt(2 / 576) = " << sigma << " (got " << xt::stddev(w)() << ", allowed " << 5 * sigma / std::sqrt(2 * n)
+         << " off, 5 standard errors)");
+    CHECK(std::abs(xt::mean(w)()) < 5 * sigma / std::sqrt(n));
+    CHECK(std::abs(xt::stddev(w)() - sigma) < 5 * sigma / std::sqrt(2 * n));
+  }
   // Batch norm: weight 1, bias 0, running mean 0, running variance 1.
   BatchNorm2d<double> bn(4);
-  CHECK(xt::all(xt::equal(bn.weight.value.host(), 1.0)));
-  CHECK(xt::all(xt::equal(bn.bias.value.host(), 0.0)));
-  CHECK(xt::all(xt::equal(bn.running_var.value.host(), 1.0)));
+  {
+    INFO("a new BatchNorm2d starts as the identity on normalised values, as torch.nn.BatchNorm2d: weight (gamma) 1, "
+         "bias (beta) 0, running variance 1");
+    CHECK(xt::all(xt::equal(bn.weight.value.host(), 1.0)));
+    CHECK(xt::all(xt::equal(bn.bias.value.host(), 0.0)));
+    CHECK(xt::all(xt::equal(bn.running_var.value.host(), 1.0)));
+  }
   // A convolution's bias, as PyTorch's: uniform in +-1/sqrt(C R S) = +-1/sqrt(576).
   Conv2d<double> with_bias(64, 64, 3, 1, 1, true, generator);
-  CHECK(xt::amax(xt::abs(with_bias.bias->value.host()))() <= 1.0 / 24.0);
-  CHECK(xt::amax(xt::abs(with_bias.bias->value.host()))() > 0.5 / 24.0);
+  {
+    const double largest = xt::amax(xt::abs(with_bias.bias->value.host()))();
+    INFO("a convolution's bias, as PyTorch's: uniform in +-1/sqrt(fan_in) = +-1/sqrt(64 * 3 * 3) = +-1/24 = +-"
+         << 1.0 / 24.0 << "; the largest |bias| of 64 draws is " << largest << ", and should exceed half the bound "
+         "(all 64 below it has probability 2^-64)");
+    CHECK(xt::amax(xt::abs(with_bias.bias->value.host()))() <= 1.0 / 24.0);
+    CHECK(xt::amax(xt::abs(with_bias.bias->value.host()))() > 0.5 / 24.0);
+  }
   // Linear: uniform in +-1/sqrt(in_features), and it uses the whole range.
   Linear<double> linear(100, 50, generator);
   const double bound = 0.1;
+  INFO("Linear(100, 50), as PyTorch's: weight and bias uniform in +-1/sqrt(in_features) = +-0.1; the largest "
+       "|weight| of 5,000 draws is " << xt::amax(xt::abs(linear.weight.value.host()))() << " and must come within "
+       "1% of the bound, the largest |bias| is " << xt::amax(xt::abs(linear.bias.value.host()))());
   CHECK(xt::amax(xt::abs(linear.weight.value.host()))() <= bound);
   CHECK(xt::amax(xt::abs(linear.weight.value.host()))() > 0.99 * bound);
   CHECK(xt::amax(xt::abs(linear.bias.value.host()))() <= bound);
@@ -107,9 +126,14 @@ TEST_CASE("a state dict saved and loaded restores every parameter and buffer", "
   a.second.scale.value.host()(0) = -7;
   Pair b;
   b.load_state_dict(a.state_dict());
+  INFO("a's changed parameter (first.weight = 40 at (1, 1)) and changed buffer (second.scale = -7) must reach b "
+       "through state_dict and load_state_dict: buffers (running statistics) are part of the state too");
   CHECK(b.first.weight.value.host()(1, 1) == 40);
   CHECK(b.second.scale.value.host()(0) == -7);
   const auto names = b.state_dict();
+  INFO("the state dict lists each child's entries under \"child.name\", children in registration order and, in "
+       "each, parameters before buffers, as torch.nn.Module.state_dict does: 4 entries; parameter_count counts "
+       "only parameters, 2 weights of 2x2 = 8 values");
   REQUIRE(names.size() == 4);
   CHECK(names[0].first == "first.weight");
   CHECK(names[1].first == "first.scale");
@@ -147,6 +171,8 @@ TEST_CASE("train and eval reach every child, and zero_grad clears every gradient
   Sequential<float> net;
   auto& conv = net.append(std::make_unique<Conv2d<float>>(2, 2, 3, 1, 1, false, generator));
   auto& bn = net.append(std::make_unique<BatchNorm2d<float>>(2));
+  INFO("modules start in training mode, and eval() and train() on the Sequential must reach the batch norm inside "
+       "it: a child left in the other mode would use the wrong statistics");
   CHECK(bn.is_training());
   net.eval();
   CHECK_FALSE(bn.is_training());
@@ -154,6 +180,8 @@ TEST_CASE("train and eval reach every child, and zero_grad clears every gradient
   CHECK(bn.is_training());
   conv.weight.grad.host().fill(1.0f);
   net.zero_grad();
+  INFO("zero_grad() on the Sequential must set every gradient of every child to 0 (backward adds to the gradients, "
+       "so leftovers from the last step would add to the next)");
   CHECK(xt::all(xt::equal(conv.weight.grad.host(), 0.0f)));
 }
 
@@ -161,12 +189,16 @@ TEST_CASE("batch norm updates its running statistics and batch counter only in t
   BatchNorm2d<double> bn(1);
   const auto x = Tensor<double, 4>::from_host({{{{1, 2}, {3, 4}}}});
   bn.forward(x);
+  INFO("a training forward pass must count the batch and move the running statistics 10% of the way (momentum "
+       "0.1) to the batch's: mean 2.5 and unbiased variance 5/3, from 0 and 1");
   CHECK(bn.num_batches_tracked.count == 1);
   // Mean 2.5, unbiased variance 5/3: running = 0.9 * (0, 1) + 0.1 * (2.5, 5/3).
   CHECK(bn.running_mean.value.host()(0) == Approx(0.25).epsilon(tolerance::float64.rtol));
   CHECK(bn.running_var.value.host()(0) == Approx(0.9 + 0.1 * 5.0 / 3.0).epsilon(tolerance::float64.rtol));
   bn.eval();
   const auto y = bn.forward(x);
+  INFO("an evaluation forward pass must change neither the counter nor the running statistics, and must normalise "
+       "with the running statistics, not the batch's: (1 - 0.25) / sqrt(running_var + eps)");
   CHECK(bn.num_batches_tracked.count == 1);
   CHECK(bn.running_mean.value.host()(0) == Approx(0.25).epsilon(tolerance::float64.rtol));
   // Eval mode normalises with the running statistics: (1 - 0.25) / sqrt(running_var + eps).

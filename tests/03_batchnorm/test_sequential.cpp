@@ -49,6 +49,8 @@ TEST_CASE("Sequential runs forward first to last and backward last to first", "[
   net.append(std::make_unique<Recorder>("a", 1.0, log));
   net.append(std::make_unique<Recorder>("b", 10.0, log));
   net.append(std::make_unique<Recorder>("c", 100.0, log));
+  INFO("forward passes each layer's output to the next: 0 + 1 + 10 + 100 = 111; backward passes each gradient to "
+       "the layer before, each of the three doubling it: 1 * 2 * 2 * 2 = 8; the log must show c's backward first");
   const auto y = net.forward(Tensor<double, 4>::zeros({1, 1, 1, 1}));
   CHECK(y.host()(0, 0, 0, 0) == 111.0);
   const auto dx = net.backward(Tensor<double, 4>::from_host({{{{1.0}}}}));
@@ -68,6 +70,8 @@ TEST_CASE("a Sequential of conv, batch norm and ReLU passes the gradient check",
   const GradCheckReport report = check_gradients(check);
   INFO(report.to_string(kGradCheckThreshold));
   CHECK(report.passed(kGradCheckThreshold));
+  INFO("the checker must see the input and every parameter, by its name in the Sequential: x, 0.weight (conv), "
+       "1.weight and 1.bias (batch norm), 3.weight (conv; ReLU has none)");
   REQUIRE(report.entries.size() == 5);  // x, 0.weight, 1.weight, 1.bias, 3.weight
   CHECK(report.entries[1].variable == "0.weight");
   CHECK(report.entries[4].variable == "3.weight");

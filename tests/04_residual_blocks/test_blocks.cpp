@@ -104,9 +104,14 @@ void check_backward(const nlohmann::json& spec) {
     }
     ++compared;
   }
-  CHECK(compared >= 6);
+  {
+    INFO("a block has at least 6 parameters (two convolutions, two batch norms of weight and bias); fewer means "
+         "named_parameters() misses some");
+    CHECK(compared >= 6);
+  }
   for (const auto& named : block->named_buffers()) {
     if (named.name.find("num_batches_tracked") != std::string::npos) {
+      INFO(named.name << ": one training forward pass must count one batch");
       CHECK(named.buffer->values().at(0) == 1.0);  // one training batch seen
       continue;
     }
@@ -221,8 +226,13 @@ TEST_CASE("with zeroed residual branch, a block passes its input through the sho
   BasicBlock<double> block(3, 3, 1, generator);
   block.bn2.weight.value.host().fill(0.0);
   const auto x = Tensor<double, 4>::from_host(xt::xtensor<double, 4>(random_uniform<double, 4>({2, 3, 4, 4}, generator, 0.5, 1.5)));
+  INFO("with bn2's weight (gamma) 0 and bias 0 the residual branch outputs 0, so y = relu(x + 0) = x for these "
+       "positive x: the identity shortcut must add x itself, unchanged");
   CHECK_THAT(block.forward(x).host(), AllClose(x.host(), tolerance::float64));
   const auto dy = random_normal<double, 4>({2, 3, 4, 4}, generator);
+  INFO("backward: the branch passes no gradient (gamma 0 multiplies it) and y = x > 0 lets the final ReLU through, "
+       "so dx = dy, all of it through the shortcut; dx = 0 means the shortcut's gradient was dropped, 2 dy that it "
+       "was counted twice");
   CHECK_THAT(block.backward(Tensor<double, 4>::from_host(dy)).host(), AllClose(dy, tolerance::float64));
 }
 

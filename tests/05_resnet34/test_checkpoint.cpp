@@ -86,7 +86,11 @@ TEST_CASE("tensors of every dtype survive a safetensors round trip exactly", "[c
   const SafetensorsContents decoded = decode_safetensors(encode_safetensors(kEveryDtype), "memory");
   require_same_state(decoded.tensors, kEveryDtype);
   CHECK(decoded.metadata.empty());
-  CHECK(std::signbit(decoded.tensors[0].second.values[4]));  // -0.0 stays negative
+  {
+    INFO("the bytes of -0.0 differ from those of 0.0 (the sign bit): a round trip that copies bytes keeps it "
+         "negative, while -0.0 == 0.0 in the check above cannot tell them apart");
+    CHECK(std::signbit(decoded.tensors[0].second.values[4]));  // -0.0 stays negative
+  }
 
   TemporaryDirectory folder;
   write_safetensors(folder.file("every_dtype.safetensors"), kEveryDtype);
@@ -132,6 +136,7 @@ TEST_CASE("a float64 value saved as float32 in safetensors is rounded to the nea
   CHECK(values[0] != 0.1);
   CHECK(values[1] == static_cast<double>(1.0f / 3.0f));
   CHECK(values[2] == inf);
+  INFO("NaN must stay NaN when converted to float32 and back");
   CHECK(std::isnan(values[3]));
 }
 
@@ -198,6 +203,8 @@ TEST_CASE("a checkpoint keeps model, optimizer state and metadata apart", "[ch05
   checkpoint.metadata["epoch"] = "10";
   save_checkpoint(path, checkpoint);
   CHECK(load_checkpoint(path).metadata.at("epoch") == "10");
+  INFO("saving writes a temporary file and renames it over the old one, so the folder must hold only "
+       "run.safetensors afterwards: no temporary file left behind");
   CHECK(std::distance(std::filesystem::directory_iterator(folder.path()), {}) == 1);
 }
 

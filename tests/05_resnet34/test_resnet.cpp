@@ -169,6 +169,8 @@ TEST_CASE("unknown models and bad configurations are clear errors", "[ch05][resn
 TEST_CASE("ResNet maps images to logits with either stem", "[ch05][resnet][shapes][5.2]") {
   Generator generator(2);
   for (Stem stem : {Stem::imagenet, Stem::cifar}) {
+    INFO((stem == Stem::imagenet ? "ImageNet" : "CIFAR") << " stem: a batch of 2 images must give logits (2, 10), "
+         "one row per image and one column per class, and backward must give dx the shape of the images");
     ResNet<float> model(tiny_config(BlockKind::basic, stem, 10), generator);
     const auto x = Tensor<float, 4>::from_host(random_normal<float, 4>({2, 3, 32, 32}, generator));
     const auto logits = model.forward(x);
@@ -264,7 +266,11 @@ TEST_CASE("ResNet-34 costs 3.6 billion multiply-accumulates on a 224x224 image, 
   // By hand (the guide's table): stem 118.0M; stage 1 3 blocks x 2 convs of 64x64x3x3 at 56x56
   // = 693.6M; ... the paper's "3.6 x 10^9 FLOPs" are these multiply-adds.
   CHECK(summary.total_multiply_accumulates() == 3663761408);
-  CHECK(std::abs(static_cast<double>(summary.total_multiply_accumulates()) / 1e9 - 3.6) < 0.1);
+  {
+    INFO("the paper's table 1 gives 3.6 x 10^9 FLOPs for ResNet-34, which are multiply-accumulates: the total, "
+         << static_cast<double>(summary.total_multiply_accumulates()) / 1e9 << " billion, must round to it");
+    CHECK(std::abs(static_cast<double>(summary.total_multiply_accumulates()) / 1e9 - 3.6) < 0.1);
+  }
   const std::string table = summary.to_string(2);
   CHECK_THAT(table, Catch::Contains("Total params: 21,797,672"));
   CHECK_THAT(table, Catch::Contains("layer4 (Sequential)"));

@@ -52,7 +52,11 @@ TEST_CASE("a tensor on the device keeps its values through to(), reshaped() and 
   const auto flat = on_device.reshaped(std::array<std::size_t, 2>{2, 60});
   CHECK(flat.device() == Device::cuda);
   CHECK(flat.shape() == std::array<std::size_t, 2>{2, 60});
-  CHECK(std::equal(values.begin(), values.end(), flat.to(Device::cpu).host().begin()));
+  {
+    INFO("reshaping keeps the values and their row-major order: (2, 3, 4, 5) read as (2, 60) must hold the same 120 "
+         "values in the same order");
+    CHECK(std::equal(values.begin(), values.end(), flat.to(Device::cpu).host().begin()));
+  }
   const std::array<std::size_t, 2> too_few{7, 7};
   CHECK_THROWS_AS(on_device.reshaped(too_few), ShapeError);
 

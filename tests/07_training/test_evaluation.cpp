@@ -69,5 +69,7 @@ TEST_CASE("per-class accuracy divides each diagonal entry by its row", "[ch07][e
   evaluation.confusion = {{3, 1}, {0, 0}};
   const std::vector<double> accuracy = evaluation.class_accuracy();
   CHECK(accuracy[0] == Approx(0.75));
+  INFO("class 1 has no test images: its accuracy is 0 / 0, reported as NaN, not as 0 (which would claim a class "
+       "that was never tested was always wrong)");
   CHECK(std::isnan(accuracy[1]));  // no images of class 1
 }

@@ -186,9 +186,13 @@ TEST_CASE("an optimizer's state dict restores its exact trajectory", "[ch07][opt
     resumed.set_gradients(9, step);
     b->step();
   }
+  INFO("Adam saved after 2 steps and restored into a fresh optimizer must continue exactly as the one that never "
+       "stopped: the state dict must hold everything a step reads (the step count for the bias correction, exp_avg "
+       "and exp_avg_sq of every parameter), so the parameters agree bit for bit after 5 steps");
   CHECK_THAT(resumed.c.value.host(), AllClose(xt::xtensor<double, 4>(xt::cast<double>(straight.c.value.host())), tolerance::exact));
   CHECK(b->steps() == 5);
   const StateDict state = a.state_dict();
+  INFO("Adam's state dict: the step, then exp_avg and exp_avg_sq of each of a, b and c, named after the parameter");
   CHECK(state.size() == 1 + 2 * 3);  // step, and exp_avg and exp_avg_sq of a, b, c
   CHECK(state[1].first == "a.exp_avg");
   Sgd<float> sgd(straight.named_parameters(), SgdSettings{});

@@ -85,6 +85,7 @@ TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance",
   CHECK(counted == 200);
   CHECK(evaluation.accuracy == Approx(metrics.back().test_accuracy));
   for (const std::string file : {"last.safetensors", "best.safetensors", "metrics.jsonl", "loss.svg", "accuracy.svg"}) {
+    INFO("a finished run leaves " << trainer.run_file(file) << " in its folder");
     CHECK(std::filesystem::exists(trainer.run_file(file)));
   }
 }
@@ -112,6 +113,10 @@ TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run end
   CHECK(third.resume() == 1);
   third.run();
   CHECK(third.epochs_done() == 2);
+  INFO("a run stopped twice and resumed from its checkpoints must end with exactly the weights, running statistics "
+       "and test accuracy of the run that never stopped: the checkpoint must hold everything training reads next "
+       "(the model with its running statistics, the optimizer's state, the epoch reached), and the data's order "
+       "must depend on the seed and the epoch only");
   CHECK(same_state(straight.model(), third.model()));
   CHECK(third.history().size() == 2);
   CHECK(third.history().back().test_accuracy == straight.history().back().test_accuracy);
