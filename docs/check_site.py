@@ -48,6 +48,8 @@ PROBE = """
       result.math_errors.push((e.getAttribute('data-mjx-error') || e.textContent).slice(0, 80));
     });
     // TeX delimiters left in the text mean MathJax never saw the formula.
+    // Folded answers and hints count too: open every <details> before reading the text.
+    document.querySelectorAll('details').forEach(function (d) { d.open = true; });
     var text = document.body.innerText;
     ['\\\\(', '\\\\[', '\\\\f$', '\\\\f[', '$$', '**', '<details>', '</details>'].forEach(function (d) {
       var at = text.indexOf(d);
@@ -159,7 +161,7 @@ def browser_problems(page, chromium):
     start = run.stdout.index(">", start) + 1
     end = run.stdout.index("</pre>", start)
     result = json.loads(html.unescape(run.stdout[start:end]))
-    problems = [f"formula not rendered: {t!r}" for t in result["unrendered"]]
+    problems = [f"not rendered, left as text: {t!r}" for t in result["unrendered"]]
     problems += [f"formula error: {t!r}" for t in result["math_errors"]]
     problems += [f"picture the browser could not show: {s}" for s in result["broken_pictures"]]
     return problems, result["formulas"]

@@ -3,7 +3,8 @@
 #
 #   tools/install_deps.sh            what building, testing and the docs need
 #   tools/install_deps.sh --golden   also PyTorch, to regenerate tests/golden (maintainers)
-#   tools/install_deps.sh --site-check  also Chromium, for docs/check_site.py (maintainers, CI)
+#   tools/install_deps.sh --site-check  also Chromium and cmark-gfm, for docs/check_site.py and
+#                                       docs/check_forge.py (maintainers, CI)
 #   tools/install_deps.sh --ccache   also ccache, which CI uses to share objects between builds
 #
 # Uses sudo when not run as root. Safe to run again: with nothing missing it does nothing.
@@ -14,7 +15,7 @@ mapfile -t packages < <(grep -v '^\s*#' "$here/debian-packages.txt" | grep -v '^
 for option in "$@"; do
   case "$option" in
     --golden) packages+=(python3-torch python3-torchvision python3-numpy) ;;
-    --site-check) packages+=(chromium) ;;
+    --site-check) packages+=(chromium cmark-gfm) ;;
     --ccache) packages+=(ccache) ;;
     *) echo "install_deps: unknown option $option (expected --golden, --site-check, --ccache)" >&2; exit 2 ;;
   esac
