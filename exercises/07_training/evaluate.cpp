@@ -15,7 +15,7 @@ Evaluation evaluate(Classifier<float>& model, const Cifar10Data& data, Normaliza
                     std::size_t batch_size) {
   Evaluation result;
   // BEGIN EXERCISE 7.10: replace the next line with your code (./course hint 7.10)
-  todo("7.10", "evaluate: fill result (mean loss, accuracy, confusion[true][predicted]) from every image of `data`, in evaluation mode, leaving the model in the mode it was in");
+  todo("7.10", "evaluate: fill result: mean loss, accuracy and confusion[true][predicted] (classes x classes, the logits' width) over every image of `data`, in evaluation mode, the model left in the mode it was in");
   // END EXERCISE 7.10
   return result;
 }

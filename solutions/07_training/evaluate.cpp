@@ -10,7 +10,7 @@ namespace resnet {
 Evaluation evaluate(Classifier<float>& model, const Cifar10Data& data, Normalization normalization,
                     std::size_t batch_size) {
   Evaluation result;
-  // BEGIN SOLUTION 7.10 evaluate: fill result (mean loss, accuracy, confusion[true][predicted]) from every image of `data`, in evaluation mode, leaving the model in the mode it was in
+  // BEGIN SOLUTION 7.10 evaluate: fill result: mean loss, accuracy and confusion[true][predicted] (classes x classes, the logits' width) over every image of `data`, in evaluation mode, the model left in the mode it was in
   const bool was_training = model.is_training();
   model.eval();  // batch norm uses its running statistics and updates nothing
   LoaderSettings settings;

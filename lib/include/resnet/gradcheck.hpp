@@ -31,13 +31,13 @@ namespace resnet {
 /// @brief \f$ \partial L / \partial v_i \approx \frac{L(v + h e_i) - L(v - h e_i)}{2h} \f$ for
 ///        every entry i of `values` (central differences).
 ///
-/// Each entry is changed in place, `loss` is evaluated, and the entry is restored to its
-/// exact original value before the next one (restore the saved value: adding and
-/// subtracting h does not always give the original back in floating point). The error
-/// of the estimate is about \f$ h^2 |L'''| / 6 \f$ from the formula plus
+/// Task 2.1. `loss` is called exactly twice per entry, with that entry moved up and down
+/// by h and never with more than one entry moved; on return every entry of `values` is
+/// exactly what it was, bit for bit. The estimate's error is a truncation error of order
+/// \f$ h^2 \f$ (chapters/02_convolution/README.md asks why) plus about
 /// \f$ \epsilon\,|L| / h \f$ from rounding (\f$ \epsilon = 1.1 \cdot 10^{-16} \f$ in
 /// double). h = 1e-5 keeps both near 1e-10 for the checks' losses (|L| up to about 100),
-/// including the blocks of chapter 4, where batch norm makes \f$ L''' \f$ large: there
+/// including the blocks of chapter 4, where batch norm makes L strongly curved: there
 /// h = 1e-4 leaves truncation errors of 6e-6 and h = 1e-6 rounding errors of 2e-6
 /// (relative), and h = 1e-5 gives 1.3e-7 at worst.
 /// @param loss evaluates the scalar for the current contents of `values`

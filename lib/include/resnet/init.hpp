@@ -14,16 +14,17 @@ namespace resnet {
 /// @ingroup ch01
 /// @brief The fan-in and fan-out of a weight tensor, as PyTorch counts them.
 struct Fans {
-  std::size_t fan_in;   ///< inputs feeding one output: in_features, or C·R·S for a conv
-  std::size_t fan_out;  ///< outputs fed by one input: out_features, or K·R·S for a conv
+  std::size_t fan_in;   ///< how many inputs feed one output
+  std::size_t fan_out;  ///< how many outputs one input feeds
 };
 
 /// @ingroup ch01
-/// @brief Fan-in and fan-out of a weight of the given shape.
+/// @brief Fan-in and fan-out of a weight of the given shape: (out, in) for a linear weight
+///        (K, C), (out, in, R, S) for a conv weight (K, C, R, S).
 ///
-/// For a linear weight (K, C): fan_in = C, fan_out = K. For a conv weight (K, C, R, S)
-/// the receptive field R·S multiplies both: fan_in = C·R·S, fan_out = K·R·S.
-/// Mirrors `torch.nn.init._calculate_fan_in_and_fan_out`.
+/// Task 1.7; chapters/01_tensors/README.md asks for both fans of both kinds of weight,
+/// counted as PyTorch counts them (for a conv's fan-out, every kernel position, whatever
+/// the stride). Mirrors `torch.nn.init._calculate_fan_in_and_fan_out`.
 /// @param shape weight shape, rank N >= 2: (out, in, kernel sizes...)
 /// @return fan_in and fan_out
 /// @throws ShapeError for a weight with a zero-sized axis

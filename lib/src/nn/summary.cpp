@@ -193,7 +193,7 @@ std::vector<std::size_t> Linear<T>::summarize(const std::vector<std::size_t>& in
     throw ShapeError("Linear.summarize: expects (N, " + std::to_string(C) + "), got shape " + format_shape(input_shape));
   }
   const std::size_t N = input_shape[0];
-  summary.leaf("Linear", {N, K}, this->parameter_count(), N * K * C);  // y = x W^T: N K dot products of length C
+  summary.leaf("Linear", {N, K}, this->parameter_count(), N * K * C);  // chapter 5's "Counting by hand"
   return {N, K};
 }
 

@@ -51,9 +51,10 @@ void conv2d_forward(const float* x, const float* weight, const float* bias, floa
                     float* workspace, const WindowShape& shape, GemmKernel kernel, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief The gradients of conv2d_forward():
-///        \f$ dW = dY \cdot \text{cols}^\top \f$, \f$ d\text{cols} = W^\top dY \f$ then dx = col2im(dcols),
-///        \f$ db_k = \sum_{n,p,q} dy_{nkpq} \f$; dY is dy as a (K, N P Q) matrix.
+/// @brief The gradients of conv2d_forward() with respect to x, the weight and the bias: the
+///        twin of resnet::conv2d_backward, with GEMMs of the chosen rung on dy as a
+///        (K, N P Q) matrix and on the cached columns, col2im for dx, and per-channel sums
+///        for dbias (chapters/02_convolution/README.md, task 2.7, derives them).
 /// @param dy        (N, K, P, Q) upstream gradient
 /// @param weight    (K, C, R, S) as in the forward pass
 /// @param columns   (C R S, N P Q) from the forward pass

@@ -137,10 +137,10 @@ void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::s
                          bool training, double eps, double momentum, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief The gradients of batch norm, the twin of resnet::batchnorm2d_backward:
-///        \f$ d\beta_c = \sum dy \f$, \f$ d\gamma_c = \sum dy\,\hat{x} \f$ (through channel_sums), and
-///        \f$ dx = \gamma_c\, \mathrm{inverse\_std}_c\, (dy - d\beta_c / M - \hat{x}\, d\gamma_c / M) \f$
-///        in train mode (M = N HW), \f$ dx = \gamma_c\, \mathrm{inverse\_std}_c\, dy \f$ in eval mode.
+/// @brief The gradients of batch norm with respect to x, gamma and beta, in the mode of the
+///        forward pass: the twin of resnet::batchnorm2d_backward (same gradients; the
+///        per-channel sums go through channel_sums). chapters/03_batchnorm/README.md, task
+///        3.2, derives them.
 /// @param dy          (N, C, HW) upstream gradient
 /// @param x_hat       (N, C, HW) from the forward pass
 /// @param gamma       (C) the scale used
@@ -160,10 +160,10 @@ void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* 
                           Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief The im2col matrix of a convolution's input (task 6.5), one thread per entry:
-///        \f$ \text{columns}_{(cR + r)S + s,\;(nP + p)Q + q} =
-///        x_{n,\,c,\,p\,\text{stride} - \text{pad} + r,\;q\,\text{stride} - \text{pad} + s} \f$,
-///        0 where that position is in the padding. The twin of resnet::im2col.
+/// @brief The im2col matrix of a convolution's input (task 6.5), one thread per entry: the
+///        same (C R S, N P Q) matrix as resnet::im2col, row (c R + r) S + s and column
+///        (n P + p) Q + q holding the input value kernel entry (c, r, s) meets in window
+///        (n, p, q), 0 where that position is in the padding.
 /// @param x       (N, C, H, W) input
 /// @param columns (C R S, N P Q) output
 /// @param shape   the sizes, stride and padding
@@ -197,8 +197,8 @@ template <class T>
 void global_avg_pool2d_forward(const T* x, T* y, std::size_t NC, std::size_t HW, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief \f$ dx_{nchw} = dy_{nc} / (HW) \f$, one thread per value of dx. The twin of
-///        resnet::global_avg_pool2d_backward.
+/// @brief The gradient of global average pooling with respect to x, one thread per value
+///        of dx. The twin of resnet::global_avg_pool2d_backward.
 /// @param dy    (N C) upstream gradient
 /// @param dx    (N C, HW) output
 /// @param NC    N times C
@@ -221,10 +221,9 @@ template <class T>
 void max_pool2d_forward(const T* x, T* y, std::size_t* argmax, const WindowShape& shape, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief \f$ dx_{nchw} \f$ = the sum of dy over the windows whose maximum was (h, w), one
-///        thread per input gathering from the windows that contain it (in the same order
-///        as the CPU adds them, so the sums are identical). The twin of
-///        resnet::max_pool2d_backward.
+/// @brief The gradient of max pooling with respect to x, one thread per input gathering
+///        from the windows that contain it (no two threads write the same place, and the
+///        result is identical to the CPU op's). The twin of resnet::max_pool2d_backward.
 /// @param dy     (N, C, P, Q) upstream gradient
 /// @param argmax (N, C, P, Q) from max_pool2d_forward
 /// @param dx     (N, C, H, W) output
@@ -237,10 +236,10 @@ void max_pool2d_backward(const T* dy, const std::size_t* argmax, T* dx, const Wi
 /// @ingroup ch06
 /// @brief Softmax cross-entropy, one thread per image:
 ///        \f$ p_{nk} = \operatorname{softmax}(z_n)_k \f$ and
-///        \f$ \ell_n = -\log \operatorname{softmax}(z_n)_{y_n} \f$, computed as
-///        \f$ \ell_n = \log \sum_k e^{z_{nk} - m_n} - (z_{n y_n} - m_n) \f$ with
-///        \f$ m_n = \max_k z_{nk} \f$, so it stays finite. The batch's loss is the mean of
-///        the row losses \f$ \ell_n \f$. The twin of resnet::cross_entropy_forward.
+///        \f$ \ell_n = -\log \operatorname{softmax}(z_n)_{y_n} \f$, computed so that it
+///        stays finite for any logits (as resnet::log_softmax, task 1.6). The batch's loss
+///        is the mean of the row losses \f$ \ell_n \f$. The twin of
+///        resnet::cross_entropy_forward.
 /// @param logits        (N, K) scores
 /// @param labels        (N) classes, each in 0 ... K - 1 (checked by the caller)
 /// @param probabilities (N, K) output, for the backward pass
@@ -254,8 +253,8 @@ void cross_entropy_forward(const T* logits, const std::int64_t* labels, T* proba
                            std::size_t N, std::size_t K, Launch where = Launch::gpu);
 
 /// @ingroup ch06
-/// @brief \f$ \text{dlogits}_{nk} = \frac{\text{dloss}}{N} (p_{nk} - [k = y_n]) \f$, one thread
-///        per entry. The twin of resnet::cross_entropy_backward.
+/// @brief The gradient of the mean loss with respect to the logits, times dloss, one thread
+///        per entry. The twin of resnet::cross_entropy_backward (task 2.4 derives it).
 /// @param dloss         the upstream gradient of the mean loss (1 for the final loss)
 /// @param probabilities (N, K) from cross_entropy_forward
 /// @param labels        (N) classes
@@ -281,7 +280,8 @@ struct AdamStep {
 
 /// @ingroup ch06
 /// @brief One Adam (or AdamW) update of `count` parameters, one thread per value, with the
-///        arithmetic of resnet::adam_update (torch.optim.Adam's order of operations):
+///        arithmetic of resnet::adam_update (torch.optim.Adam's update, in its order of
+///        operations, as a contract; task 7.2 derives why the corrections exist):
 ///        \f$ m \leftarrow \beta_1 m + (1 - \beta_1) g \f$, \f$ v \leftarrow \beta_2 v + (1 - \beta_2) g^2 \f$,
 ///        \f$ w \leftarrow w - \frac{\eta}{1 - \beta_1^t}
 ///        \cdot \frac{m}{\sqrt{v} / \sqrt{1 - \beta_2^t} + \epsilon} \f$,

@@ -21,7 +21,8 @@ class ReLU : public ImageLayer<T> {
   /// @param x (N, C, H, W)
   /// @return y (N, C, H, W)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief \f$ dx = dy \odot [x > 0] \f$ (relu_backward()).
+  /// @brief The gradient with respect to x, with PyTorch's conventions at 0 and for NaN
+  ///        (relu_backward()).
   /// @param dy (N, C, H, W)
   /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;

@@ -25,7 +25,8 @@ enum class Shortcut {
 /// @ingroup ch04
 /// @brief The projection shortcut of torchvision: a 1x1 convolution with the block's
 ///        stride and a batch norm, registered as children "0" and "1" of `downsample`.
-///        Needed when the block changes the image size (stride != 1) or the channels.
+///        A residual block uses it where its input x does not fit the sum (task 4.1 of
+///        chapters/04_residual_blocks/README.md asks when that is).
 /// @param in_channels the block's input channels
 /// @param out_channels the block's output channels (planes x expansion)
 /// @param stride the block's stride
@@ -41,8 +42,8 @@ std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::siz
 /// \f[ y = \operatorname{relu}\big(\operatorname{bn_2}(\operatorname{conv_2}(
 ///     \operatorname{relu}(\operatorname{bn_1}(\operatorname{conv_1}(x))))) + \operatorname{shortcut}(x)\big). \f]
 ///
-/// The shortcut is x itself, or the projection (1x1 conv + BN) when stride != 1 or the
-/// channels change. The stride is on conv1.
+/// The shortcut is x itself, or the projection (1x1 conv + BN) where x does not fit the
+/// sum. The stride is on conv1.
 /// @see https://github.com/pytorch/vision/blob/main/torchvision/models/resnet.py
 template <class T>
 class BasicBlock : public ImageLayer<T> {
@@ -50,8 +51,9 @@ class BasicBlock : public ImageLayer<T> {
   /// @brief Output channels = planes x expansion; 1 for this block.
   static constexpr std::size_t expansion = 1;
 
-  /// @brief A block with freshly initialised layers and, for a residual block, the
-  ///        projection shortcut when stride != 1 or in_channels != planes.
+  /// @brief A block with freshly initialised layers and, in exactly the residual blocks
+  ///        whose input would not fit the sum, the projection shortcut `downsample` (null
+  ///        otherwise, and always null for a plain block). Task 4.1.
   /// @param in_channels input channels
   /// @param planes the block's width (output channels = planes)
   /// @param stride 1, or 2 to halve the image
@@ -65,8 +67,11 @@ class BasicBlock : public ImageLayer<T> {
   /// @return y (N, planes, P, Q) with \f$ P = \lceil H / \text{stride} \rceil \f$,
   ///         \f$ Q = \lceil W / \text{stride} \rceil \f$
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief Back through the final ReLU; the sum's gradient goes to both paths; their
-  ///        gradients add at the input: \f$ dx = dx_{\text{main}} + dx_{\text{shortcut}} \f$.
+  /// @brief Returns dx, the gradient with respect to the block's input, and accumulates
+  ///        every parameter's gradient (main path and projection) into its `grad`.
+  ///
+  /// Task 4.2; chapters/04_residual_blocks/README.md asks how the gradients coming back
+  /// along the main path and the shortcut combine into dx.
   /// @param dy (N, planes, P, Q)
   /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
@@ -96,8 +101,9 @@ class Bottleneck : public ImageLayer<T> {
   /// @brief Output channels = planes x expansion.
   static constexpr std::size_t expansion = 4;
 
-  /// @brief A block with freshly initialised layers and, for a residual block, the
-  ///        projection shortcut when stride != 1 or in_channels != 4 planes.
+  /// @brief A block with freshly initialised layers and, in exactly the residual blocks
+  ///        whose input would not fit the sum, the projection shortcut `downsample` (the
+  ///        rule is BasicBlock's, with expansion 4). Task 4.3.
   /// @param in_channels input channels
   /// @param planes the width of the narrow middle (output channels = 4 planes)
   /// @param stride 1, or 2 to halve the image (applied by the 3x3 convolution)
@@ -111,7 +117,8 @@ class Bottleneck : public ImageLayer<T> {
   /// @return y (N, 4 planes, P, Q) with \f$ P = \lceil H / \text{stride} \rceil \f$,
   ///         \f$ Q = \lceil W / \text{stride} \rceil \f$
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief As BasicBlock::backward, through three convolutions.
+  /// @brief As BasicBlock::backward, through three convolutions: returns dx and
+  ///        accumulates every parameter's gradient.
   /// @param dy (N, 4 planes, P, Q)
   /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;

@@ -16,9 +16,9 @@ namespace resnet {
 /// @ingroup ch03
 /// @brief `torch.nn.Conv2d`: parameters `weight` (K, C, R, R) and, optionally, `bias` (K).
 ///
-/// Initialised as torchvision's ResNet does: Kaiming normal with fan_out for ReLU,
-/// \f$ \sigma = \sqrt{2 / (K R^2)} \f$; a bias, as PyTorch's, uniform in
-/// \f$ \pm 1/\sqrt{C R^2} \f$. Forward and backward are
+/// Initialised as torchvision's ResNet does: Kaiming normal with fan_out for ReLU
+/// (kaiming_normal() with FanMode::fan_out, task 1.7); a bias, as PyTorch's, uniform in
+/// \f$ \pm 1/\sqrt{\text{fan\_in}} \f$ (compute_fans()). Forward and backward are
 /// conv2d_forward() and conv2d_backward() (im2col + GEMM).
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html
 template <class T>

@@ -28,7 +28,7 @@ class MaxPool2d : public ImageLayer<T> {
   /// @param x (N, C, H, W)
   /// @return y (N, C, P, Q)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief Each window's gradient to its maximum (max_pool2d_backward()).
+  /// @brief The gradient with respect to x (max_pool2d_backward()).
   /// @param dy (N, C, P, Q)
   /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
@@ -56,7 +56,8 @@ class AdaptiveAvgPool2d : public ImageLayer<T> {
   /// @param x (N, C, H, W)
   /// @return y (N, C, 1, 1)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief Every input gets its channel's share: \f$ dx_{nchw} = dy_{nc00} / (HW) \f$.
+  /// @brief The gradient with respect to x (global_avg_pool2d_backward(), with dy viewed
+  ///        as (N, C)).
   /// @param dy (N, C, 1, 1)
   /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;

@@ -132,17 +132,19 @@ std::unique_ptr<ImageLayer<T>> make_block(BlockKind kind, std::size_t in_channel
                                           std::size_t stride, Generator& generator, Shortcut shortcut);
 
 /// @ingroup ch05
-/// @brief Task 5.1: one stage of `blocks` residual blocks, as torchvision's `_make_layer`.
+/// @brief Task 5.1: one stage of `blocks` residual blocks of width `planes`, as
+///        torchvision's `_make_layer`: a Sequential that takes `in_channels` channels in,
+///        puts planes x expansion out, and divides the height and width by `stride`.
 ///
-/// The first block takes `in_channels`, applies `stride` and gets the projection shortcut
-/// if its shape changes; the others take and keep `planes * expansion` channels with
-/// stride 1. Children are named "0", "1", ... (as `layer1.0.conv1.weight`).
+/// Children are named "0", "1", ... (as `layer1.0.conv1.weight`). Which block takes the
+/// stride, how many channels each block takes in, and which can need a projection are
+/// the questions of task 5.1 in chapters/05_resnet34/README.md.
 /// @param kind BasicBlock or Bottleneck
-/// @param in_channels channels entering the stage; **updated** to the channels leaving it,
-///        planes x expansion (forgetting the expansion is the original tutorial's bug)
+/// @param in_channels channels entering the stage; **updated** to the channels the stage
+///        puts out, so that the next stage starts from them
 /// @param planes the stage's width
 /// @param blocks how many blocks, at least 1
-/// @param stride the first block's stride (1 for the first stage, 2 for the others)
+/// @param stride the stage's stride: H and W are divided by it
 /// @param generator the seeded source of the weights
 /// @param shortcut residual, or none for a plain network
 /// @return the stage: (N, in_channels, H, W) to (N, planes x expansion, P, Q), with

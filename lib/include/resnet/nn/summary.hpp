@@ -25,11 +25,12 @@ struct SummaryRow {
 /// @brief A model summary, built by walking the model with shapes only: no tensor is
 ///        computed, so summarising ResNet-152 at 224x224 takes microseconds.
 ///
-/// Multiply-accumulates (MACs) are counted for convolutions and linear layers, the ones
-/// that matter: a convolution makes \f$ N K P Q \cdot C R S \f$ of them, a linear layer
-/// \f$ N K C \f$. Batch norm, ReLU, pooling and the residual additions cost one
-/// operation per element and are not counted, as in the ResNet paper's "FLOPs" (which are
-/// multiply-adds: 3.6 billion for ResNet-34 at 224x224).
+/// Multiply-accumulates (MACs: one multiplication and one addition into a running sum) are
+/// counted for convolutions and linear layers, the ones that matter; how many a convolution
+/// makes is task 5.3 (chapters/05_resnet34/README.md, "Counting by hand"). Batch norm,
+/// ReLU, pooling and the residual additions cost one operation per element and are not
+/// counted, as in the ResNet paper's "FLOPs" (which are multiply-adds: 3.6 billion for
+/// ResNet-34 at 224x224).
 ///
 /// Modules build it through their Module::summarize(): a leaf calls leaf(); a module
 /// made of children calls begin(), then child() for each child in forward order, then end().

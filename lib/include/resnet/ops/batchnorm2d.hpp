@@ -80,11 +80,13 @@ BatchNorm2dOutput<T> batchnorm2d_forward(const xt::xtensor<T, 4>& x, const xt::x
                                          const BatchNormSettings<T>& settings = {});
 
 /// @ingroup ch03
-/// @brief The gradients, in the compact form (train mode, per channel, M = N·H·W):
-/// \f[ d\gamma_c = \sum dy \odot \hat{x}, \qquad d\beta_c = \sum dy, \qquad
-///     dx = \frac{\gamma_c}{M \sqrt{\sigma^2_c + \epsilon}}
-///          \left( M\,dy - d\beta_c - \hat{x}\, d\gamma_c \right). \f]
-/// In eval mode the statistics are constants: \f$ dx = dy\, \gamma_c / \sqrt{\sigma^2_c + \epsilon} \f$.
+/// @brief The gradients of the loss with respect to x, gamma and beta, given dy, in the
+///        mode the forward pass ran in: in train mode the batch's mean and variance depend
+///        on every value of the channel, in eval mode the running statistics are constants.
+///        What the backward pass of PyTorch's `BatchNorm2d` computes, returned fresh.
+///
+/// Task 3.2; chapters/03_batchnorm/README.md derives dgamma, dbeta and dx step by step, and
+/// lists properties a correct dx has (in train mode it sums to zero over each channel).
 /// @param dy upstream gradient, (N, C, H, W)
 /// @param cache from batchnorm2d_forward()
 /// @return dx (N, C, H, W), dgamma (C) and dbeta (C)

@@ -15,7 +15,7 @@ namespace resnet {
 /// Align the shapes at their last axis; pad the shorter one with 1s on the left; along
 /// each axis the sizes must be equal or one of them must be 1, and the result takes the
 /// size that is not 1 (so an empty axis, size 0, stays empty against size 1).
-/// Example: (8, 1, 6, 1) and (7, 1, 5) give (8, 7, 6, 5).
+/// Task 1.3; chapters/01_tensors/README.md has two cases to work out by this rule.
 /// @param a shape of the first array
 /// @param b shape of the second array
 /// @return the broadcast shape, as many axes as the longer of a and b

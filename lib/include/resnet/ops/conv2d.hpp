@@ -70,10 +70,11 @@ Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x, const xt::xtensor<T, 
                                std::size_t padding);
 
 /// @ingroup ch02
-/// @brief The gradients of a convolution, through the same matrices:
-/// \f[ dW_{(K,\,CRS)} = dY_{(K,\,NPQ)} \cdot \text{cols}^\top, \qquad
-///     d\text{cols}_{(CRS,\,NPQ)} = W^\top \cdot dY, \qquad dx = \text{col2im}(d\text{cols}),
-///     \qquad db_k = \sum_{n,p,q} dy_{nkpq}. \f]
+/// @brief The gradients of a convolution with respect to x, the weight and the bias, given
+///        dy: the same numbers as conv2d_direct_backward(), computed through the matrices of
+///        the forward pass with im2col(), col2im() and gemm().
+///
+/// Task 2.7; chapters/02_convolution/README.md derives them as products of matrices.
 /// @param dy upstream gradient, (N, K, P, Q)
 /// @param cache from conv2d_forward()
 /// @return dx (N, C, H, W), dweight (K, C, R, S), and dbias (K) (empty without a bias)

@@ -29,9 +29,12 @@ Conv2dOutput<T> conv2d_direct_forward(const xt::xtensor<T, 4>& x, const xt::xten
                                       std::size_t stride, std::size_t padding);
 
 /// @ingroup ch02
-/// @brief The gradients by the same loops: every term \f$ W_{kcrs}\,x_{nchw} \f$ of the
-///        forward sum sends \f$ dy_{nkpq}\,x_{nchw} \f$ to \f$ dW_{kcrs} \f$ and
-///        \f$ dy_{nkpq}\,W_{kcrs} \f$ to \f$ dx_{nchw} \f$ (h, w inside the image).
+/// @brief The gradients of the loss with respect to x, the weight and the bias, given dy,
+///        computed by loops over the definition: what the backward pass of
+///        `torch.nn.functional.conv2d` computes, returned fresh (not accumulated).
+///
+/// Task 2.5; chapters/02_convolution/README.md ("Backward, by the chain rule") derives dx,
+/// dweight and dbias.
 /// @param dy upstream gradient, (N, K, P, Q)
 /// @param cache from conv2d_direct_forward() or conv2d_forward()
 /// @return dx (N, C, H, W), dweight (K, C, R, S), and dbias (K) (empty without a bias)

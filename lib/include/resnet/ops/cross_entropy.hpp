@@ -60,8 +60,11 @@ CrossEntropyOutput<T> cross_entropy_forward(const xt::xtensor<T, 2>& logits,
                                             const xt::xtensor<std::int64_t, 1>& labels);
 
 /// @ingroup ch02
-/// @brief \f$ \partial L / \partial z_{nk} = \frac{dL}{N} \left( p_{nk} - [k = y_n] \right) \f$:
-///        the predicted probabilities minus the one-hot labels, over N.
+/// @brief The gradient of the loss with respect to the logits, \f$ \partial L / \partial z \f$,
+///        times `dloss`: what the backward pass of `torch.nn.functional.cross_entropy`
+///        (reduction "mean") computes.
+///
+/// Task 2.4; chapters/02_convolution/README.md derives it.
 /// @param dloss the upstream gradient of the scalar loss (1 when the loss is the final output)
 /// @param cache from cross_entropy_forward()
 /// @return dlogits, (N, K)

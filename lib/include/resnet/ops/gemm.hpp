@@ -19,8 +19,8 @@ enum class Transpose { no, yes };
 ///
 /// \f$ \mathrm{op}(A) \f$ is (M, K) and \f$ \mathrm{op}(B) \f$ is (K, N); C is (M, N).
 /// With Transpose::yes the matrix is *stored* transposed: A as (K, M), B as (N, K). No
-/// copy is made, which is why the backward passes use this rather than transposing
-/// tensors: \f$ dW = dY^\top X \f$ is `gemm(Transpose::yes, Transpose::no, ...)`.
+/// copy is made, which is why the ops use this rather than transposing tensors: a product
+/// with \f$ W^\top \f$ reads W as it is stored.
 /// Raw pointers (an output parameter, unlike the ops) so that it can write into part of
 /// a larger tensor and accumulate with \f$ \beta = 1 \f$. It calls the same cblas routine
 /// that xtensor-blas's `xt::blas::gemm` ends in, but directly: xtensor-blas wants whole 2-D

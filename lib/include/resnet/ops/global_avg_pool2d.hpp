@@ -43,7 +43,10 @@ template <class T>
 GlobalAvgPool2dOutput<T> global_avg_pool2d_forward(const xt::xtensor<T, 4>& x);
 
 /// @ingroup ch02
-/// @brief \f$ dx_{nchw} = dy_{nc} / (HW) \f$: every input had the same share in the mean.
+/// @brief The gradient of the loss with respect to x, given dy, as the backward pass of
+///        `nn.AdaptiveAvgPool2d(1)` (with the flatten) computes it.
+///
+/// Task 2.9; chapters/02_convolution/README.md derives dx.
 /// @param dy upstream gradient, (N, C)
 /// @param cache from global_avg_pool2d_forward()
 /// @return dx, (N, C, H, W)

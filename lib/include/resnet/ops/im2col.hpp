@@ -11,11 +11,13 @@ namespace resnet {
 /// @ingroup ch02
 /// @brief Lays every window of the input out as a column of a matrix.
 ///
-/// Row (c, r, s) = c·R·S + r·S + s and column (n, p, q) = n·P·Q + p·Q + q hold
-/// \f$ x_{n,\,c,\,p\,\text{stride} - \text{pad} + r,\;q\,\text{stride} - \text{pad} + s} \f$,
-/// or 0 where that position is padding. A convolution is then the product of the
-/// (K, C·R·S) weight matrix with this (C·R·S, N·P·Q) matrix. Every input value is copied
-/// into up to R·S columns, one per window that covers it.
+/// Row (c, r, s) = c·R·S + r·S + s holds what kernel entry (c, r, s) sees in each window,
+/// column (n, p, q) = n·P·Q + p·Q + q is one window: the entry there is the input value that
+/// kernel entry (c, r, s) meets in window (n, p, q) of the convolution, or 0 where it meets
+/// padding. A convolution is then the product of the (K, C·R·S) weight matrix with this
+/// (C·R·S, N·P·Q) matrix. Every input value is copied into up to R·S columns, one per window
+/// that covers it. Task 2.6; chapters/02_convolution/README.md asks which input position
+/// each entry holds.
 /// @param x input, (N, C, H, W)
 /// @param shape the sizes, from conv2d_shape() or pool2d_shape()
 /// @return the columns, (C·R·S, N·P·Q)

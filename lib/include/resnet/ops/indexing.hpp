@@ -8,11 +8,11 @@
 namespace resnet {
 
 /// @ingroup ch01
-/// @brief Row-major (C order) strides, in elements, for an array of the given shape.
+/// @brief Row-major (C order) strides, in elements, for an array of the given shape: for
+///        each axis, how many elements one step along it skips in contiguous storage, the
+///        last axis fastest.
 ///
-/// The last axis is contiguous and each earlier axis steps over everything after it:
-/// \f[ \text{stride}_{N-1} = 1, \qquad \text{stride}_i = \text{stride}_{i+1} \cdot \text{shape}_{i+1}. \f]
-/// For an NCHW batch of shape (N, C, H, W) that is (C·H·W, H·W, W, 1).
+/// Task 1.1; chapters/01_tensors/README.md asks for the rule that gives every stride.
 /// Mirrors `torch.Tensor.stride()` of a contiguous tensor, including its convention that an
 /// empty axis (size 0) counts as size 1: shape (2, 0, 3) has strides (3, 3, 1).
 /// @param shape sizes along each axis
@@ -23,9 +23,8 @@ std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& s
 
 /// @ingroup ch01
 /// @brief Position of element `index` in the flat row-major storage of an array of shape
-///        `shape`: \f$ \sum_i \text{index}_i \cdot \text{stride}_i \f$.
-///
-/// For NCHW, element (n, c, h, w) sits at ((n·C + c)·H + h)·W + w.
+///        `shape`, in elements from the first (task 1.1; chapters/01_tensors/README.md
+///        derives it from the strides of row_major_strides()).
 /// @param shape sizes along each axis
 /// @param index one coordinate per axis; each must be below its size
 /// @return the offset, in elements, from the first element

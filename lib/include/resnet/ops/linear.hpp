@@ -47,8 +47,11 @@ LinearOutput<T> linear_forward(const xt::xtensor<T, 2>& x, const xt::xtensor<T, 
                                const xt::xtensor<T, 1>& bias);
 
 /// @ingroup ch02
-/// @brief The gradients of the loss with respect to x, W and b, given \f$ dy = \partial L / \partial y \f$:
-/// \f[ dx = dy\,W \;\; (N, C), \qquad dW = dy^\top x \;\; (K, C), \qquad db_k = \sum_n dy_{nk} \;\; (K). \f]
+/// @brief The gradients of the loss with respect to x, W and b, given
+///        \f$ dy = \partial L / \partial y \f$: what the backward pass of
+///        `torch.nn.functional.linear` computes, returned fresh (not accumulated).
+///
+/// Task 2.2; chapters/02_convolution/README.md derives dx, dweight and dbias.
 /// @param dy upstream gradient, (N, K)
 /// @param cache from linear_forward()
 /// @return dx (N, C), dweight (K, C) and dbias (K)

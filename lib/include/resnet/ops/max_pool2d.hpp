@@ -52,8 +52,11 @@ MaxPool2dOutput<T> max_pool2d_forward(const xt::xtensor<T, 4>& x, std::size_t ke
                                       std::size_t stride, std::size_t padding);
 
 /// @ingroup ch02
-/// @brief Each window's gradient goes to the input that was its maximum; an input that
-///        is the maximum of several overlapping windows receives the sum.
+/// @brief The gradient of the loss with respect to x, given dy, as the backward pass of
+///        `torch.nn.functional.max_pool2d` computes it, ties included (a golden test full of
+///        ties checks that it lands where PyTorch's does).
+///
+/// Task 2.8; chapters/02_convolution/README.md derives dx.
 /// @param dy upstream gradient, (N, C, P, Q)
 /// @param cache from max_pool2d_forward()
 /// @return dx, (N, C, H, W)

@@ -39,9 +39,12 @@ template <class T, std::size_t N>
 ReluOutput<T, N> relu_forward(const xt::xtensor<T, N>& x);
 
 /// @ingroup ch02
-/// @brief \f$ dx = dy \odot [x > 0] \f$: the gradient passes where the input was positive
-///        and stops elsewhere (at exactly 0 it stops too, and where x was NaN it passes,
-///        as in PyTorch: dx is 0 exactly where \f$ x \le 0 \f$).
+/// @brief The gradient of the loss with respect to x, given dy, as `torch.relu`'s backward
+///        pass computes it.
+///
+/// Task 2.3; chapters/02_convolution/README.md derives dx. PyTorch's conventions, which
+/// this follows: at exactly 0, where ReLU has no derivative, the gradient is 0; where x was
+/// NaN the gradient passes (PyTorch zeroes exactly where \f$ x \le 0 \f$).
 /// @param dy upstream gradient, the shape of x
 /// @param cache from relu_forward()
 /// @return dx, the shape of x

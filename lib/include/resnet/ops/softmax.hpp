@@ -7,12 +7,11 @@
 namespace resnet {
 
 /// @ingroup ch01
-/// @brief Softmax of each row: \f$ p_{nk} = e^{z_{nk} - m_n} / \sum_j e^{z_{nj} - m_n} \f$
-///        with \f$ m_n = \max_j z_{nj} \f$.
+/// @brief Softmax of each row: \f$ p_{nk} = e^{z_{nk}} / \sum_j e^{z_{nj}} \f$.
 ///
-/// Subtracting the row maximum changes nothing mathematically (it cancels) but keeps every
-/// exponent at most 0, so `exp` cannot overflow even for logits like 1000.
-/// Mirrors `torch.softmax(z, dim=1)`.
+/// Computed so that it neither overflows nor divides 0 by 0: every result is finite for
+/// logits as large as ±1000, where the formula taken literally gives NaN (task 1.6 of
+/// chapters/01_tensors/README.md asks how). Mirrors `torch.softmax(z, dim=1)`.
 /// @param logits scores of shape (N, K): N examples, K classes
 /// @return probabilities of shape (N, K); each row sums to 1
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.softmax.html
@@ -20,12 +19,12 @@ template <class T>
 xt::xtensor<T, 2> softmax(const xt::xtensor<T, 2>& logits);
 
 /// @ingroup ch01
-/// @brief Log of the softmax of each row, computed directly:
-///        \f$ \log p_{nk} = (z_{nk} - m_n) - \log \sum_j e^{z_{nj} - m_n} \f$.
+/// @brief Log of the softmax of each row, \f$ \log p_{nk} \f$, computed directly.
 ///
 /// Taking `log(softmax(z))` instead fails when a probability underflows to 0 (log gives
-/// -inf); this form stays finite. Cross-entropy (chapter 2) is built on it.
-/// Mirrors `torch.log_softmax(z, dim=1)`.
+/// -inf); this function stays finite there, and for logits as large as ±1000 (task 1.6
+/// asks for a form that never takes the log of a probability). Cross-entropy (chapter 2)
+/// is built on it. Mirrors `torch.log_softmax(z, dim=1)`.
 /// @param logits scores of shape (N, K)
 /// @return log-probabilities of shape (N, K)
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.log_softmax.html

@@ -57,11 +57,17 @@ void sgd_update(T* value, const T* grad, T* momentum_buffer, std::size_t count, 
                 bool first_step);
 
 /// @ingroup ch07
-/// @brief Task 7.2: one Adam (or AdamW) update of one parameter tensor (torch.optim.Adam):
+/// @brief Task 7.2: one Adam (or AdamW) update of one parameter tensor, exactly as
+///        torch.optim.Adam (torch.optim.AdamW) computes it:
 /// \f[ g = \nabla w + \lambda w \text{ (Adam)},\quad m \leftarrow \beta_1 m + (1-\beta_1) g,\quad
 ///     v \leftarrow \beta_2 v + (1-\beta_2) g^2, \f]
 /// \f[ w \leftarrow w - \frac{\eta}{1-\beta_1^t} \cdot \frac{m}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}; \f]
 /// AdamW first decays the weight, \f$ w \leftarrow w (1 - \eta\lambda) \f$, and leaves g alone.
+///
+/// The update is a contract: it is PyTorch's, in PyTorch's order of operations (where
+/// \f$ \epsilon \f$ goes matters), so that the results match torch.optim.Adam's. Why the
+/// factors \f$ 1 - \beta^t \f$ are there is the derivation of task 7.2 in
+/// chapters/07_training/README.md.
 /// @param value the parameter, updated in place (count values)
 /// @param grad its gradient (count values)
 /// @param exp_avg m, updated in place (count values)
