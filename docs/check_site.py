@@ -48,9 +48,11 @@ PROBE = """
       result.math_errors.push((e.getAttribute('data-mjx-error') || e.textContent).slice(0, 80));
     });
     // TeX delimiters left in the text mean MathJax never saw the formula.
-    // Folded answers and hints count too: open every <details> before reading the text.
-    document.querySelectorAll('details').forEach(function (d) { d.open = true; });
-    var text = document.body.innerText;
+    // Folded answers and hints count too (their whole text is read, open or closed); code
+    // may show delimiters and tags on purpose, so it is left out.
+    var copy = document.body.cloneNode(true);
+    copy.querySelectorAll('code, pre, tt, kbd, .fragment, script, style').forEach(function (e) { e.remove(); });
+    var text = copy.textContent;
     ['\\\\(', '\\\\[', '\\\\f$', '\\\\f[', '$$', '**', '<details>', '</details>'].forEach(function (d) {
       var at = text.indexOf(d);
       if (at >= 0) result.unrendered.push(text.slice(at, at + 60));
