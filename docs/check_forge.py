@@ -41,7 +41,7 @@ CODE = re.compile(r"^```[^\n]*\n.*?^```[ \t]*$|(`+)[^\n]*?\1|^(?: {4}|\t)[^\n]*$
 
 
 def guides():
-    found = [ROOT / "README.md", ROOT / "docs" / "from_the_tutorial.md"]
+    found = [ROOT / "README.md", ROOT / "docs" / "from_the_tutorial.md", ROOT / "docs" / "architecture.md"]
     found += sorted((ROOT / "docs" / "zh").glob("*.md"))
     found += sorted((ROOT / "chapters").glob("*/README.md"))
     return found

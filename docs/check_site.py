@@ -28,7 +28,7 @@ import urllib.parse
 
 # The pages a reader starts from: the main page, the chapter guides, the tutorial map.
 PAGE_NAMES = (["index.html"] + [f"chapter{n:02d}.html" for n in range(1, 8)] +
-              ["from_the_tutorial.html", "zh_from_the_tutorial.html"])
+              ["from_the_tutorial.html", "zh_from_the_tutorial.html", "architecture.html"])
 
 # Appended to a copy of each page. MathJax 2 runs its queue after typesetting; the probe
 # then counts what a reader would see as broken and writes it into the page as JSON, which

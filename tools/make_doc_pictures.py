@@ -44,7 +44,7 @@ DEMOS = [
     ("ch07_training", [], ["schedules.svg", "optimizers.svg"]),
 ]
 
-GUIDES = ["README.md", "docs/from_the_tutorial.md"] + sorted(
+GUIDES = ["README.md", "docs/from_the_tutorial.md", "docs/architecture.md"] + sorted(
     os.path.join("chapters", name, "README.md") for name in os.listdir(os.path.join(ROOT, "chapters"))
     if os.path.isfile(os.path.join(ROOT, "chapters", name, "README.md")))
 IMAGE_LINK = re.compile(r"!\[[^\]]*\]\((?P<path>[^)\s]+)\)")
