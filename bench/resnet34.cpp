@@ -23,7 +23,7 @@
 #include "resnet/cuda/gemm.hpp"
 #include "resnet/cuda/memory.hpp"
 #include "resnet/memory.hpp"
-#include "resnet/nn/device_layers.hpp"
+#include "resnet/device/conv2d.hpp"
 #include "resnet/nn/resnet.hpp"
 #include "resnet/ops/cross_entropy.hpp"
 #include "resnet/random.hpp"
@@ -73,9 +73,10 @@ int main(int argc, char** argv) {
 
   const resnet::Device device = resnet::parse_device(device_name);
   bool known_rung = false;
+  resnet::cuda::GemmKernel chosen_rung = resnet::cuda::GemmKernel::vectorized;
   for (const auto rung : resnet::cuda::all_gemm_kernels()) {
     if (resnet::cuda::gemm_kernel_name(rung) == gemm) {
-      resnet::set_device_gemm(rung);
+      chosen_rung = rung;
       known_rung = true;
     }
   }
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
 
   resnet::Generator generator(1);
   auto model = resnet::make_resnet<float>("resnet34", classes, resnet::stem_from_string(stem), generator);
+  model->use_gemm(chosen_rung);
   model->to(device);
   const auto images = resnet::Tensor<float, 4>::from_host(
       resnet::random_uniform<float, 4>({batch, 3, 32, 32}, generator, -1.0, 1.0)).to(device);  // (N, 3, 32, 32)
@@ -124,7 +126,7 @@ int main(int argc, char** argv) {
 
   std::cout << nlohmann::json{{"stem", stem}, {"mode", mode}, {"batch", batch}, {"classes", classes},
                               {"device", resnet::cuda::is_emulated() && device == resnet::Device::cuda ? "cuda (emulated)" : device_name},
-                              {"gemm", device == resnet::Device::cuda ? resnet::cuda::gemm_kernel_name(resnet::device_gemm()) : "cpu BLAS"},
+                              {"gemm", device == resnet::Device::cuda ? resnet::cuda::gemm_kernel_name(resnet::device::runnable_gemm(model->gemm())) : "cpu BLAS"},
                               {"warmup", warmup}, {"keeps_freed_memory", keeps_freed_memory}, {"seconds", seconds}, {"median_seconds", median},
                               {"images_per_second", median > 0 ? static_cast<double>(batch) / median : 0.0},
                               {"rss_before_mib", rss_before_mib}, {"peak_rss_mib", status_mib("VmHWM")},

@@ -9,7 +9,7 @@
 #include "resnet/cuda/memory.hpp"
 #include "resnet/data/cifar10.hpp"
 #include "resnet/data/loader.hpp"
-#include "resnet/nn/device_layers.hpp"
+#include "resnet/device/conv2d.hpp"
 #include "resnet/train/compare_devices.hpp"
 
 namespace resnet::cli {
@@ -28,12 +28,12 @@ struct CompareOptions {
 };
 
 int run_compare(const CompareOptions& options) {
-  if (options.tf32) set_device_gemm(cuda::GemmKernel::tf32_wmma);
   // TF32 keeps 10 of float's 23 mantissa bits: differences near 1e-3 are expected.
   const double tolerance = options.tolerance > 0 ? options.tolerance : (options.tf32 ? 1e-2 : 1e-4);
   Generator generator(options.seed);
   auto model = make_resnet<float>(options.model, Cifar10Format::classes, stem_from_string(options.stem), generator);
   model->train(!options.eval_mode);
+  if (options.tf32) model->use_gemm(cuda::GemmKernel::tf32_wmma);
   const Cifar10Location location = find_cifar10(options.data_dir);
   LoaderSettings settings;
   settings.batch_size = options.batch;
@@ -45,7 +45,7 @@ int run_compare(const CompareOptions& options) {
   std::printf("%s (%s stem, %s mode), %zu test images, on the CPU and on %s; GEMM rung %s\n",
               options.model.c_str(), to_string(model->config().stem).c_str(), options.eval_mode ? "eval" : "train",
               batch->labels.size(), cuda::is_emulated() ? "the emulated device (RESNET_CUDA_EMULATE=1)" : "the GPU",
-              cuda::gemm_kernel_name(device_gemm()).c_str());
+              cuda::gemm_kernel_name(device::runnable_gemm(model->gemm())).c_str());
   const DeviceComparison comparison = compare_devices(*model, batch->images, batch->labels, tolerance);
   std::printf("%-10s %-9s %-32s %s\n", "part", "pass", "tensor", "max |gpu - cpu| / max |cpu|");
   const DeviceDifference* worst = nullptr;

@@ -59,7 +59,6 @@ HEADER_LAYERS = [
     (r"^ops/", "ops"),
     (r"^cuda/", "cuda"),
     (r"^device/", "device"),
-    (r"^nn/device_layers\.hpp$", "device"),
     (r"^nn/(blocks|resnet)\.hpp$", "models"),
     (r"^nn/", "nn"),
     (r"^optim/", "optim"),
@@ -73,8 +72,7 @@ SOURCE_LAYERS = [
     (r"^cuda/", "cuda"),
     (r"^ops/", "ops"),
     (r"^device/", "device"),
-    (r"^nn/device_layers\.cpp$", "device"),
-    (r"^nn/(blocks|resnet_zoo)\.cpp$", "models"),
+    (r"^nn/(blocks|resnet)\.cpp$", "models"),
     (r"^nn/", "nn"),
     (r"^optim/", "optim"),
     (r"^data/", "data"),
@@ -82,19 +80,9 @@ SOURCE_LAYERS = [
     (r"^train/", "train"),
     (r"^viz/", "viz"),
     (r"^(gradient_checks)\.cpp$", "ops"),
+    (r"^tensor\.cpp$", "tensor"),
     (r"^[^/]+\.cpp$", "base"),
 ]
-
-# Includes that break the map today, each with the reason; the check fails on any other.
-# Issue 17's restructuring removes them (the device passes take tensors, not modules; the
-# models' summary entries move beside the models).
-KNOWN_EXCEPTIONS = {
-    ("lib/src/nn/device_layers.cpp", "nn/batchnorm2d.hpp"): "the GPU passes take the module",
-    ("lib/src/nn/device_layers.cpp", "nn/conv2d.hpp"): "the GPU passes take the module",
-    ("lib/src/nn/device_layers.cpp", "nn/linear.hpp"): "the GPU passes take the module",
-    ("lib/src/nn/summary.cpp", "nn/blocks.hpp"): "the models' summary entries live with the layers'",
-    ("lib/src/nn/summary.cpp", "nn/resnet.hpp"): "the models' summary entries live with the layers'",
-}
 
 INCLUDE_LINE = re.compile(r'^\s*#\s*include\s+"resnet/(?P<path>[^"]+)"', re.M)
 
@@ -124,7 +112,7 @@ def problems_of(path, layer, shown):
         if target is None:
             found.append(f"{shown}:{line}: includes resnet/{match['path']}, which no layer claims "
                          "(add it to tools/check_layers.py)")
-        elif target != layer and target not in ALLOWED[layer] and (shown, match["path"]) not in KNOWN_EXCEPTIONS:
+        elif target != layer and target not in ALLOWED[layer]:
             found.append(f"{shown}:{line}: the {layer} layer includes resnet/{match['path']} of the {target} layer, "
                          f"which it may not ({layer} may include: {', '.join(ALLOWED[layer]) or 'nothing else'})")
     return found
@@ -151,8 +139,7 @@ def check():
         print(f"layers: {len(problems)} includes go upward or sideways (the map: tools/check_layers.py --map)",
               file=sys.stderr)
         return 1
-    print(f"layers: {count} files of lib/ include only their own layer and the layers below "
-          f"({len(KNOWN_EXCEPTIONS)} known exceptions)")
+    print(f"layers: {count} files of lib/ include only their own layer and the layers below")
     return 0
 
 

@@ -9,15 +9,6 @@
 namespace resnet {
 
 template <class T>
-std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels,
-                                               std::size_t stride, Generator& generator) {
-  auto projection = std::make_unique<Sequential<T>>();
-  projection->append(std::make_unique<Conv2d<T>>(in_channels, out_channels, 1, stride, 0, false, generator));
-  projection->append(std::make_unique<BatchNorm2d<T>>(out_channels));
-  return projection;
-}
-
-template <class T>
 BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size_t stride,
                           Generator& generator, Shortcut shortcut_)
     : conv1(in_channels, planes, 3, stride, 1, false, generator),
@@ -74,8 +65,6 @@ Tensor<T, 4> BasicBlock<T>::backward(const Tensor<T, 4>& dy) {
   // END SOLUTION
 }
 
-template std::unique_ptr<Sequential<float>> make_projection(std::size_t, std::size_t, std::size_t, Generator&);
-template std::unique_ptr<Sequential<double>> make_projection(std::size_t, std::size_t, std::size_t, Generator&);
 template class BasicBlock<float>;
 template class BasicBlock<double>;
 

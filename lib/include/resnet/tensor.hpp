@@ -2,7 +2,7 @@
 /// @brief The project's tensor handle: a shape plus values on the CPU (an xtensor) or on
 ///        a CUDA device (a device buffer).
 ///
-/// How the pieces fit (DESIGN.md section 3):
+/// How the pieces fit (DESIGN.md, "The core"):
 ///  - CPU ops are free functions on `xt::xtensor<T, N>` (chapters 1-5 read as plain
 ///    xtensor code).
 ///  - Modules (chapters 3-5) keep their parameters and activations in `Tensor<T, N>` and
@@ -22,12 +22,18 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "resnet/cuda/kernels.hpp"
 #include "resnet/cuda/memory.hpp"
 #include "resnet/error.hpp"
 #include "resnet/shape.hpp"
 
 namespace resnet {
+
+namespace detail {
+/// @brief a += b for `count` values in device memory (chapter 6's `add` kernel), for
+///        Tensor::operator+=; defined for float and double in lib/src/tensor.cpp.
+template <class T>
+void add_on_device(T* a, const T* b, std::size_t count);
+}  // namespace detail
 
 /// @ingroup core
 /// @brief Where a tensor's values live.
@@ -164,6 +170,13 @@ class Tensor {
     return host_;
   }
 
+  /// @brief The values, flat and row-major, wherever they live: host memory for a CPU
+  ///        tensor, device memory for a CUDA one (only kernels may touch those).
+  /// @see https://pytorch.org/docs/stable/generated/torch.Tensor.data_ptr.html
+  T* data() { return device_ == Device::cpu ? host_.data() : device_values_.data(); }
+  /// @copydoc data()
+  const T* data() const { return device_ == Device::cpu ? host_.data() : device_values_.data(); }
+
   /// @brief The device pointer, for CUDA ops. Throws DeviceError on a CPU tensor.
   T* device_data() {
     require_device(Device::cuda, "device_data()");
@@ -175,22 +188,22 @@ class Tensor {
     return device_values_.data();
   }
 
-  /// @brief A copy of this tensor on `target` (always a copy, even on the same device,
-  ///        so that writing to the result never changes this tensor).
-  /// @param target the device of the copy
+  /// @brief This tensor's values on `target`: a copy when they must travel; on the device
+  ///        they already live on, a copy too, since a Tensor owns its values (use the
+  ///        rvalue form, `std::move(tensor).to(device)`, to hand the tensor over instead).
+  /// @param target the device of the result
   /// @return the same shape and values on `target`
   /// @see https://pytorch.org/docs/stable/generated/torch.Tensor.to.html
-  Tensor to(Device target) const {
-    if (device_ == Device::cpu && target == Device::cpu) return *this;
-    if (device_ == Device::cuda && target == Device::cuda) return *this;
-    if (target == Device::cuda) {
-      Tensor result = empty(shape(), Device::cuda);
-      cuda::copy_host_to_device(result.device_values_.data(), host_.data(), size() * sizeof(T));
-      return result;
-    }
-    Tensor result = zeros(shape(), Device::cpu);
-    cuda::copy_device_to_host(result.host_.data(), device_values_.data(), size() * sizeof(T));
-    return result;
+  Tensor to(Device target) const& {
+    if (device_ == target) return *this;
+    return copied_to(target);
+  }
+  /// @brief As to(), for a tensor that is not needed any more: on the device it already
+  ///        lives on, the tensor itself, moved (as PyTorch's `to()` returns self); else a copy.
+  /// @param target the device of the result
+  Tensor to(Device target) && {
+    if (device_ == target) return std::move(*this);
+    return copied_to(target);
   }
 
   /// @brief The same values with another shape of the same size, as a new tensor on the
@@ -231,8 +244,7 @@ class Tensor {
     if (device_ == Device::cpu) {
       host_ += other.host_;
     } else {
-      cuda::add(device_values_.data(), other.device_values_.data(), device_values_.data(), size(),
-                cuda::device_launch());
+      detail::add_on_device(device_values_.data(), other.device_values_.data(), size());
     }
     return *this;
   }
@@ -248,6 +260,18 @@ class Tensor {
   }
 
  private:
+  // A copy of the values on the other device.
+  Tensor copied_to(Device target) const {
+    if (target == Device::cuda) {
+      Tensor result = empty(shape(), Device::cuda);
+      cuda::copy_host_to_device(result.device_values_.data(), host_.data(), size() * sizeof(T));
+      return result;
+    }
+    Tensor result = zeros(shape(), Device::cpu);
+    cuda::copy_device_to_host(result.host_.data(), device_values_.data(), size() * sizeof(T));
+    return result;
+  }
+
   static std::size_t element_count(const shape_type& shape) {
     std::size_t count = 1;
     for (std::size_t size : shape) count *= size;

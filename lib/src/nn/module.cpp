@@ -2,6 +2,7 @@
 
 #include <map>
 #include <stdexcept>
+#include <type_traits>
 
 #include "resnet/error.hpp"
 #include "resnet/shape.hpp"
@@ -87,9 +88,19 @@ std::vector<std::size_t> Module<T>::summarize(const std::vector<std::size_t>&, S
 
 template <class T>
 void Module<T>::to(Device device) {
+  if (device == Device::cuda && !std::is_same_v<T, float>) {
+    throw DeviceError("Module::to(Device::cuda): this model holds doubles, and the GPU passes of chapter 6 compute "
+                      "in float; build the model with float (gradient checks in double stay on the CPU)");
+  }
   if (device == Device::cuda) cuda::device_launch();  // a clear error when there is no device
   for (const auto& named : named_parameters()) named.parameter->move_to(device);
   for (const auto& named : named_buffers()) named.buffer->move_to(device);
+}
+
+template <class T>
+void Module<T>::use_gemm(cuda::GemmKernel kernel) {
+  gemm_ = kernel;
+  for (auto& [name, child] : children_) child->use_gemm(kernel);
 }
 
 template <class T>

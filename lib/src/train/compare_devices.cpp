@@ -109,6 +109,7 @@ DeviceComparison compare_devices(ResNet<float>& model, const Tensor<float, 4>& i
   auto twin = std::make_unique<ResNet<float>>(model.config(), unused);
   twin->load_state_dict(model.state_dict());
   twin->train(model.is_training());
+  twin->use_gemm(model.gemm());
   twin->to(Device::cuda);
   if (prepare_twin) prepare_twin(*twin);
   model.zero_grad();

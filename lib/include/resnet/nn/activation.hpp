@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "resnet/nn/device_layers.hpp"
+#include "resnet/device/relu.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/relu.hpp"
 
@@ -31,7 +31,7 @@ class ReLU : public ImageLayer<T> {
 
  private:
   std::optional<ReluCache<T, 4>> cache_;
-  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
+  std::optional<Tensor<T, 4>> gpu_input_;  // x, for a forward pass on the GPU (chapter 6)
 };
 
 }  // namespace resnet

@@ -7,7 +7,7 @@
 #include <vector>
 #include <optional>
 
-#include "resnet/nn/device_layers.hpp"
+#include "resnet/device/batchnorm2d.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/batchnorm2d.hpp"
 
@@ -47,8 +47,11 @@ class BatchNorm2d : public ImageLayer<T> {
   const BatchNormSettings<T> settings;  ///< eps and momentum
 
  private:
+  Tensor<T, 4> gpu_forward(const Tensor<T, 4>& x);  // chapter 6: resnet/device/batchnorm2d.hpp
+  Tensor<T, 4> gpu_backward(const Tensor<T, 4>& dy);
+
   std::optional<BatchNorm2dCache<T>> cache_;
-  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
+  std::optional<device::BatchNorm2dCache<T>> gpu_cache_;  // the same, for a forward pass on the GPU
 };
 
 }  // namespace resnet

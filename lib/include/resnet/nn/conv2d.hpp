@@ -6,7 +6,7 @@
 #include <vector>
 #include <optional>
 
-#include "resnet/nn/device_layers.hpp"
+#include "resnet/device/conv2d.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/conv2d.hpp"
 #include "resnet/random.hpp"
@@ -53,8 +53,11 @@ class Conv2d : public ImageLayer<T> {
   const std::size_t padding;             ///< as constructed
 
  private:
+  Tensor<T, 4> gpu_forward(const Tensor<T, 4>& x);  // chapter 6: resnet/device/conv2d.hpp
+  Tensor<T, 4> gpu_backward(const Tensor<T, 4>& dy);
+
   std::optional<Conv2dCache<T>> cache_;
-  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
+  std::optional<device::Conv2dCache> gpu_cache_;  // the same, for a forward pass on the GPU
 };
 
 }  // namespace resnet

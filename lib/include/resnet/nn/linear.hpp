@@ -6,7 +6,7 @@
 #include <vector>
 #include <optional>
 
-#include "resnet/nn/device_layers.hpp"
+#include "resnet/device/conv2d.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/linear.hpp"
 #include "resnet/random.hpp"
@@ -43,8 +43,11 @@ class Linear : public Layer<T, 2, 2> {
   Parameter<T, 1> bias;    ///< (K)
 
  private:
+  Tensor<T, 2> gpu_forward(const Tensor<T, 2>& x);  // chapter 6: resnet/device/conv2d.hpp
+  Tensor<T, 2> gpu_backward(const Tensor<T, 2>& dy);
+
   std::optional<LinearCache<T>> cache_;
-  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
+  std::optional<device::Conv2dCache> gpu_cache_;  // the same, for a forward pass on the GPU
 };
 
 }  // namespace resnet

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "resnet/cuda/gemm.hpp"
 #include "resnet/nn/state.hpp"
 #include "resnet/tensor.hpp"
 
@@ -70,11 +71,19 @@ class Module {
   /// @brief Moves every parameter (value and gradient) and buffer of this module and its
   ///        children to `device` (chapter 6); forward() then takes inputs on that device.
   ///        Batch-norm counters stay on the CPU.
+  /// @throws DeviceError for a model of doubles and Device::cuda: the GPU passes compute in
+  ///         float (this is the one place that says so)
   /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.to
   void to(Device device);
   /// @brief Where the module's parameters live: the device of its first parameter, or the
   ///        CPU for a module without parameters (as `next(model.parameters()).device`).
   Device device() const;
+  /// @brief Chooses the rung of chapter 6's GEMM ladder that the GPU passes of this module
+  ///        and all its children use (Conv2d and Linear); rung 05 (vectorized) until set.
+  /// @param kernel e.g. cuda::GemmKernel::tf32_wmma for TF32 tensor cores
+  void use_gemm(cuda::GemmKernel kernel);
+  /// @brief The GEMM rung this module's GPU passes use.
+  cuda::GemmKernel gemm() const { return gemm_; }
   /// @brief Sets every parameter's gradient to zero.
   /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.zero_grad
   void zero_grad();
@@ -118,6 +127,7 @@ class Module {
   void collect_buffers(const std::string& prefix, std::vector<NamedBuffer>& out) const;
 
   bool training_ = true;
+  cuda::GemmKernel gemm_ = cuda::GemmKernel::vectorized;
   std::vector<std::pair<std::string, ParameterBase<T>*>> parameters_;
   std::vector<std::pair<std::string, StateTensor*>> buffers_;
   std::vector<std::pair<std::string, Module<T>*>> children_;

@@ -2,11 +2,12 @@
 /// @brief The pooling modules: MaxPool2d and AdaptiveAvgPool2d(1).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <vector>
 #include <optional>
 
-#include "resnet/nn/device_layers.hpp"
+#include "resnet/device/pooling.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/global_avg_pool2d.hpp"
 #include "resnet/ops/max_pool2d.hpp"
@@ -41,7 +42,7 @@ class MaxPool2d : public ImageLayer<T> {
 
  private:
   std::optional<MaxPool2dCache> cache_;
-  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
+  std::optional<device::MaxPool2dCache> gpu_cache_;  // the same, for a forward pass on the GPU (chapter 6)
 };
 
 /// @ingroup ch03
@@ -66,7 +67,7 @@ class AdaptiveAvgPool2d : public ImageLayer<T> {
 
  private:
   std::optional<GlobalAvgPool2dCache> cache_;
-  DeviceCache device_cache_;  // the same, for a forward pass on the GPU (chapter 6)
+  std::optional<std::array<std::size_t, 4>> gpu_input_shape_;  // x's shape, for a forward pass on the GPU
 };
 
 }  // namespace resnet

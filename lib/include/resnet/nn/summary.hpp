@@ -3,6 +3,7 @@
 ///        parameters and its multiply-accumulates, and the totals.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -93,5 +94,12 @@ class Summary {
 /// @ingroup ch05
 /// @brief 21797672 -> "21,797,672".
 std::string with_thousands(std::size_t value);
+
+/// @ingroup ch05
+/// @brief `shape` as an image batch (N, C, H, W), for a layer's summarize().
+/// @param op the caller, for the message
+/// @param shape the layer's input shape
+/// @throws ShapeError when `shape` does not have four sizes
+std::array<std::size_t, 4> image_shape_for_summary(const std::string& op, const std::vector<std::size_t>& shape);
 
 }  // namespace resnet

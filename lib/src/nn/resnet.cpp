@@ -1,8 +1,10 @@
-// The model zoo: the architectures of torchvision's ResNets and of the ResNet paper's
-// CIFAR networks, and the pieces a stage is built from.
+// The ResNet's given code: the model zoo (the architectures of torchvision's ResNets and of
+// the ResNet paper's CIFAR networks), the pieces a stage is built from, and the summary rows.
+// (The stack itself is tasks 5.1 and 5.2: solutions/05_resnet34/resnet.cpp.)
 #include <stdexcept>
 
 #include "resnet/nn/resnet.hpp"
+#include "resnet/nn/summary.hpp"
 
 namespace resnet {
 
@@ -93,5 +95,25 @@ template std::unique_ptr<ImageLayer<double>> make_block(BlockKind, std::size_t, 
                                                         Shortcut);
 template Summary summarize(const ResNet<float>&, const std::vector<std::size_t>&);
 template Summary summarize(const ResNet<double>&, const std::vector<std::size_t>&);
+
+template <class T>
+std::vector<std::size_t> ResNet<T>::summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const {
+  summary.begin("ResNet");
+  std::vector<std::size_t> shape = summary.child("conv1", conv1, input_shape);
+  shape = summary.child("bn1", bn1, shape);
+  shape = summary.child("relu", relu_, shape);
+  if (maxpool) shape = summary.child("maxpool", *maxpool, shape);
+  for (std::size_t i = 0; i < stages_.size(); ++i) {
+    shape = summary.child("layer" + std::to_string(i + 1), *stages_[i], shape);
+  }
+  shape = summary.child("avgpool", avgpool_, shape);
+  shape = summary.child("flatten", flatten_, shape);
+  shape = summary.child("fc", fc, shape);
+  summary.end(shape);
+  return shape;
+}
+
+template std::vector<std::size_t> ResNet<float>::summarize(const std::vector<std::size_t>&, Summary&) const;
+template std::vector<std::size_t> ResNet<double>::summarize(const std::vector<std::size_t>&, Summary&) const;
 
 }  // namespace resnet
