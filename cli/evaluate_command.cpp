@@ -46,8 +46,10 @@ std::unique_ptr<ResNet<float>> load_trained_model(const CheckpointOptions& optio
   const Stem stem = stem_from_string(from_metadata(checkpoint, "stem", options.stem, "imagenet"));
   normalization = normalization_from_string(from_metadata(checkpoint, "normalization", options.normalization, "half"));
   const std::size_t classes = std::stoul(from_metadata(checkpoint, "classes", "", "10"));
+  ResNetConfig config = resnet_config(model, classes, stem);
+  config.dropout = std::stod(from_metadata(checkpoint, "dropout", "", "0"));  // its buffer is in the state
   Generator generator(0);
-  auto network = make_resnet<float>(model, classes, stem, generator);
+  auto network = std::make_unique<ResNet<float>>(config, generator);
   load_model(options.checkpoint, *network);
   network->eval();
   return network;

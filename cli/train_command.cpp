@@ -162,6 +162,9 @@ void add_train_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"half", "cifar10"}))
       ->capture_default_str();
   command->add_flag("--augment", t.augment, "random crop (padding 4) and horizontal flip");
+  command->add_option("--dropout", t.dropout, "dropout before the classifier, the probability of dropping (0: none)")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
   command->add_option("--threads", o->threads, "CPU threads (0: one per core)")->check(CLI::Range(0, 1024))->capture_default_str();
   command->add_option("--seed", t.seed, "fixes weights, order and augmentation")->capture_default_str();
   command->add_option("--data", o->data_dir, "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");

@@ -319,7 +319,7 @@ def check():
     for chapter in CHAPTERS:
         if os.path.exists(guide_path(chapter)):
             problems += lint_chapter(chapter, [t for t in tasks if chapter_of_task(t) == chapter])
-    for extra in ["README.md", "docs/from_the_tutorial.md", "docs/architecture.md"] + sorted(
+    for extra in ["README.md", "CONTRIBUTING.md", "docs/from_the_tutorial.md", "docs/architecture.md"] + sorted(
             os.path.join("docs", "zh", name) for name in (os.listdir(os.path.join(ROOT, "docs", "zh"))
                                                          if os.path.isdir(os.path.join(ROOT, "docs", "zh")) else [])
             if name.endswith(".md")):

@@ -60,6 +60,10 @@ ResNet<T>::ResNet(const ResNetConfig& config, Generator& generator)
   // BEGIN EXERCISE 5.1: replace the next line with your code (./course hint 5.1)
   todo("5.1", "ResNet constructor: build stage i from config.blocks[i] blocks of width config.widths[i], and register the stages as layer1, layer2, ...");
   // END EXERCISE 5.1
+  if (config.dropout > 0) {  // drawn last, so the weights are those of the model without dropout
+    dropout = std::make_unique<Dropout<T>>(config.dropout, generator);
+    this->register_module("dropout", *dropout);
+  }
   this->register_module("fc", fc);
 }
 
@@ -69,7 +73,7 @@ Tensor<T, 2> ResNet<T>::forward(const Tensor<T, 4>& x) {
     throw ShapeError("ResNet.forward: expects RGB images (N, 3, H, W), got shape " + format_shape(x.shape()));
   }
   // BEGIN EXERCISE 5.2: replace the next line with your code (./course hint 5.2)
-  todo("5.2", "ResNet::forward: return the logits (N, classes) for the images x (N, 3, H, W)");
+  todo("5.2", "ResNet::forward: return the logits (N, classes) for the images x (N, 3, H, W), through the dropout before fc when the model has one");
   // END EXERCISE 5.2
 }
 

@@ -68,6 +68,10 @@ ResNet<T>::ResNet(const ResNetConfig& config, Generator& generator)
     this->register_module("layer" + std::to_string(i + 1), *stages_.back());
   }
   // END SOLUTION
+  if (config.dropout > 0) {  // drawn last, so the weights are those of the model without dropout
+    dropout = std::make_unique<Dropout<T>>(config.dropout, generator);
+    this->register_module("dropout", *dropout);
+  }
   this->register_module("fc", fc);
 }
 
@@ -76,18 +80,22 @@ Tensor<T, 2> ResNet<T>::forward(const Tensor<T, 4>& x) {
   if (x.shape()[1] != 3) {
     throw ShapeError("ResNet.forward: expects RGB images (N, 3, H, W), got shape " + format_shape(x.shape()));
   }
-  // BEGIN SOLUTION 5.2 ResNet::forward: return the logits (N, classes) for the images x (N, 3, H, W)
+  // BEGIN SOLUTION 5.2 ResNet::forward: return the logits (N, classes) for the images x (N, 3, H, W), through the dropout before fc when the model has one
   Tensor<T, 4> out = relu_.forward(bn1.forward(conv1.forward(x)));  // (N, 64, H/2, W/2) with the ImageNet stem
   if (maxpool) out = maxpool->forward(out);                          // (N, 64, H/4, W/4)
   for (auto& stage : stages_) out = stage->forward(out);            // (N, 512, H/32, W/32) for ResNet-34
-  return fc.forward(flatten_.forward(avgpool_.forward(out)));       // (N, 512) -> (N, classes)
+  Tensor<T, 2> features = flatten_.forward(avgpool_.forward(out));  // (N, 512)
+  if (dropout) features = dropout->forward(features);
+  return fc.forward(features);                                      // (N, classes)
   // END SOLUTION
 }
 
 template <class T>
 Tensor<T, 4> ResNet<T>::backward(const Tensor<T, 2>& dlogits) {
   // BEGIN SOLUTION 5.2 ResNet::backward: return dx (N, 3, H, W) for dlogits (N, classes), every parameter's gradient accumulated
-  Tensor<T, 4> d = avgpool_.backward(flatten_.backward(fc.backward(dlogits)));
+  Tensor<T, 2> dfeatures = fc.backward(dlogits);
+  if (dropout) dfeatures = dropout->backward(dfeatures);
+  Tensor<T, 4> d = avgpool_.backward(flatten_.backward(dfeatures));
   for (auto stage = stages_.rbegin(); stage != stages_.rend(); ++stage) d = (*stage)->backward(d);
   if (maxpool) d = maxpool->backward(d);
   return conv1.backward(bn1.backward(relu_.backward(d)));

@@ -519,6 +519,29 @@ def chapter5(out):
     }
     out.json("ch05/forward_records.json", records,
              "forward hooks on torchvision ResNets: [leaf module, output shape, multiply-accumulates]")
+    dropout_case(out)
+
+
+def dropout_case(out):
+    """torch.nn.functional.dropout's convention (inverted: kept values times 1 / (1 - p)), and
+    the forward and backward pass of dropout for a given mask, through autograd."""
+    p = 0.3
+    torch.manual_seed(0)
+    probe = torch.nn.functional.dropout(torch.ones(10000, dtype=torch.float64), p=p, training=True)
+    kept = probe[probe != 0]
+    assert torch.allclose(kept, torch.full_like(kept, 1.0 / (1.0 - p))), "PyTorch's dropout is not inverted?"
+    assert abs((probe == 0).double().mean().item() - p) < 0.02, "PyTorch drops about p of the values"
+    assert torch.equal(torch.nn.functional.dropout(probe, p=p, training=False), probe), "identity in eval mode"
+    x = hash_tensor(5100, (6, 10)).double().requires_grad_()
+    keep = torch.from_numpy(((hash_uniform(5101, 60) + 1.0) / 2.0 >= p).astype(np.float64).reshape(6, 10))
+    y = x * keep / (1.0 - p)  # what F.dropout computes for this mask
+    dy = hash_tensor(5102, (6, 10)).double()
+    y.backward(dy)
+    out.array("ch05/dropout/x.npy", x.detach().float(), "input = hash(5100), float32")
+    out.array("ch05/dropout/keep.npy", keep, "the mask: (hash(5101) + 1) / 2 >= 0.3, 1 = kept")
+    out.array("ch05/dropout/dy.npy", dy.float(), "upstream gradient = hash(5102), float32")
+    out.array("ch05/dropout/y.npy", y.detach(), "x * keep / (1 - 0.3), F.dropout's convention, float64")
+    out.array("ch05/dropout/dx.npy", x.grad, "its gradient through autograd, float64")
 
 
 # ---------------------------------------------------------------------------- chapter 7

@@ -108,6 +108,7 @@ std::vector<std::size_t> ResNet<T>::summarize(const std::vector<std::size_t>& in
   }
   shape = summary.child("avgpool", avgpool_, shape);
   shape = summary.child("flatten", flatten_, shape);
+  if (dropout) shape = summary.child("dropout", *dropout, shape);
   shape = summary.child("fc", fc, shape);
   summary.end(shape);
   return shape;

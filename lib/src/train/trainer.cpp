@@ -63,6 +63,7 @@ std::string describe(const TrainingOptions& o) {
        << to_string(o.optimizer) << " lr " << o.learning_rate;
   if (o.optimizer == OptimizerKind::sgd) text << " momentum " << o.momentum << (o.nesterov ? " (Nesterov)" : "");
   if (o.weight_decay > 0) text << " weight decay " << o.weight_decay;
+  if (o.dropout > 0) text << ", dropout " << o.dropout;
   text << ", " << to_string(o.schedule) << " schedule, normalisation " << to_string(o.normalization)
        << (o.augment ? ", augmentation (crop + flip)" : ", no augmentation") << ", seed " << o.seed;
   if (o.device == Device::cuda) text << ", on the GPU" << (cuda::is_emulated() ? " (emulated on the CPU)" : "");
@@ -78,7 +79,9 @@ Trainer::Trainer(const TrainingOptions& options, const Cifar10Data& train, const
     : options_(options), train_(first_images(train, options.train_images)), test_(first_images(test, options.test_images)) {
   if (options.epochs == 0) throw std::invalid_argument("training needs at least one epoch");
   Generator generator(options.seed);
-  model_ = make_resnet<float>(options.model, Cifar10Format::classes, options.stem, generator);
+  ResNetConfig config = resnet_config(options.model, Cifar10Format::classes, options.stem);
+  config.dropout = options.dropout;
+  model_ = std::make_unique<ResNet<float>>(config, generator);
   if (options.device == Device::cuda) model_->to(Device::cuda);  // the optimizer's state follows it
   optimizer_ = make_optimizer(options, *model_);
   LoaderSettings loading;
@@ -112,6 +115,7 @@ void Trainer::save(const std::string& name) const {
                          {"step_in_epoch", std::to_string(steps_done_in_epoch_)},
                          {"best_test_accuracy", std::to_string(best_accuracy_)},
                          {"options", describe(options_)}};
+  if (options_.dropout > 0) checkpoint.metadata["dropout"] = std::to_string(options_.dropout);
   std::filesystem::create_directories(options_.run_directory);
   save_checkpoint(run_file(name), checkpoint);
 }

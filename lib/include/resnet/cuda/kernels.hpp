@@ -61,6 +61,17 @@ template <class T>
 void scale(T* x, T factor, std::size_t n, Launch where = Launch::gpu);
 
 /// @ingroup ch06
+/// @brief \f$ \text{out}_i = a_i b_i \f$ elementwise (dropout: x times its scaled mask).
+/// @param a     (n)
+/// @param b     (n)
+/// @param out   (n), may be a or b
+/// @param n     number of values
+/// @param where GPU or host emulation
+/// @see https://pytorch.org/docs/stable/generated/torch.mul.html
+template <class T>
+void multiply(const T* a, const T* b, T* out, std::size_t n, Launch where = Launch::gpu);
+
+/// @ingroup ch06
 /// @brief The threads per block of the per-channel reductions (a power of two).
 inline constexpr unsigned kReductionThreads = 256;
 

@@ -12,6 +12,7 @@
 #include "resnet/nn/batchnorm2d.hpp"
 #include "resnet/nn/blocks.hpp"
 #include "resnet/nn/conv2d.hpp"
+#include "resnet/nn/dropout.hpp"
 #include "resnet/nn/flatten.hpp"
 #include "resnet/nn/linear.hpp"
 #include "resnet/nn/pooling.hpp"
@@ -57,6 +58,7 @@ struct ResNetConfig {
   Stem stem = Stem::imagenet;                         ///< the first layers
   std::size_t classes = 1000;                         ///< outputs of the final linear layer
   Shortcut shortcut = Shortcut::residual;             ///< none: the "plain" network of the paper
+  double dropout = 0.0;                               ///< dropout before fc (0: none, as torchvision)
 };
 
 /// @ingroup ch05
@@ -108,6 +110,7 @@ class ResNet : public Layer<T, 4, 2> {
   BatchNorm2d<T> bn1;                   ///< the stem's batch norm
   std::unique_ptr<MaxPool2d<T>> maxpool;  ///< the ImageNet stem's max-pool; null for the CIFAR stem
   Linear<T> fc;                         ///< the classifier
+  std::unique_ptr<Dropout<T>> dropout;  ///< before fc when config.dropout > 0, else null
 
  private:
   ResNetConfig config_;

@@ -61,6 +61,7 @@ struct TrainingOptions {
   std::size_t train_images = 0;                       ///< train on the first N only (0: all)
   std::size_t test_images = 0;                        ///< evaluate on the first N only (0: all)
   Device device = Device::cpu;                        ///< where the model trains (cuda: chapter 6)
+  double dropout = 0.0;                               ///< dropout before the classifier (0: none)
 };
 
 /// @ingroup ch07
