@@ -101,12 +101,22 @@ TEST_CASE("gemm rejects null pointers to non-empty matrices and sizes too large 
                   std::invalid_argument);
 }
 
-TEST_CASE("without CUDA in the build every rung on the GPU throws DeviceError", "[ch06][gemm][error]") {
-  if (cuda::is_built()) return;  // this build has CUDA: test_ch06_gpu runs the rungs on a GPU
-  const std::vector<float> a(4, 1.0f), b(4, 1.0f);
+TEST_CASE("every rung runs on a usable GPU and is a clear error without one", "[ch06][gemm][error]") {
+  const std::vector<float> a = {1.0f, 2.0f, 3.0f, 4.0f}, b = {5.0f, 6.0f, 7.0f, 8.0f};
   std::vector<float> c(4);
   for (const GemmKernel kernel : cuda::all_gemm_kernels()) {
     INFO("rung " << cuda::gemm_kernel_name(kernel));
-    CHECK_THROWS_AS(cuda::gemm(kernel, a.data(), b.data(), c.data(), 2, 2, 2, cuda::Launch::gpu), DeviceError);
+    if (!cuda::is_available()) {
+      INFO("no usable GPU (no CUDA in the build, or no device): every rung on the GPU must throw DeviceError");
+      CHECK_THROWS_AS(cuda::gemm(kernel, a.data(), b.data(), c.data(), 2, 2, 2, cuda::Launch::gpu), DeviceError);
+      continue;
+    }
+    INFO("a usable GPU: [[1, 2], [3, 4]] x [[5, 6], [7, 8]] = [[19, 22], [43, 50]], exact in every rung");
+    cuda::DeviceBuffer<float> da(4), db(4), dc(4);
+    cuda::copy_host_to_device(da.data(), a.data(), 4 * sizeof(float));
+    cuda::copy_host_to_device(db.data(), b.data(), 4 * sizeof(float));
+    cuda::gemm(kernel, da.data(), db.data(), dc.data(), 2, 2, 2, cuda::Launch::gpu);
+    cuda::copy_device_to_host(c.data(), dc.data(), 4 * sizeof(float));
+    CHECK(c == std::vector<float>{19.0f, 22.0f, 43.0f, 50.0f});
   }
 }

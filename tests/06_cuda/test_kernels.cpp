@@ -77,8 +77,17 @@ TEST_CASE("emulated convolution kernels match the CPU convolution", "[ch06][conv
   }
 }
 
-TEST_CASE("a GPU launch in a build or on a machine without CUDA is a clear error", "[ch06][errors]") {
-  if (cuda::is_available()) return;  // this machine can launch: nothing to check here
-  std::vector<float> x(4, 1.0f), y(4);
-  CHECK_THROWS_AS(cuda::relu_forward(x.data(), y.data(), x.size(), cuda::Launch::gpu), DeviceError);
+TEST_CASE("a GPU launch runs where a device is usable and is a clear error elsewhere", "[ch06][errors]") {
+  std::vector<float> x = {-1.0f, 2.0f, -3.0f, 4.0f}, y(4);
+  if (!cuda::is_available()) {
+    INFO("no usable GPU (no CUDA in the build, or no device): launching on the GPU must throw DeviceError");
+    CHECK_THROWS_AS(cuda::relu_forward(x.data(), y.data(), x.size(), cuda::Launch::gpu), DeviceError);
+    return;
+  }
+  INFO("a usable GPU: the launch runs and gives relu's values");
+  cuda::DeviceBuffer<float> on_device(4), out(4);
+  cuda::copy_host_to_device(on_device.data(), x.data(), 4 * sizeof(float));
+  cuda::relu_forward(on_device.data(), out.data(), 4, cuda::Launch::gpu);
+  cuda::copy_device_to_host(y.data(), out.data(), 4 * sizeof(float));
+  CHECK(y == std::vector<float>{0.0f, 2.0f, 0.0f, 4.0f});
 }
