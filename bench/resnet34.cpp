@@ -22,7 +22,7 @@
 
 #include "resnet/cuda/gemm.hpp"
 #include "resnet/cuda/memory.hpp"
-#include "resnet/memory.hpp"
+#include "resnet/malloc_tuning.hpp"
 #include "resnet/device/conv2d.hpp"
 #include "resnet/nn/resnet.hpp"
 #include "resnet/ops/cross_entropy.hpp"

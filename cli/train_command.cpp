@@ -14,7 +14,7 @@
 #include "commands.hpp"
 #include "report.hpp"
 #include "resnet/error.hpp"
-#include "resnet/memory.hpp"
+#include "resnet/malloc_tuning.hpp"
 #include "resnet/threads.hpp"
 #include "resnet/train/reference_runs.hpp"
 #include "resnet/train/trainer.hpp"

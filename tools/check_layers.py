@@ -53,9 +53,9 @@ ALLOWED = {
 # A header's layer, from its path under lib/include/resnet/ (the first match wins).
 HEADER_LAYERS = [
     (r"^tensor\.hpp$", "tensor"),
-    (r"^(error|shape|random|threads|exercise|memory|malloc_tuning|init|gradcheck|config)\.hpp$", "base"),
+    (r"^(error|shape|random|threads|exercise|malloc_tuning|init|gradcheck|config)\.hpp$", "base"),
     (r"^viz/", "viz"),
-    (r"^gradient_checks\.hpp$", "ops"),
+    (r"^chapter2_gradient_checks\.hpp$", "ops"),
     (r"^ops/", "ops"),
     (r"^cuda/", "cuda"),
     (r"^device/", "device"),
@@ -79,7 +79,7 @@ SOURCE_LAYERS = [
     (r"^io/", "io"),
     (r"^train/", "train"),
     (r"^viz/", "viz"),
-    (r"^(gradient_checks)\.cpp$", "ops"),
+    (r"^chapter2_gradient_checks\.cpp$", "ops"),
     (r"^tensor\.cpp$", "tensor"),
     (r"^[^/]+\.cpp$", "base"),
 ]

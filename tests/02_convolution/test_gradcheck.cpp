@@ -12,7 +12,7 @@
 #include <xtensor/xview.hpp>
 
 #include "resnet/gradcheck.hpp"
-#include "resnet/gradient_checks.hpp"
+#include "resnet/chapter2_gradient_checks.hpp"
 #include "resnet/ops/conv2d_direct.hpp"
 #include "resnet/ops/gemm.hpp"
 #include "resnet/random.hpp"

@@ -1,4 +1,4 @@
-#include "resnet/memory.hpp"
+#include "resnet/malloc_tuning.hpp"
 
 #include <cstdlib>  // any C library header defines __GLIBC__ on glibc
 

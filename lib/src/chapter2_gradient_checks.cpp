@@ -1,4 +1,4 @@
-#include "resnet/gradient_checks.hpp"
+#include "resnet/chapter2_gradient_checks.hpp"
 
 #include <algorithm>
 #include <cmath>
