@@ -7,7 +7,6 @@
 
 #include "resnet/cuda/kernels.hpp"
 #include "resnet/error.hpp"
-#include "resnet/optim/schedule.hpp"
 
 namespace resnet {
 
@@ -159,23 +158,6 @@ void Adam<T>::step() {
                   this->steps_);
     }
   }
-}
-
-std::string to_string(ScheduleKind kind) {
-  switch (kind) {
-    case ScheduleKind::constant: return "constant";
-    case ScheduleKind::step: return "step";
-    case ScheduleKind::cosine: return "cosine";
-    case ScheduleKind::one_cycle: return "one-cycle";
-  }
-  return "unknown";
-}
-
-ScheduleKind schedule_from_string(const std::string& name) {
-  for (ScheduleKind kind : {ScheduleKind::constant, ScheduleKind::step, ScheduleKind::cosine, ScheduleKind::one_cycle}) {
-    if (to_string(kind) == name) return kind;
-  }
-  throw std::invalid_argument("unknown schedule '" + name + "' (expected constant, step, cosine or one-cycle)");
 }
 
 template class Optimizer<float>;
