@@ -11,8 +11,8 @@
 // memory transactions) and all read the same b[k, col]; their stores to C are N floats
 // apart. Nothing is coalesced: that is what rung 02 fixes.
 //
-// measured: to be filled by bench/gpu on a GPU (bench_gemm_ladder prints TFLOP/s and the
-// fraction of cuBLAS; no GPU has run this ladder yet).
+// Not measured yet: no GPU has run this ladder. bench/gpu/run.sh prints the TFLOP/s and the
+// fraction of cuBLAS of every rung when one does.
 #include <cstddef>
 
 #include "resnet/cuda/gemm.hpp"

@@ -24,8 +24,8 @@
 // (below) every thread of the block finishes one phase before any thread starts the next,
 // which is exactly the guarantee __syncthreads() gives. So this rung is tested on the CPU.
 //
-// measured: to be filled by bench/gpu on a GPU (bench_gemm_ladder prints TFLOP/s and the
-// fraction of cuBLAS; no GPU has run this ladder yet).
+// Not measured yet: no GPU has run this ladder. bench/gpu/run.sh prints the TFLOP/s and the
+// fraction of cuBLAS of every rung when one does.
 #include <algorithm>
 #include <cstddef>
 #include <vector>

@@ -103,11 +103,11 @@ inline ConvResults run_conv_kernels(const xt::xtensor<float, 4>& x, const xt::xt
   float* y = arrays.output(shape.N * shape.K * shape.P * shape.Q);
   float* columns = arrays.output(shape.C * shape.R * shape.S * shape.N * shape.P * shape.Q);
   float* workspace = arrays.output(cuda::Conv2dWorkspace::values_needed(shape));
-  cuda::conv2d_forward(arrays.input(x), device_weight, device_bias, y, columns, workspace, shape, kernel, where);
+  cuda::im2col_gemm_forward(arrays.input(x), device_weight, device_bias, y, columns, workspace, shape, kernel, where);
   float* dx = arrays.output(x.size());
   float* dweight = arrays.output(weight.size());
   float* dbias = bias ? arrays.output(shape.K) : nullptr;
-  cuda::conv2d_backward(arrays.input(dy), device_weight, columns, dx, dweight, dbias, workspace, shape, kernel, where);
+  cuda::im2col_gemm_backward(arrays.input(dy), device_weight, columns, dx, dweight, dbias, workspace, shape, kernel, where);
   ConvResults results{arrays.result(y, shape.output_shape()), arrays.result(dx, x.shape()),
                       arrays.result(dweight, weight.shape()), xt::xtensor<float, 1>()};
   if (bias) results.dbias = arrays.result(dbias, std::array<std::size_t, 1>{shape.K});

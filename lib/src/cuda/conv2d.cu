@@ -51,7 +51,7 @@ std::size_t Conv2dWorkspace::values_needed(const WindowShape& s) {
   return s.K * NPQ + NPQ * CRS + CRS * s.K + CRS * NPQ;
 }
 
-void conv2d_forward(const float* x, const float* weight, const float* bias, float* y, float* columns,
+void im2col_gemm_forward(const float* x, const float* weight, const float* bias, float* y, float* columns,
                     float* workspace, const WindowShape& s, GemmKernel kernel, Launch where) {
   const std::size_t CRS = s.C * s.R * s.S, NPQ = s.N * s.P * s.Q, PQ = s.P * s.Q;
   if (s.K * NPQ == 0) return;
@@ -69,7 +69,7 @@ void conv2d_forward(const float* x, const float* weight, const float* bias, floa
   });
 }
 
-void conv2d_backward(const float* dy, const float* weight, const float* columns, float* dx, float* dweight,
+void im2col_gemm_backward(const float* dy, const float* weight, const float* columns, float* dx, float* dweight,
                      float* dbias, float* workspace, const WindowShape& s, GemmKernel kernel, Launch where) {
   const std::size_t CRS = s.C * s.R * s.S, NPQ = s.N * s.P * s.Q, PQ = s.P * s.Q;
   float* dy_matrix = workspace;                               // (K, NPQ)

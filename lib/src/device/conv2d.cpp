@@ -18,7 +18,7 @@ Conv2dCache im2col_gemm_forward(const float* x, const float* weight, const float
                                 const WindowShape& s, cuda::GemmKernel gemm) {
   Conv2dCache cache{s, cuda::DeviceBuffer<float>(s.C * s.R * s.S * s.N * s.P * s.Q)};
   cuda::DeviceBuffer<float> product(s.K * s.N * s.P * s.Q);
-  cuda::conv2d_forward(x, weight, bias, y, cache.columns.data(), product.data(), s, runnable_gemm(gemm),
+  cuda::im2col_gemm_forward(x, weight, bias, y, cache.columns.data(), product.data(), s, runnable_gemm(gemm),
                        cuda::device_launch());
   return cache;
 }
@@ -27,7 +27,7 @@ Conv2dCache im2col_gemm_forward(const float* x, const float* weight, const float
 void im2col_gemm_backward(const float* dy, const float* weight, float* dx, float* dweight, float* dbias,
                           const Conv2dCache& cache, cuda::GemmKernel gemm) {
   cuda::DeviceBuffer<float> workspace(cuda::Conv2dWorkspace::values_needed(cache.window));
-  cuda::conv2d_backward(dy, weight, cache.columns.data(), dx, dweight, dbias, workspace.data(), cache.window,
+  cuda::im2col_gemm_backward(dy, weight, cache.columns.data(), dx, dweight, dbias, workspace.data(), cache.window,
                         runnable_gemm(gemm), cuda::device_launch());
 }
 

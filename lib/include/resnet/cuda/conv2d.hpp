@@ -47,7 +47,7 @@ struct Conv2dWorkspace {
 /// @param kernel    the GEMM rung to use (under host emulation: 01-03)
 /// @param where     GPU or host emulation
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.conv2d.html
-void conv2d_forward(const float* x, const float* weight, const float* bias, float* y, float* columns,
+void im2col_gemm_forward(const float* x, const float* weight, const float* bias, float* y, float* columns,
                     float* workspace, const WindowShape& shape, GemmKernel kernel, Launch where = Launch::gpu);
 
 /// @ingroup ch06
@@ -65,7 +65,7 @@ void conv2d_forward(const float* x, const float* weight, const float* bias, floa
 /// @param shape     as in the forward pass
 /// @param kernel    the GEMM rung to use
 /// @param where     GPU or host emulation
-void conv2d_backward(const float* dy, const float* weight, const float* columns, float* dx, float* dweight,
+void im2col_gemm_backward(const float* dy, const float* weight, const float* columns, float* dx, float* dweight,
                      float* dbias, float* workspace, const WindowShape& shape, GemmKernel kernel,
                      Launch where = Launch::gpu);
 

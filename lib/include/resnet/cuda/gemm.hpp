@@ -1,6 +1,7 @@
 /// @file
 /// @brief The GEMM ladder of chapter 6: one matrix product, C = A B, written six ways,
-///        each a step faster than the one before (solutions/06_cuda/gemm_0N_*.cu).
+///        each a step faster than the one before (gemm_0N_*.cu: rungs 01 and 03 are tasks,
+///        in solutions/06_cuda/; the others are in lib/src/cuda/).
 #pragma once
 
 #include <cstddef>
@@ -66,7 +67,7 @@ void gemm(GemmKernel kernel, const float* a, const float* b, float* c, std::size
           Launch where = Launch::gpu);
 
 namespace detail {
-// The rungs, one per file solutions/06_cuda/gemm_0N_*.cu, with gemm()'s parameters.
+// The rungs, one per file gemm_0N_*.cu (solutions/06_cuda/ for 01 and 03, lib/src/cuda/ for the others), with gemm()'s parameters.
 // gemm() checks the arguments (and returns early for an empty C) before calling one.
 void gemm_naive(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K, Launch where);
 void gemm_coalesced(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K,
@@ -81,6 +82,9 @@ void gemm_tf32_wmma(const float* a, const float* b, float* c, std::size_t M, std
                     Launch where);
 // Throws the DeviceError of a rung that has no host emulation.
 [[noreturn]] void gpu_only_rung(const char* rung);
+// What a GPU-only rung does in a build without CUDA: the DeviceError that says why it cannot
+// run (no host emulation, or no CUDA in the build).
+[[noreturn]] void rung_without_cuda(const char* rung, Launch where);
 }  // namespace detail
 
 }  // namespace resnet::cuda

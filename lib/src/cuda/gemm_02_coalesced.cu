@@ -9,8 +9,8 @@
 // consecutive floats of C. Same arithmetic, same number of loads per thread, but far
 // fewer memory transactions. (SGEMM_CUDA's kernel 2 reports about 6x over kernel 1.)
 //
-// measured: to be filled by bench/gpu on a GPU (bench_gemm_ladder prints TFLOP/s and the
-// fraction of cuBLAS; no GPU has run this ladder yet).
+// Not measured yet: no GPU has run this ladder. bench/gpu/run.sh prints the TFLOP/s and the
+// fraction of cuBLAS of every rung when one does.
 #include <cstddef>
 
 #include "resnet/cuda/gemm.hpp"

@@ -1,5 +1,6 @@
 // Chapter 6: the GEMM ladder's front door. gemm() checks its arguments and hands them to
-// one rung, solutions/06_cuda/gemm_0N_*.cu; each rung's file says what it changes and why.
+// one rung, gemm_0N_*.cu (rungs 01 and 03, the tasks, in solutions/06_cuda/; the others
+// here); each rung's file says what it changes and why.
 #include "resnet/cuda/gemm.hpp"
 
 #include <stdexcept>
@@ -36,6 +37,11 @@ void gpu_only_rung(const char* rung) {
   throw DeviceError(std::string(rung) +
                     " needs a GPU: it is a plain CUDA kernel whose threads cooperate (shared tiles, "
                     "registers, warp-wide operations), so it has no host emulation; rungs 01-03 have one");
+}
+
+void rung_without_cuda(const char* rung, Launch where) {
+  if (where == Launch::host_emulation) gpu_only_rung(rung);
+  no_cuda_in_this_build(rung);
 }
 
 }  // namespace detail

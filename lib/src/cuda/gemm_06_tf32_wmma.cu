@@ -33,8 +33,8 @@
 // Needs compute capability 8.0 (Ampere) or newer: CMAKE_CUDA_ARCHITECTURES is 80-real 90.
 // A CUDA kernel only: there is no host emulation.
 //
-// measured: to be filled by bench/gpu on a GPU (bench_gemm_ladder prints TFLOP/s and the
-// fraction of cuBLAS; no GPU has run this ladder yet).
+// Not measured yet: no GPU has run this ladder. bench/gpu/run.sh prints the TFLOP/s and the
+// fraction of cuBLAS of every rung when one does.
 #include <cstddef>
 #include <string>
 
@@ -180,8 +180,7 @@ void gemm_tf32_wmma(const float* a, const float* b, float* c, std::size_t M, std
 #else
 // A build without CUDA has no kernel to run.
 void gemm_tf32_wmma(const float*, const float*, float*, std::size_t, std::size_t, std::size_t, Launch where) {
-  if (where == Launch::host_emulation) gpu_only_rung("gemm_06_tf32_wmma");
-  no_cuda_in_this_build("gemm_06_tf32_wmma");
+  rung_without_cuda("gemm_06_tf32_wmma", where);
 }
 #endif
 

@@ -1,7 +1,3 @@
-// EXERCISE FILE, generated from solutions/06_cuda/gemm_05_vectorized.cu by tools/make_exercises.py.
-// Write your code between the BEGIN EXERCISE and END EXERCISE lines; the rest of the
-// file is given. `./course test TASK` runs a task's tests, `./course reset TASK`
-// restores its stub (your version is kept in a backup).
 // Chapter 6, GEMM ladder rung 05: vectorised (128-bit) memory accesses and a transposed
 // A tile.
 //
@@ -26,8 +22,8 @@
 //
 // A CUDA kernel only, like rung 04: there is no host emulation.
 //
-// measured: to be filled by bench/gpu on a GPU (bench_gemm_ladder prints TFLOP/s and the
-// fraction of cuBLAS; no GPU has run this ladder yet).
+// Not measured yet: no GPU has run this ladder. bench/gpu/run.sh prints the TFLOP/s and the
+// fraction of cuBLAS of every rung when one does.
 #include <cstddef>
 #include <cstdint>
 
@@ -148,8 +144,7 @@ void gemm_vectorized(const float* a, const float* b, float* c, std::size_t M, st
 #else
 // A build without CUDA has no kernel to run.
 void gemm_vectorized(const float*, const float*, float*, std::size_t, std::size_t, std::size_t, Launch where) {
-  if (where == Launch::host_emulation) gpu_only_rung("gemm_05_vectorized");
-  no_cuda_in_this_build("gemm_05_vectorized");
+  rung_without_cuda("gemm_05_vectorized", where);
 }
 #endif
 
