@@ -8,11 +8,11 @@ namespace resnet {
 template <class T>
 Bottleneck<T>::Bottleneck(std::size_t in_channels, std::size_t planes, std::size_t stride,
                           Generator& generator, Shortcut shortcut_)
-    : conv1(in_channels, planes, 1, 1, 0, false, generator),
+    : conv1(in_channels, planes, 1, 1, 0, Bias::none, generator),
       bn1(planes),
-      conv2(planes, planes, 3, stride, 1, false, generator),
+      conv2(planes, planes, 3, stride, 1, Bias::none, generator),
       bn2(planes),
-      conv3(planes, planes * expansion, 1, 1, 0, false, generator),
+      conv3(planes, planes * expansion, 1, 1, 0, Bias::none, generator),
       bn3(planes * expansion),
       shortcut(shortcut_) {
   this->register_module("conv1", conv1);

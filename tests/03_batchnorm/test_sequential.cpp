@@ -61,10 +61,10 @@ TEST_CASE("Sequential runs forward first to last and backward last to first", "[
 TEST_CASE("a Sequential of conv, batch norm and ReLU passes the gradient check", "[ch03][sequential][gradcheck][3.4]") {
   Generator generator(7);
   Sequential<double> net;
-  net.append(std::make_unique<Conv2d<double>>(2, 3, 3, 1, 1, false, generator));
+  net.append(std::make_unique<Conv2d<double>>(2, 3, 3, 1, 1, Bias::none, generator));
   net.append(std::make_unique<BatchNorm2d<double>>(3));
   net.append(std::make_unique<ReLU<double>>());
-  net.append(std::make_unique<Conv2d<double>>(3, 2, 3, 2, 1, false, generator));
+  net.append(std::make_unique<Conv2d<double>>(3, 2, 3, 2, 1, Bias::none, generator));
   xt::xtensor<double, 4> x = random_normal<double, 4>({3, 2, 5, 5}, generator);
   GradCheckCase check = module_gradient_check("conv-bn-relu-conv", net, x);
   const GradCheckReport report = check_gradients(check);
@@ -84,7 +84,7 @@ TEST_CASE("three conv-BN-ReLU layers and a linear head learn with plain gradient
   Generator generator(8);
   Sequential<float> features;
   for (std::size_t in : {4, 8, 8}) {
-    features.append(std::make_unique<Conv2d<float>>(in, 8, 3, 1, 1, false, generator));
+    features.append(std::make_unique<Conv2d<float>>(in, 8, 3, 1, 1, Bias::none, generator));
     features.append(std::make_unique<BatchNorm2d<float>>(8));
     features.append(std::make_unique<ReLU<float>>());
   }

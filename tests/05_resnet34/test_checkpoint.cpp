@@ -35,7 +35,7 @@ template <class T>
 std::unique_ptr<Sequential<T>> small_net(std::uint64_t seed) {
   Generator generator(seed);
   auto net = std::make_unique<Sequential<T>>();
-  net->append(std::make_unique<Conv2d<T>>(2, 3, 3, 1, 1, true, generator));
+  net->append(std::make_unique<Conv2d<T>>(2, 3, 3, 1, 1, Bias::learned, generator));
   auto& bn = net->append(std::make_unique<BatchNorm2d<T>>(3));
   for (std::size_t c = 0; c < 3; ++c) {
     bn.weight.value.host()(c) = static_cast<T>(generator.normal());
@@ -236,7 +236,7 @@ TEST_CASE("a checkpoint of another model is refused and leaves the model untouch
   };
   Generator generator(4);
   Sequential<float> wider;
-  wider.append(std::make_unique<Conv2d<float>>(2, 4, 3, 1, 1, true, generator));
+  wider.append(std::make_unique<Conv2d<float>>(2, 4, 3, 1, 1, Bias::learned, generator));
   wider.append(std::make_unique<BatchNorm2d<float>>(4));
   check_refused(wider.state_dict(), "'0.weight' has shape (4, 2, 3, 3), the model expects (3, 2, 3, 3)");
   StateDict extra = small_net<float>(2)->state_dict();

@@ -10,7 +10,7 @@ template <class T>
 std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels,
                                                std::size_t stride, Generator& generator) {
   auto projection = std::make_unique<Sequential<T>>();
-  projection->append(std::make_unique<Conv2d<T>>(in_channels, out_channels, 1, stride, 0, false, generator));
+  projection->append(std::make_unique<Conv2d<T>>(in_channels, out_channels, 1, stride, 0, Bias::none, generator));
   projection->append(std::make_unique<BatchNorm2d<T>>(out_channels));
   return projection;
 }

@@ -12,13 +12,13 @@ namespace resnet {
 
 template <class T>
 Conv2d<T>::Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size,
-                  std::size_t stride_, std::size_t padding_, bool with_bias, Generator& generator)
+                  std::size_t stride_, std::size_t padding_, Bias bias_kind, Generator& generator)
     : weight(kaiming_normal<T>(std::array<std::size_t, 4>{out_channels, in_channels, kernel_size, kernel_size},
                                FanMode::fan_out, generator)),
       stride(stride_),
       padding(padding_) {
   this->register_parameter("weight", weight);
-  if (with_bias) {
+  if (bias_kind == Bias::learned) {
     // PyTorch's default for a convolution's bias: uniform in +-1/sqrt(fan_in).
     const double bound = 1.0 / std::sqrt(static_cast<double>(in_channels * kernel_size * kernel_size));
     bias.emplace(random_uniform<T, 1>({out_channels}, generator, -bound, bound));
@@ -43,8 +43,8 @@ Tensor<T, 4> Conv2d<T>::gpu_backward(const Tensor<T, 4>& dy) {
   return std::move(grads.dx);
 }
 
-template Conv2d<float>::Conv2d(std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, bool, Generator&);
-template Conv2d<double>::Conv2d(std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, bool, Generator&);
+template Conv2d<float>::Conv2d(std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, Bias, Generator&);
+template Conv2d<double>::Conv2d(std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, Bias, Generator&);
 template Tensor<float, 4> Conv2d<float>::gpu_forward(const Tensor<float, 4>&);
 template Tensor<double, 4> Conv2d<double>::gpu_forward(const Tensor<double, 4>&);
 template Tensor<float, 4> Conv2d<float>::gpu_backward(const Tensor<float, 4>&);

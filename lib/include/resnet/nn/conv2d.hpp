@@ -14,6 +14,13 @@
 namespace resnet {
 
 /// @ingroup ch03
+/// @brief Whether a convolution adds a learned bias (`bias=` of torch.nn.Conv2d).
+enum class Bias {
+  none,    ///< no bias: every convolution of a ResNet (batch norm follows, its beta shifts)
+  learned  ///< a bias (K), initialised as PyTorch's
+};
+
+/// @ingroup ch03
 /// @brief `torch.nn.Conv2d`: parameters `weight` (K, C, R, R) and, optionally, `bias` (K).
 ///
 /// Initialised as torchvision's ResNet does: Kaiming normal with fan_out for ReLU
@@ -24,17 +31,17 @@ namespace resnet {
 template <class T>
 class Conv2d : public ImageLayer<T> {
  public:
-  /// @brief A convolution with weight (K, C, R, R) and, with `with_bias`, bias (K),
+  /// @brief A convolution with weight (K, C, R, R) and, with Bias::learned, bias (K),
   ///        initialised as described above.
   /// @param in_channels C
   /// @param out_channels K
   /// @param kernel_size R (square kernels, as in every ResNet)
   /// @param stride step between windows
   /// @param padding zeros added on every side
-  /// @param with_bias whether to add a learned bias (ResNet's convolutions have none)
+  /// @param bias_kind Bias::learned to add a learned bias (ResNet's convolutions have none)
   /// @param generator the seeded source of the initial weights
   Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size,
-         std::size_t stride, std::size_t padding, bool with_bias, Generator& generator);
+         std::size_t stride, std::size_t padding, Bias bias_kind, Generator& generator);
 
   /// @brief y = conv2d(x, weight, bias).
   /// @param x (N, C, H, W)
@@ -48,7 +55,7 @@ class Conv2d : public ImageLayer<T> {
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
   Parameter<T, 4> weight;                ///< (K, C, R, R)
-  std::optional<Parameter<T, 1>> bias;   ///< (K), when with_bias
+  std::optional<Parameter<T, 1>> bias;   ///< (K), with Bias::learned
   const std::size_t stride;              ///< as constructed
   const std::size_t padding;             ///< as constructed
 
