@@ -23,7 +23,7 @@ Evaluation evaluate(Classifier<float>& model, const Cifar10Data& data, Normaliza
   std::size_t correct = 0, seen = 0;
   while (std::optional<Batch> batch = loader.next()) {
     const Tensor<float, 2> logits = model.forward(device == Device::cpu ? batch->images : batch->images.to(device));
-    const BatchLoss loss = cross_entropy_of_batch(logits, batch->labels, false);
+    const BatchLoss loss = cross_entropy_of_batch(logits, batch->labels);
     const std::size_t n = batch->labels.size(), classes = loss.logits.shape()[1];
     if (result.confusion.empty()) result.confusion.assign(classes, std::vector<std::size_t>(classes, 0));
     loss_sum += static_cast<double>(loss.loss) * static_cast<double>(n);

@@ -22,7 +22,7 @@ StepResult train_step(Classifier<float>& model, Optimizer<float>& optimizer, con
   // BEGIN SOLUTION 7.8 train_step: one optimizer step on the gradient of `batch`'s mean cross-entropy alone; return that loss, the correct predictions and the image count, all from before the update
   optimizer.zero_grad();  // else the gradients of every earlier step add up
   const Tensor<float, 2> logits = model.forward(batch.images);  // (B, classes)
-  const BatchLoss loss = cross_entropy_of_batch(logits, batch.labels, true);
+  const BatchLoss loss = cross_entropy_and_gradient_of_batch(logits, batch.labels);
   model.backward(loss.dlogits);  // every parameter's grad += dL/dw
   optimizer.step();
   StepResult result;

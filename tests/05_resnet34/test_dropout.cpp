@@ -158,7 +158,7 @@ TEST_CASE("a small ResNet with dropout still learns a batch", "[ch05][dropout][l
   double first = 0.0, last = 0.0;
   for (int step = 0; step < 60; ++step) {
     optimizer.zero_grad();
-    const BatchLoss loss = cross_entropy_of_batch(model.forward(images), labels, true);
+    const BatchLoss loss = cross_entropy_and_gradient_of_batch(model.forward(images), labels);
     model.backward(loss.dlogits);
     optimizer.step();
     if (step == 0) first = loss.loss;

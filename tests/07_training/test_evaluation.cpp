@@ -28,7 +28,7 @@ Evaluation planted_evaluation(Classifier<float>& model, const Cifar10Data& data,
   double loss_sum = 0.0;
   std::size_t correct = 0, seen = 0;
   while (std::optional<Batch> batch = loader.next()) {
-    const BatchLoss loss = cross_entropy_of_batch(model.forward(batch->images), batch->labels, false);
+    const BatchLoss loss = cross_entropy_of_batch(model.forward(batch->images), batch->labels);
     const std::vector<std::size_t> predicted = predicted_classes(loss.logits);
     for (std::size_t i = 0; i < batch->labels.size(); ++i) {
       const auto truth = static_cast<std::size_t>(batch->labels(i));

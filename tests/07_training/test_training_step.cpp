@@ -13,7 +13,7 @@ namespace {
 
 // Planted bug: the gradients are never zeroed, so they pile up from step to step.
 StepResult step_without_zero_grad(Classifier<float>& model, Optimizer<float>& optimizer, const Batch& batch) {
-  const BatchLoss loss = cross_entropy_of_batch(model.forward(batch.images), batch.labels, true);
+  const BatchLoss loss = cross_entropy_and_gradient_of_batch(model.forward(batch.images), batch.labels);
   model.backward(loss.dlogits);
   optimizer.step();
   StepResult result;

@@ -112,7 +112,7 @@ std::vector<double> gradient_at(const StateDict& state, const Batch& batch) {
   auto model = tiny_classifier(0);
   model->load_state_dict(state);
   model->zero_grad();
-  const BatchLoss loss = cross_entropy_of_batch(model->forward(batch.images), batch.labels, true);
+  const BatchLoss loss = cross_entropy_and_gradient_of_batch(model->forward(batch.images), batch.labels);
   model->backward(loss.dlogits);
   return all_gradients(*model);
 }
@@ -304,7 +304,7 @@ std::string check_train_step(const TrainStepFunction& train_step) {
   const std::vector<double> first_gradient = gradient_at(initial, first);
   auto copy = tiny_classifier(0);
   copy->load_state_dict(initial);
-  const BatchLoss first_loss = cross_entropy_of_batch(copy->forward(first.images), first.labels, false);
+  const BatchLoss first_loss = cross_entropy_of_batch(copy->forward(first.images), first.labels);
   std::size_t first_correct = 0;
   for (std::size_t n = 0; n < 6; ++n) {
     std::size_t best = 0;
@@ -324,7 +324,7 @@ std::string check_train_step(const TrainStepFunction& train_step) {
   if (relative_difference(optimizer.gradients[0], first_gradient) > 1e-4) {
     return "the first step's gradient is not the gradient of the batch's mean cross-entropy (relative difference " +
            text(relative_difference(optimizer.gradients[0], first_gradient)) +
-           "): forward the batch, then backward with cross_entropy_of_batch's dlogits";
+           "): forward the batch, then backward with cross_entropy_and_gradient_of_batch's dlogits";
   }
   if (!close(one.loss, first_loss.loss, 1e-5)) {
     return "the step returned loss " + text(one.loss) + ", the batch's mean cross-entropy before the update is " +
@@ -485,7 +485,7 @@ struct Expected {
 
 Expected expected_result(Classifier<float>& model, const Tensor<float, 4>& images,
                          const xt::xtensor<std::int64_t, 1>& labels) {
-  const BatchLoss loss = cross_entropy_of_batch(model.forward(images), labels, false);
+  const BatchLoss loss = cross_entropy_of_batch(model.forward(images), labels);
   Expected expected;
   expected.loss = loss.loss;
   expected.confusion.assign(10, std::vector<std::size_t>(10, 0));

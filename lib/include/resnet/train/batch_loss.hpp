@@ -21,16 +21,21 @@ struct BatchLoss {
 };
 
 /// @ingroup ch07
-/// @brief The mean cross-entropy of `logits` against `labels` (task 2.4's
-///        cross_entropy_forward on the CPU, the chapter 6 kernels on the GPU) and, with
-///        `with_gradient`, its gradient with respect to the logits (cross_entropy_backward
-///        with dloss = 1).
+/// @brief The mean cross-entropy of `logits` against `labels`, computed where the logits
+///        live (task 2.4's cross_entropy_forward on the CPU, the chapter 6 kernels on the GPU),
+///        and the logits on the CPU; `dlogits` stays empty.
 /// @param logits (B, classes), on the CPU or the GPU
 /// @param labels (B), each in 0 to classes - 1
-/// @param with_gradient whether to compute dlogits
 /// @throws ShapeError when the labels do not fit the logits
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
-BatchLoss cross_entropy_of_batch(const Tensor<float, 2>& logits, const xt::xtensor<std::int64_t, 1>& labels,
-                                 bool with_gradient);
+BatchLoss cross_entropy_of_batch(const Tensor<float, 2>& logits, const xt::xtensor<std::int64_t, 1>& labels);
+
+/// @ingroup ch07
+/// @brief As cross_entropy_of_batch(), and the gradient of the loss with respect to the
+///        logits (cross_entropy_backward with dloss = 1), on the logits' device.
+/// @param logits (B, classes), on the CPU or the GPU
+/// @param labels (B), each in 0 to classes - 1
+BatchLoss cross_entropy_and_gradient_of_batch(const Tensor<float, 2>& logits,
+                                              const xt::xtensor<std::int64_t, 1>& labels);
 
 }  // namespace resnet

@@ -40,7 +40,7 @@ struct StepResult {
 ///        optimizer.step()`.
 ///
 /// Afterwards every parameter's gradient is the gradient of this batch's loss alone, and
-/// the optimizer has taken one step with it. The loss is cross_entropy_of_batch()
+/// the optimizer has taken one step with it. The loss is cross_entropy_and_gradient_of_batch()
 /// (resnet/train/batch_loss.hpp), which works wherever the model lives.
 /// @param model images (B, 3, H, W) to logits (B, classes), in training mode
 /// @param optimizer the optimizer over the model's parameters
