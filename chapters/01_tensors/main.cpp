@@ -21,6 +21,7 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xview.hpp>
 
+#include "demo.hpp"
 #include "resnet/data/cifar10.hpp"
 #include "resnet/exercise.hpp"
 #include "resnet/io/image.hpp"
@@ -104,17 +105,6 @@ void compare_matmul_speed(const std::vector<std::size_t>& sizes) {
   }
 }
 
-// Runs one step of the demo; a task the student has not written yet skips the step.
-bool run_step(const char* title, const std::function<void()>& step) {
-  try {
-    step();
-    return true;
-  } catch (const NotImplemented& missing) {
-    std::printf("\n[%s] skipped: %s\n", title, missing.what());
-    return false;
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -132,7 +122,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  try {
+  return demo::run_demo([&] {
     const Cifar10Location location = find_cifar10(data_dir);
     const Cifar10Data train = load_cifar10(location.directory, Split::train);
     std::printf("CIFAR-10 from %s%s: images %s as uint8 (N, C, H, W), labels (%zu)\n",
@@ -144,15 +134,12 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(out_dir);
 
     int done = 0;
-    done += run_step("channel statistics", [&] { print_channel_statistics(train); });
-    done += run_step("image grid", [&] { write_image_grid(train, out_dir); });
-    done += run_step("matmul speed", [&] { compare_matmul_speed(sizes); });
+    done += demo::run_step("channel statistics", [&] { print_channel_statistics(train); });
+    done += demo::run_step("image grid", [&] { write_image_grid(train, out_dir); });
+    done += demo::run_step("matmul speed", [&] { compare_matmul_speed(sizes); });
     if (done < 3) {
       std::printf("\n%d of 3 steps ran; write the tasks named above and run the demo again.\n", done);
     }
     return 0;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

@@ -20,9 +20,10 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xview.hpp>
 
+#include "demo.hpp"
 #include "resnet/data/cifar10.hpp"
 #include "resnet/exercise.hpp"
-#include "resnet/gradient_checks.hpp"
+#include "resnet/chapter2_gradient_checks.hpp"
 #include "resnet/io/image.hpp"
 #include "resnet/ops/conv2d.hpp"
 #include "resnet/ops/conv2d_direct.hpp"
@@ -169,16 +170,6 @@ void compare_convolution_speed(std::size_t batch) {
               xt::amax(xt::abs(direct.y - gemm.y))());
 }
 
-bool run_step(const char* title, const std::function<void()>& step) {
-  try {
-    step();
-    return true;
-  } catch (const NotImplemented& missing) {
-    std::printf("\n[%s] skipped: %s\n", title, missing.what());
-    return false;
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -193,18 +184,15 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "batch size of the speed comparison")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  try {
+  return demo::run_demo([&] {
     const Cifar10Location location = find_cifar10(data_dir);
     const Cifar10Data test = load_cifar10(location.directory, Split::test);
     std::filesystem::create_directories(out_dir);
     int done = 0;
-    done += run_step("filters", [&] { write_filter_picture(test, images, out_dir); });
-    done += run_step("gradient checks", [&] { print_gradient_checks(); });
-    done += run_step("convolution speed", [&] { compare_convolution_speed(batch); });
+    done += demo::run_step("filters", [&] { write_filter_picture(test, images, out_dir); });
+    done += demo::run_step("gradient checks", [&] { print_gradient_checks(); });
+    done += demo::run_step("convolution speed", [&] { compare_convolution_speed(batch); });
     if (done < 3) std::printf("\n%d of 3 steps ran; write the tasks named above and run the demo again.\n", done);
     return 0;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "error: %s\n", error.what());
-    return 1;
-  }
+  });
 }

@@ -19,6 +19,7 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xview.hpp>
 
+#include "demo.hpp"
 #include "resnet/data/cifar10.hpp"
 #include "resnet/exercise.hpp"
 #include "resnet/nn/activation.hpp"
@@ -57,7 +58,7 @@ std::unique_ptr<Sequential<float>> make_stack(Variant variant, std::size_t depth
                                               Generator& generator) {
   auto stack = std::make_unique<Sequential<float>>();
   for (std::size_t layer = 0; layer < depth; ++layer) {
-    auto& conv = stack->append(std::make_unique<Conv2d<float>>(layer == 0 ? 3 : width, width, 3, 1, 1, false, generator));
+    auto& conv = stack->append(std::make_unique<Conv2d<float>>(layer == 0 ? 3 : width, width, 3, 1, 1, Bias::none, generator));
     if (variant != Variant::kaiming_init) use_pytorch_default_init(conv, generator);
     if (variant == Variant::default_init_with_bn) stack->append(std::make_unique<BatchNorm2d<float>>(width));
     stack->append(std::make_unique<ReLU<float>>());
@@ -150,13 +151,5 @@ int main(int argc, char** argv) {
   app.add_option("--images", images, "images in the batch (2 to 512)")->check(CLI::Range(2, 512))->capture_default_str();
   app.add_option("--depth", depth, "convolution layers")->check(CLI::Range(1, 200))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  try {
-    return run(data_dir, out_dir, images, depth);
-  } catch (const NotImplemented& missing) {
-    std::fprintf(stderr, "The demo needs a task you have not written yet:\n  %s\n", missing.what());
-    return 1;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "error: %s\n", error.what());
-    return 1;
-  }
+  return demo::run_demo([&] { return run(data_dir, out_dir, images, depth); });
 }

@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <xtensor/xview.hpp>
 
+#include "demo.hpp"
 #include "resnet/data/cifar10.hpp"
 #include "resnet/exercise.hpp"
 #include "resnet/nn/blocks.hpp"
@@ -41,7 +42,7 @@ struct Network34 {
   std::unique_ptr<Linear<float>> fc;
 
   Network34(Shortcut shortcut, Generator& generator) {
-    body.append(std::make_unique<Conv2d<float>>(3, 64, 3, 1, 1, false, generator));
+    body.append(std::make_unique<Conv2d<float>>(3, 64, 3, 1, 1, Bias::none, generator));
     body.append(std::make_unique<BatchNorm2d<float>>(64));
     body.append(std::make_unique<ReLU<float>>());
     std::size_t channels = 64;
@@ -141,13 +142,5 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_dir, "folder for the plot")->capture_default_str();
   app.add_option("--batch", batch, "images in the batch")->check(CLI::Range(2, 1024))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  try {
-    return run(data_dir, out_dir, batch);
-  } catch (const NotImplemented& missing) {
-    std::fprintf(stderr, "The demo needs a task you have not written yet:\n  %s\n", missing.what());
-    return 1;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "error: %s\n", error.what());
-    return 1;
-  }
+  return demo::run_demo([&] { return run(data_dir, out_dir, batch); });
 }

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <xtensor/xview.hpp>
 
+#include "demo.hpp"
 #include "resnet/data/cifar10.hpp"
 #include "resnet/exercise.hpp"
 #include "resnet/io/checkpoint.hpp"
@@ -141,15 +142,5 @@ int main(int argc, char** argv) {
   app.add_option("--data", options.data_dir, "CIFAR-10 folder (default: the full set in data/ if present, else the sample)");
   app.add_option("--checkpoint", options.checkpoint, "a .safetensors checkpoint to classify test images with");
   CLI11_PARSE(app, argc, argv);
-  try {
-    return run(options);
-  } catch (const NotImplemented& missing) {
-    std::fflush(stdout);  // what was printed so far comes first
-    std::fprintf(stderr, "The demo needs a task you have not written yet:\n  %s\n", missing.what());
-    return 1;
-  } catch (const std::exception& error) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "error: %s\n", error.what());
-    return 1;
-  }
+  return demo::run_demo([&] { return run(options); });
 }

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <xtensor/xview.hpp>
 
+#include "demo.hpp"
 #include "resnet/data/batches.hpp"
 #include "resnet/data/cifar10.hpp"
 #include "resnet/exercise.hpp"
@@ -131,15 +132,5 @@ int main(int argc, char** argv) {
   app.add_option("--images", images, "training images used")->check(CLI::Range(32, 50000))->capture_default_str();
   app.add_option("--epochs", epochs, "passes over them")->check(CLI::Range(1, 100))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  try {
-    return run(data_dir, out_dir, images, epochs);
-  } catch (const NotImplemented& missing) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "The demo needs a task you have not written yet:\n  %s\n", missing.what());
-    return 1;
-  } catch (const std::exception& error) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "error: %s\n", error.what());
-    return 1;
-  }
+  return demo::run_demo([&] { return run(data_dir, out_dir, images, epochs); });
 }
