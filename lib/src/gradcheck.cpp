@@ -14,16 +14,6 @@ namespace resnet {
 
 namespace {
 
-// The multi-index of flat position `flat` in a row-major array of `shape`.
-std::vector<std::size_t> unflatten(std::size_t flat, const std::vector<std::size_t>& shape) {
-  std::vector<std::size_t> index(shape.size());
-  for (std::size_t axis = shape.size(); axis-- > 0;) {
-    index[axis] = flat % shape[axis];
-    flat /= shape[axis];
-  }
-  return index;
-}
-
 // Per-entry relative errors |a - n| / max(|a|, |n|, floor), floor = 1e-3 * max |n|.
 // A NaN or infinity on either side is an infinite error: it can never pass.
 std::vector<double> relative_errors(const xt::xtensor<double, 1>& analytic,
@@ -122,7 +112,7 @@ std::string diagnose(const GradCheckVariable& variable, const xt::xtensor<double
   for (std::size_t i : failing) {
     if (!std::isfinite(analytic(i))) {
       return "backward returns NaN or infinity for " + variable.name + " at " +
-             format_shape(unflatten(i, variable.shape)) +
+             format_shape(unravel_index(i, variable.shape)) +
              ": an uninitialised buffer (from_shape), a division by zero, or a log of 0?";
     }
     if (!std::isfinite(numeric(i))) {
@@ -181,14 +171,14 @@ std::string diagnose(const GradCheckVariable& variable, const xt::xtensor<double
       variable.shape[3] >= 4) {
     std::size_t deepest_failure = 0;
     for (std::size_t i : failing) {
-      deepest_failure = std::max(deepest_failure, distance_to_border(unflatten(i, variable.shape), variable.shape));
+      deepest_failure = std::max(deepest_failure, distance_to_border(unravel_index(i, variable.shape), variable.shape));
     }
     // The failures form a band along the border; inside it everything passes. Only a
     // thin band around a large interior (a quarter of the image or more) counts, or a
     // 7x7 image whose centre alone is right would look like a padding bug.
     std::size_t interior = 0;
     for (std::size_t i = 0; i < errors.size(); ++i) {
-      if (distance_to_border(unflatten(i, variable.shape), variable.shape) > deepest_failure) ++interior;
+      if (distance_to_border(unravel_index(i, variable.shape), variable.shape) > deepest_failure) ++interior;
     }
     if (4 * interior >= errors.size()) {
       return "the errors in " + variable.name + " are all within " +
@@ -210,7 +200,7 @@ GradCheckEntry compare(const GradCheckVariable& variable, const xt::xtensor<doub
     const std::size_t worst = static_cast<std::size_t>(
         std::max_element(errors.begin(), errors.end()) - errors.begin());
     entry.max_relative_error = errors[worst];
-    entry.worst_index = unflatten(worst, variable.shape);
+    entry.worst_index = unravel_index(worst, variable.shape);
     entry.analytic = analytic(worst);
     entry.numeric = numeric(worst);
   }

@@ -12,13 +12,6 @@ using resnet::testing::AllClose;
 using resnet::testing::load_golden;
 namespace tolerance = resnet::testing::tolerance;
 
-namespace {
-template <class T>
-resnet::testing::Tolerance float_or_double() {
-  return std::is_same_v<T, float> ? tolerance::reduction_float32 : tolerance::float64;
-}
-}  // namespace
-
 TEST_CASE("sum, mean and variance of a hand example", "[ch01][reduce][hand][1.4]") {
   const xt::xtensor<double, 2> x = {{1.0, 2.0, 3.0, 4.0}, {2.0, 2.0, 2.0, 10.0}};
   CHECK_THAT(sum_along(x, 1), AllClose(xt::xtensor<double, 1>{10.0, 16.0}, tolerance::float64));
@@ -38,9 +31,9 @@ TEMPLATE_TEST_CASE("sum and mean along each axis match PyTorch", "[ch01][reduce]
     INFO("axis " << axis);
     const std::string suffix = "_axis" + std::to_string(axis) + ".npy";
     CHECK_THAT(sum_along(x, axis),
-               AllClose(load_golden<double, 2>("ch01/sum" + suffix), float_or_double<TestType>()));
+               AllClose(load_golden<double, 2>("ch01/sum" + suffix), tolerance::for_scalar<TestType>(tolerance::reduction_float32)));
     CHECK_THAT(mean_along(x, axis),
-               AllClose(load_golden<double, 2>("ch01/mean" + suffix), float_or_double<TestType>()));
+               AllClose(load_golden<double, 2>("ch01/mean" + suffix), tolerance::for_scalar<TestType>(tolerance::reduction_float32)));
   }
 }
 
@@ -52,9 +45,9 @@ TEMPLATE_TEST_CASE("biased and unbiased variance along each axis match torch.var
     INFO("axis " << axis);
     const std::string suffix = "_axis" + std::to_string(axis) + ".npy";
     CHECK_THAT(variance_along(x, axis, Variance::biased),
-               AllClose(load_golden<double, 2>("ch01/var_biased" + suffix), float_or_double<TestType>()));
+               AllClose(load_golden<double, 2>("ch01/var_biased" + suffix), tolerance::for_scalar<TestType>(tolerance::reduction_float32)));
     CHECK_THAT(variance_along(x, axis, Variance::unbiased),
-               AllClose(load_golden<double, 2>("ch01/var_unbiased" + suffix), float_or_double<TestType>()));
+               AllClose(load_golden<double, 2>("ch01/var_unbiased" + suffix), tolerance::for_scalar<TestType>(tolerance::reduction_float32)));
   }
 }
 

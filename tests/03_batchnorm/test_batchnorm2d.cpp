@@ -21,10 +21,6 @@ namespace tolerance = resnet::testing::tolerance;
 
 namespace {
 
-template <class T>
-resnet::testing::Tolerance float_or_double() {
-  return std::is_same_v<T, float> ? tolerance::batchnorm_float32 : tolerance::float64;
-}
 
 // A GradCheckCase for the op: x, gamma and beta are the variables.
 GradCheckCase batchnorm_check(BatchNormMode mode) {
@@ -103,13 +99,13 @@ TEMPLATE_TEST_CASE("batch norm's forward pass and running statistics match PyTor
     out = batchnorm2d_forward(x, gamma, beta, running_mean, running_var, BatchNormMode::train);
     running_mean = out.running_mean;
     running_var = out.running_var;
-    CHECK_THAT(running_mean, AllClose(load_golden<double, 1>("ch03/bn/running_mean_step" + std::to_string(step) + ".npy"), float_or_double<TestType>()));
-    CHECK_THAT(running_var, AllClose(load_golden<double, 1>("ch03/bn/running_var_step" + std::to_string(step) + ".npy"), float_or_double<TestType>()));
+    CHECK_THAT(running_mean, AllClose(load_golden<double, 1>("ch03/bn/running_mean_step" + std::to_string(step) + ".npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+    CHECK_THAT(running_var, AllClose(load_golden<double, 1>("ch03/bn/running_var_step" + std::to_string(step) + ".npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
   }
-  CHECK_THAT(out.y, AllClose(load_golden<double, 4>("ch03/bn/y_train.npy"), float_or_double<TestType>()));
+  CHECK_THAT(out.y, AllClose(load_golden<double, 4>("ch03/bn/y_train.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
   const auto eval = batchnorm2d_forward(load_golden<TestType, 4>("ch03/bn/x_eval.npy"), gamma, beta, running_mean,
                                         running_var, BatchNormMode::eval);
-  CHECK_THAT(eval.y, AllClose(load_golden<double, 4>("ch03/bn/y_eval.npy"), float_or_double<TestType>()));
+  CHECK_THAT(eval.y, AllClose(load_golden<double, 4>("ch03/bn/y_eval.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
 }
 
 TEMPLATE_TEST_CASE("batch norm's gradients match PyTorch in train and eval mode", "[ch03][batchnorm][golden][3.2]", float, double) {
@@ -125,16 +121,16 @@ TEMPLATE_TEST_CASE("batch norm's gradients match PyTorch in train and eval mode"
   }
   const auto dy = load_golden<TestType, 4>("ch03/bn/dy.npy");
   const auto train = batchnorm2d_backward(dy, out.cache);
-  CHECK_THAT(train.dx, AllClose(load_golden<double, 4>("ch03/bn/dx_train.npy"), float_or_double<TestType>()));
-  CHECK_THAT(train.dgamma, AllClose(load_golden<double, 1>("ch03/bn/dgamma_train.npy"), float_or_double<TestType>()));
-  CHECK_THAT(train.dbeta, AllClose(load_golden<double, 1>("ch03/bn/dbeta_train.npy"), float_or_double<TestType>()));
+  CHECK_THAT(train.dx, AllClose(load_golden<double, 4>("ch03/bn/dx_train.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(train.dgamma, AllClose(load_golden<double, 1>("ch03/bn/dgamma_train.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(train.dbeta, AllClose(load_golden<double, 1>("ch03/bn/dbeta_train.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
   const auto eval_out = batchnorm2d_forward(load_golden<TestType, 4>("ch03/bn/x_eval.npy"), gamma, beta, running_mean,
                                             running_var, BatchNormMode::eval);
   const xt::xtensor<TestType, 4> dy_eval = xt::view(dy, xt::range(0, 2));
   const auto eval = batchnorm2d_backward(dy_eval, eval_out.cache);
-  CHECK_THAT(eval.dx, AllClose(load_golden<double, 4>("ch03/bn/dx_eval.npy"), float_or_double<TestType>()));
-  CHECK_THAT(eval.dgamma, AllClose(load_golden<double, 1>("ch03/bn/dgamma_eval.npy"), float_or_double<TestType>()));
-  CHECK_THAT(eval.dbeta, AllClose(load_golden<double, 1>("ch03/bn/dbeta_eval.npy"), float_or_double<TestType>()));
+  CHECK_THAT(eval.dx, AllClose(load_golden<double, 4>("ch03/bn/dx_eval.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(eval.dgamma, AllClose(load_golden<double, 1>("ch03/bn/dgamma_eval.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(eval.dbeta, AllClose(load_golden<double, 1>("ch03/bn/dbeta_eval.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
 }
 
 TEST_CASE("batch norm passes the gradient check in train and eval mode", "[ch03][batchnorm][gradcheck][3.2]") {

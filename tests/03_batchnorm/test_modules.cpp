@@ -15,10 +15,12 @@
 #include "resnet/nn/module_gradcheck.hpp"
 #include "resnet/nn/pooling.hpp"
 #include "resnet/nn/sequential.hpp"
+#include "support/gradient_check.hpp"
 #include "support/all_close.hpp"
 #include "support/golden.hpp"
 
 using namespace resnet;
+using resnet::testing::require_gradient_check;
 using resnet::testing::AllClose;
 namespace tolerance = resnet::testing::tolerance;
 
@@ -56,22 +58,16 @@ class Pair : public Module<float> {
   Fixed first, second;
 };
 
-void require_gradient_check(GradCheckCase check) {
-  const GradCheckReport report = check_gradients(check);
-  INFO(report.to_string(kGradCheckThreshold));
-  CHECK(report.passed(kGradCheckThreshold));
-}
-
 }  // namespace
 
 TEST_CASE("modules name and shape their state exactly as torch.nn does", "[ch03][modules][golden]") {
   Generator generator(1);
-  CHECK(listing(Conv2d<float>(3, 8, 3, 1, 1, false, generator)) == torch_listing("conv2d"));
-  CHECK(listing(Conv2d<float>(3, 8, 3, 1, 1, true, generator)) == torch_listing("conv2d_bias"));
+  CHECK(listing(Conv2d<float>(3, 8, 3, 1, 1, Bias::none, generator)) == torch_listing("conv2d"));
+  CHECK(listing(Conv2d<float>(3, 8, 3, 1, 1, Bias::learned, generator)) == torch_listing("conv2d_bias"));
   CHECK(listing(BatchNorm2d<float>(8)) == torch_listing("batchnorm2d"));
   CHECK(listing(Linear<float>(8, 10, generator)) == torch_listing("linear"));
   Sequential<float> sequential;
-  sequential.append(std::make_unique<Conv2d<float>>(3, 8, 1, 2, 0, false, generator));
+  sequential.append(std::make_unique<Conv2d<float>>(3, 8, 1, 2, 0, Bias::none, generator));
   sequential.append(std::make_unique<BatchNorm2d<float>>(8));
   CHECK(listing(sequential) == torch_listing("sequential"));
 }
@@ -79,7 +75,7 @@ TEST_CASE("modules name and shape their state exactly as torch.nn does", "[ch03]
 TEST_CASE("modules start as torchvision initialises them", "[ch03][modules][property]") {
   Generator generator(2);
   // Conv: Kaiming normal, fan_out: sigma = sqrt(2 / (K R S)) = sqrt(2 / 576) for 64 3x3 filters.
-  Conv2d<double> conv(64, 64, 3, 1, 1, false, generator);
+  Conv2d<double> conv(64, 64, 3, 1, 1, Bias::none, generator);
   const auto& w = conv.weight.value.host();
   const double sigma = std::sqrt(2.0 / 576.0), n = static_cast<double>(w.size());
   {
@@ -100,7 +96,7 @@ TEST_CASE("modules start as torchvision initialises them", "[ch03][modules][prop
     CHECK(xt::all(xt::equal(bn.running_var.value.host(), 1.0)));
   }
   // A convolution's bias, as PyTorch's: uniform in +-1/sqrt(C R S) = +-1/sqrt(576).
-  Conv2d<double> with_bias(64, 64, 3, 1, 1, true, generator);
+  Conv2d<double> with_bias(64, 64, 3, 1, 1, Bias::learned, generator);
   {
     const double largest = xt::amax(xt::abs(with_bias.bias->value.host()))();
     INFO("a convolution's bias, as PyTorch's: uniform in +-1/sqrt(fan_in) = +-1/sqrt(64 * 3 * 3) = +-1/24 = +-"
@@ -169,7 +165,7 @@ TEST_CASE("a state dict that does not fit is refused and leaves the module untou
 TEST_CASE("train and eval reach every child, and zero_grad clears every gradient", "[ch03][modules][property]") {
   Generator generator(3);
   Sequential<float> net;
-  auto& conv = net.append(std::make_unique<Conv2d<float>>(2, 2, 3, 1, 1, false, generator));
+  auto& conv = net.append(std::make_unique<Conv2d<float>>(2, 2, 3, 1, 1, Bias::none, generator));
   auto& bn = net.append(std::make_unique<BatchNorm2d<float>>(2));
   INFO("modules start in training mode, and eval() and train() on the Sequential must reach the batch norm inside "
        "it: a child left in the other mode would use the wrong statistics");
@@ -208,7 +204,7 @@ TEST_CASE("batch norm updates its running statistics and batch counter only in t
 TEST_CASE("the Conv2d module passes the gradient check, accumulation included", "[ch03][modules][gradcheck][3.3]") {
   Generator generator(4);
   const auto x = random_normal<double, 4>({2, 3, 5, 5}, generator);
-  Conv2d<double> conv(3, 4, 3, 2, 1, true, generator);
+  Conv2d<double> conv(3, 4, 3, 2, 1, Bias::learned, generator);
   require_gradient_check(module_gradient_check("Conv2d module", conv, x));
 }
 
@@ -260,7 +256,7 @@ TEST_CASE("the pooling and ReLU modules pass the gradient check", "[ch03][module
 
 TEST_CASE("a module's backward before its forward is a clear error", "[ch03][modules][error][3.3]") {
   Generator generator(6);
-  Conv2d<float> conv(1, 1, 3, 1, 1, false, generator);
+  Conv2d<float> conv(1, 1, 3, 1, 1, Bias::none, generator);
   CHECK_THROWS_WITH(conv.backward(Tensor<float, 4>::zeros({1, 1, 4, 4})), Catch::Contains("Conv2d.backward called before forward"));
   BatchNorm2d<float> bn(1);
   CHECK_THROWS_WITH(bn.backward(Tensor<float, 4>::zeros({1, 1, 4, 4})), Catch::Contains("BatchNorm2d.backward called before forward"));

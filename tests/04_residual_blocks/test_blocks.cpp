@@ -13,11 +13,13 @@
 #include "resnet/error.hpp"
 #include "resnet/nn/blocks.hpp"
 #include "resnet/nn/module_gradcheck.hpp"
+#include "support/gradient_check.hpp"
 #include "support/all_close.hpp"
 #include "support/golden.hpp"
 #include "support/hash_inputs.hpp"
 
 using namespace resnet;
+using resnet::testing::require_gradient_check;
 using resnet::testing::AllClose;
 using resnet::testing::hash_tensor;
 using resnet::testing::load_golden;
@@ -125,12 +127,6 @@ void check_backward(const nlohmann::json& spec) {
   const auto expected_eval = load_golden<double, 4>(prefix + "y_eval.npy");
   CHECK_THAT(block->forward(hashed_input<T>(spec, "x_eval_seed", "x_shape")).host(),
              AllClose(expected_eval, at_scale<T>(expected_eval)));
-}
-
-void require_gradient_check(GradCheckCase check) {
-  const GradCheckReport report = check_gradients(check);
-  INFO(report.to_string(kGradCheckThreshold));
-  CHECK(report.passed(kGradCheckThreshold));
 }
 
 }  // namespace

@@ -15,10 +15,12 @@
 #include "resnet/nn/resnet.hpp"
 #include "resnet/nn/summary.hpp"
 #include "resnet/ops/cross_entropy.hpp"
+#include "support/gradient_check.hpp"
 #include "support/golden.hpp"
 #include "test_paths.hpp"
 
 using namespace resnet;
+using resnet::testing::require_gradient_check;
 
 namespace {
 
@@ -54,12 +56,6 @@ std::size_t weighted_layers(const Module<float>& model) {
     if (weight && named.name.find("downsample") == std::string::npos) ++layers;
   }
   return layers;
-}
-
-void require_gradient_check(GradCheckCase check) {
-  const GradCheckReport report = check_gradients(check);
-  INFO(report.to_string(kGradCheckThreshold));
-  CHECK(report.passed(kGradCheckThreshold));
 }
 
 }  // namespace

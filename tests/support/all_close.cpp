@@ -8,16 +8,6 @@ namespace resnet::testing {
 
 namespace {
 
-// The multi-index of flat position `flat` in a row-major array of `shape`.
-std::vector<std::size_t> unflatten(std::size_t flat, const std::vector<std::size_t>& shape) {
-  std::vector<std::size_t> index(shape.size());
-  for (std::size_t axis = shape.size(); axis-- > 0;) {
-    index[axis] = flat % shape[axis];
-    flat /= shape[axis];
-  }
-  return index;
-}
-
 bool all_zero(const std::vector<double>& values) {
   return std::all_of(values.begin(), values.end(), [](double v) { return v == 0.0; });
 }
@@ -38,7 +28,7 @@ std::string compare_all_close(const std::vector<double>& actual,
   }
   for (std::size_t i = 0; i < actual.size(); ++i) {
     if (!std::isfinite(actual[i]) || !std::isfinite(expected[i])) {
-      report << "non-finite value at index " << format_shape(unflatten(i, actual_shape))
+      report << "non-finite value at index " << format_shape(unravel_index(i, actual_shape))
              << ": actual " << actual[i] << ", expected " << expected[i];
       return report.str();
     }
@@ -71,12 +61,12 @@ std::string compare_all_close(const std::vector<double>& actual,
 
   report << violations << " of " << actual.size() << " elements differ beyond tolerance\n"
          << "  max abs error " << max_abs_error << ", max rel error " << max_rel_error << "\n"
-         << "  worst at index " << format_shape(unflatten(worst, actual_shape)) << ": actual "
+         << "  worst at index " << format_shape(unravel_index(worst, actual_shape)) << ": actual "
          << actual[worst] << ", expected " << expected[worst] << " (" << worst_excess
          << "x the allowed error)\n"
          << "  first differing elements (index: actual vs expected):";
   for (std::size_t i : first_violations) {
-    report << "\n    " << format_shape(unflatten(i, actual_shape)) << ": " << actual[i]
+    report << "\n    " << format_shape(unravel_index(i, actual_shape)) << ": " << actual[i]
            << " vs " << expected[i];
   }
   return report.str();

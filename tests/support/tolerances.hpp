@@ -8,6 +8,8 @@
 // Never loosen an entry to make a test pass: find out why the error is larger.
 #pragma once
 
+#include <type_traits>
+
 #include <algorithm>
 #include <cmath>
 
@@ -141,6 +143,13 @@ inline constexpr Tolerance central_difference_of_quadratic{1e-8, 0.0,
 /// partial sums are integers below 2^24: every step is exact, so any difference is a bug.
 inline constexpr Tolerance exact{0.0, 0.0,
     "integer-valued data: every product and partial sum is exact in float32"};
+
+/// The tolerance for results computed in T: `float32` for float, float64 for double (the
+/// ops are templates, compiled for both).
+template <class T>
+Tolerance for_scalar(const Tolerance& float32) {
+  return std::is_same_v<T, float> ? float32 : float64;
+}
 
 }  // namespace tolerance
 }  // namespace resnet::testing

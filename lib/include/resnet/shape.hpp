@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "resnet/error.hpp"
 
@@ -43,6 +44,21 @@ void require_shape(const std::string& op, const std::string& what, const Actual&
     throw ShapeError(op + ": " + what + " has shape " + format_shape(actual) + ", expected " +
                      format_shape(expected));
   }
+}
+
+/// @ingroup core
+/// @brief The multi-index of flat position `flat` in a row-major array of `shape` (as
+///        numpy.unravel_index), for messages that name an element.
+/// @param flat the position in the flat, row-major storage
+/// @param shape the array's shape
+/// @return one index per axis
+inline std::vector<std::size_t> unravel_index(std::size_t flat, const std::vector<std::size_t>& shape) {
+  std::vector<std::size_t> index(shape.size());
+  for (std::size_t axis = shape.size(); axis-- > 0;) {
+    index[axis] = flat % shape[axis];
+    flat /= shape[axis];
+  }
+  return index;
 }
 
 }  // namespace resnet
