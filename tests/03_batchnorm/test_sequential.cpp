@@ -14,7 +14,7 @@
 #include "resnet/nn/pooling.hpp"
 #include "resnet/nn/module_gradcheck.hpp"
 #include "resnet/nn/sequential.hpp"
-#include "resnet/ops/cross_entropy.hpp"
+#include "resnet/train/batch_loss.hpp"
 #include "resnet/ops/global_avg_pool2d.hpp"
 #include "resnet/random.hpp"
 
@@ -25,7 +25,8 @@ namespace {
 // A layer that adds a constant and writes down when it runs.
 class Recorder : public ImageLayer<double> {
  public:
-  Recorder(std::string name, double add, std::vector<std::string>& log) : name_(std::move(name)), add_(add), log_(log) {}
+  Recorder(std::string name, double add, std::vector<std::string>& log)
+      : name_(std::move(name)), add_(add), log_(log) {}
   Tensor<double, 4> forward(const Tensor<double, 4>& x) override {
     log_.push_back("forward " + name_);
     return Tensor<double, 4>::from_host(x.host() + add_);
@@ -49,13 +50,15 @@ TEST_CASE("Sequential runs forward first to last and backward last to first", "[
   net.append(std::make_unique<Recorder>("a", 1.0, log));
   net.append(std::make_unique<Recorder>("b", 10.0, log));
   net.append(std::make_unique<Recorder>("c", 100.0, log));
-  INFO("forward passes each layer's output to the next: 0 + 1 + 10 + 100 = 111; backward passes each gradient to "
-       "the layer before, each of the three doubling it: 1 * 2 * 2 * 2 = 8; the log must show c's backward first");
+  INFO(
+      "forward passes each layer's output to the next: 0 + 1 + 10 + 100 = 111; backward passes each gradient to "
+      "the layer before, each of the three doubling it: 1 * 2 * 2 * 2 = 8; the log must show c's backward first");
   const auto y = net.forward(Tensor<double, 4>::zeros({1, 1, 1, 1}));
   CHECK(y.host()(0, 0, 0, 0) == 111.0);
   const auto dx = net.backward(Tensor<double, 4>::from_host({{{{1.0}}}}));
   CHECK(dx.host()(0, 0, 0, 0) == 8.0);  // three links of the chain, each doubling
-  CHECK(log == std::vector<std::string>{"forward a", "forward b", "forward c", "backward c", "backward b", "backward a"});
+  CHECK(log ==
+        std::vector<std::string>{"forward a", "forward b", "forward c", "backward c", "backward b", "backward a"});
 }
 
 TEST_CASE("a Sequential of conv, batch norm and ReLU passes the gradient check", "[ch03][sequential][gradcheck][3.4]") {
@@ -70,14 +73,16 @@ TEST_CASE("a Sequential of conv, batch norm and ReLU passes the gradient check",
   const GradCheckReport report = check_gradients(check);
   INFO(report.to_string(kGradCheckThreshold));
   CHECK(report.passed(kGradCheckThreshold));
-  INFO("the checker must see the input and every parameter, by its name in the Sequential: x, 0.weight (conv), "
-       "1.weight and 1.bias (batch norm), 3.weight (conv; ReLU has none)");
+  INFO(
+      "the checker must see the input and every parameter, by its name in the Sequential: x, 0.weight (conv), "
+      "1.weight and 1.bias (batch norm), 3.weight (conv; ReLU has none)");
   REQUIRE(report.entries.size() == 5);  // x, 0.weight, 1.weight, 1.bias, 3.weight
   CHECK(report.entries[1].variable == "0.weight");
   CHECK(report.entries[4].variable == "3.weight");
 }
 
-TEST_CASE("three conv-BN-ReLU layers and a linear head learn with plain gradient descent", "[ch03][sequential][learning][3.4]") {
+TEST_CASE("three conv-BN-ReLU layers and a linear head learn with plain gradient descent",
+          "[ch03][sequential][learning][3.4]") {
   // Random 4-channel 6x6 images whose class shifts the first channel up or down by 0.5:
   // three conv-BN-ReLU layers, average pooling and a linear layer must find that, trained
   // with plain gradient descent (learning rate 0.1, 150 steps of 32 images).
@@ -102,13 +107,13 @@ TEST_CASE("three conv-BN-ReLU layers and a linear head learn with plain gradient
   };
   // One step: forward, loss, and (when learning) backward in reverse order and an update.
   auto step = [&](const xt::xtensor<float, 4>& x, const xt::xtensor<std::int64_t, 1>& labels, float learning_rate) {
-    const auto logits = classifier.forward(flatten.forward(pool.forward(features.forward(Tensor<float, 4>::from_host(x)))));
-    const auto loss = cross_entropy_forward(logits.host(), labels);
+    const auto logits =
+        classifier.forward(flatten.forward(pool.forward(features.forward(Tensor<float, 4>::from_host(x)))));
+    const BatchLoss loss = cross_entropy_and_gradient_of_batch(logits, labels);
     if (learning_rate > 0) {
       features.zero_grad();
       classifier.zero_grad();
-      const auto dlogits = Tensor<float, 2>::from_host(cross_entropy_backward(1.0f, loss.cache).dlogits);
-      features.backward(pool.backward(flatten.backward(classifier.backward(dlogits))));
+      features.backward(pool.backward(flatten.backward(classifier.backward(loss.dlogits))));
       for (auto* module : std::initializer_list<Module<float>*>{&features, &classifier}) {
         for (const auto& named : module->named_parameters()) {
           float* value = named.parameter->value_data();

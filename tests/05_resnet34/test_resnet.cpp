@@ -14,7 +14,7 @@
 #include "resnet/nn/module_gradcheck.hpp"
 #include "resnet/nn/resnet.hpp"
 #include "resnet/nn/summary.hpp"
-#include "resnet/ops/cross_entropy.hpp"
+#include "resnet/train/batch_loss.hpp"
 #include "support/gradient_check.hpp"
 #include "support/golden.hpp"
 #include "test_paths.hpp"
@@ -60,7 +60,8 @@ std::size_t weighted_layers(const Module<float>& model) {
 
 }  // namespace
 
-TEST_CASE("a stage's first block takes the stride and the projection, the rest keep the shape", "[ch05][resnet][hand][5.1]") {
+TEST_CASE("a stage's first block takes the stride and the projection, the rest keep the shape",
+          "[ch05][resnet][hand][5.1]") {
   Generator generator(1);
   std::size_t channels = 64;
   auto basic = make_stage<float>(BlockKind::basic, channels, 128, 3, 2, generator, Shortcut::residual);
@@ -122,8 +123,12 @@ TEST_CASE("state dicts have torchvision's names, shapes and dtypes, in its order
 TEST_CASE("ResNet-N has N weighted layers, not N blocks", "[ch05][resnet][hand][5.1]") {
   // The original tutorial called ResNet-50 "50 residual blocks"; it has 16 blocks of 3
   // convolutions, plus the stem's convolution and the classifier: 1 + 48 + 1 = 50.
-  for (const auto& [name, depth] : std::vector<std::pair<std::string, std::size_t>>{
-           {"resnet18", 18}, {"resnet34", 34}, {"resnet50", 50}, {"resnet101", 101}, {"resnet20", 20}, {"resnet56", 56}}) {
+  for (const auto& [name, depth] : std::vector<std::pair<std::string, std::size_t>>{{"resnet18", 18},
+                                                                                    {"resnet34", 34},
+                                                                                    {"resnet50", 50},
+                                                                                    {"resnet101", 101},
+                                                                                    {"resnet20", 20},
+                                                                                    {"resnet56", 56}}) {
     Generator generator(0);
     const ResNet<float> model(resnet_config(name, 10, Stem::imagenet), generator);
     INFO(name);
@@ -152,7 +157,8 @@ TEST_CASE("the CIFAR ResNets of the paper have three stages of 16, 32 and 64 cha
 }
 
 TEST_CASE("unknown models and bad configurations are clear errors", "[ch05][resnet][errors]") {
-  CHECK_THROWS_WITH(resnet_config("resnet35"), Catch::Contains("unknown model 'resnet35'") && Catch::Contains("resnet34"));
+  CHECK_THROWS_WITH(resnet_config("resnet35"),
+                    Catch::Contains("unknown model 'resnet35'") && Catch::Contains("resnet34"));
   CHECK_THROWS_WITH(stem_from_string("imagnet"), Catch::Contains("imagenet or cifar"));
   Generator generator(0);
   ResNetConfig config = tiny_config(BlockKind::basic, Stem::cifar);
@@ -165,8 +171,9 @@ TEST_CASE("unknown models and bad configurations are clear errors", "[ch05][resn
 TEST_CASE("ResNet maps images to logits with either stem", "[ch05][resnet][shapes][5.2]") {
   Generator generator(2);
   for (Stem stem : {Stem::imagenet, Stem::cifar}) {
-    INFO((stem == Stem::imagenet ? "ImageNet" : "CIFAR") << " stem: a batch of 2 images must give logits (2, 10), "
-         "one row per image and one column per class, and backward must give dx the shape of the images");
+    INFO((stem == Stem::imagenet ? "ImageNet" : "CIFAR")
+         << " stem: a batch of 2 images must give logits (2, 10), "
+            "one row per image and one column per class, and backward must give dx the shape of the images");
     ResNet<float> model(tiny_config(BlockKind::basic, stem, 10), generator);
     const auto x = Tensor<float, 4>::from_host(random_normal<float, 4>({2, 3, 32, 32}, generator));
     const auto logits = model.forward(x);
@@ -193,7 +200,8 @@ TEST_CASE("a small ResNet fits a batch of CIFAR-10 images", "[ch05][resnet][lear
   // 64 images of the committed sample, 10 classes, a ResNet of [1, 2] basic blocks 8 and 16
   // wide; plain gradient descent on the whole batch. A network that learns drives the loss
   // from ln(10) = 2.3 towards 0 and then classifies most of the batch right.
-  const std::string sample = std::string(resnet::testing::paths::data_directory) + "/cifar10-sample/cifar-10-batches-bin";
+  const std::string sample =
+      std::string(resnet::testing::paths::data_directory) + "/cifar10-sample/cifar-10-batches-bin";
   const Cifar10Data data = load_cifar10(sample, Split::train);
   const std::size_t n = 64;
   const xt::xtensor<float, 4> pixels = xt::cast<float>(xt::view(data.images, xt::range(0, n))) / 255.0f - 0.5f;
@@ -205,9 +213,9 @@ TEST_CASE("a small ResNet fits a batch of CIFAR-10 images", "[ch05][resnet][lear
   ResNet<float> model(config, generator);
 
   auto step = [&](float learning_rate) {
-    const auto loss = cross_entropy_forward(model.forward(images).host(), labels);
+    const BatchLoss loss = cross_entropy_and_gradient_of_batch(model.forward(images), labels);
     model.zero_grad();
-    model.backward(Tensor<float, 2>::from_host(cross_entropy_backward(1.0f, loss.cache).dlogits));
+    model.backward(loss.dlogits);
     for (const auto& named : model.named_parameters()) {
       float* value = named.parameter->value_data();
       const float* grad = named.parameter->grad_data();
@@ -223,14 +231,16 @@ TEST_CASE("a small ResNet fits a batch of CIFAR-10 images", "[ch05][resnet][lear
   std::size_t correct = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const auto row = xt::view(logits, i);
-    correct += static_cast<std::int64_t>(std::distance(row.begin(), std::max_element(row.begin(), row.end()))) == labels(i);
+    correct +=
+        static_cast<std::int64_t>(std::distance(row.begin(), std::max_element(row.begin(), row.end()))) == labels(i);
   }
   INFO("training loss " << first << " -> " << last << ", eval-mode accuracy " << correct << "/" << n);
   CHECK(last < 0.2f * first);
   CHECK(correct >= n * 3 / 4);
 }
 
-TEST_CASE("the summary lists torchvision's layers with their output shapes and multiply-accumulates", "[ch05][summary][golden][5.3]") {
+TEST_CASE("the summary lists torchvision's layers with their output shapes and multiply-accumulates",
+          "[ch05][summary][golden][5.3]") {
   const auto records = golden_json("ch05/forward_records.json");
   const std::vector<std::tuple<std::string, std::string, std::size_t, Stem, std::vector<std::size_t>>> cases = {
       {"resnet34_224", "resnet34", 1000, Stem::imagenet, {1, 3, 224, 224}},
@@ -255,7 +265,8 @@ TEST_CASE("the summary lists torchvision's layers with their output shapes and m
   }
 }
 
-TEST_CASE("ResNet-34 costs 3.6 billion multiply-accumulates on a 224x224 image, as the paper says", "[ch05][summary][hand][5.3]") {
+TEST_CASE("ResNet-34 costs 3.6 billion multiply-accumulates on a 224x224 image, as the paper says",
+          "[ch05][summary][hand][5.3]") {
   Generator generator(0);
   const ResNet<float> model(resnet_config("resnet34", 1000), generator);
   const Summary summary = summarize(model, {1, 3, 224, 224});

@@ -9,7 +9,7 @@
 
 #include "resnet/cuda/memory.hpp"
 #include "resnet/error.hpp"
-#include "resnet/ops/cross_entropy.hpp"
+#include "resnet/train/batch_loss.hpp"
 
 namespace resnet {
 
@@ -40,8 +40,8 @@ class Comparison {
  public:
   explicit Comparison(double tolerance) { result_.tolerance = tolerance; }
 
-  void add(const std::string& part, const std::string& pass, const std::string& tensor,
-           const std::vector<double>& cpu, const std::vector<double>& gpu) {
+  void add(const std::string& part, const std::string& pass, const std::string& tensor, const std::vector<double>& cpu,
+           const std::vector<double>& gpu) {
     const double worst = relative_difference(cpu, gpu);
     result_.entries.push_back({part, pass, tensor, worst, worst <= result_.tolerance});
   }
@@ -120,13 +120,13 @@ DeviceComparison compare_devices(ResNet<float>& model, const Tensor<float, 4>& i
   ReLU<float> relu_cpu, relu_gpu;
   AdaptiveAvgPool2d<float> pool_cpu, pool_gpu;
   Flatten<float> flatten_cpu, flatten_gpu;
-  std::vector<ImagePart> parts{{"conv1", &model.conv1, &twin->conv1},
-                               {"bn1", &model.bn1, &twin->bn1},
-                               {"relu", &relu_cpu, &relu_gpu}};
+  std::vector<ImagePart> parts{
+      {"conv1", &model.conv1, &twin->conv1}, {"bn1", &model.bn1, &twin->bn1}, {"relu", &relu_cpu, &relu_gpu}};
   if (model.maxpool) parts.push_back({"maxpool", model.maxpool.get(), twin->maxpool.get()});
   for (std::size_t s = 0; s < model.stage_count(); ++s) {
     for (std::size_t b = 0; b < model.stage(s).size(); ++b) {
-      parts.push_back({"layer" + std::to_string(s + 1) + "." + std::to_string(b), &model.stage(s)[b], &twin->stage(s)[b]});
+      parts.push_back(
+          {"layer" + std::to_string(s + 1) + "." + std::to_string(b), &model.stage(s)[b], &twin->stage(s)[b]});
     }
   }
   parts.push_back({"avgpool", &pool_cpu, &pool_gpu});
@@ -147,8 +147,7 @@ DeviceComparison compare_devices(ResNet<float>& model, const Tensor<float, 4>& i
 
   // Backward, from the gradient of the CPU's loss: each part gets the CPU's upstream
   // gradient on both devices.
-  const auto loss = cross_entropy_forward(logits.host(), labels);
-  const auto dlogits = Tensor<float, 2>::from_host(cross_entropy_backward(1.0f, loss.cache).dlogits);
+  const Tensor<float, 2> dlogits = cross_entropy_and_gradient_of_batch(logits, labels).dlogits;
   const Tensor<float, 2> dfeatures = model.fc.backward(dlogits);
   comparison.add("fc", "backward", "input gradient", dfeatures, twin->fc.backward(dlogits.to(Device::cuda)));
   comparison.add_parameter_gradients("fc", model.fc, twin->fc);
