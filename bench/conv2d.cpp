@@ -69,7 +69,9 @@ int main(int argc, char** argv) {
   std::string stem = "both";
   int repeats = 3;
   app.add_option("--batch", batch, "batch size")->capture_default_str();
-  app.add_option("--stem", stem, "imagenet, cifar or both")->check(CLI::IsMember({"imagenet", "cifar", "both"}))->capture_default_str();
+  app.add_option("--stem", stem, "imagenet, cifar or both")
+      ->check(CLI::IsMember({"imagenet", "cifar", "both"}))
+      ->capture_default_str();
   app.add_option("--repeats", repeats, "timed runs per pass (the best is kept)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -87,7 +89,8 @@ int main(int argc, char** argv) {
     const auto w = resnet::random_uniform<float, 4>({s.K, s.C, s.R, s.R}, generator, -0.05, 0.05);
     const auto dy = resnet::random_uniform<float, 4>({batch, s.K, P, P}, generator, -1.0, 1.0);
     resnet::Conv2dOutput<float> out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding);  // warm-up
-    const double forward = best_seconds([&] { out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding); }, repeats);
+    const double forward =
+        best_seconds([&] { out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding); }, repeats);
     const double backward = best_seconds([&] { resnet::conv2d_backward(dy, out.cache); }, repeats);
     // Where the forward time goes: im2col alone, and the matrix product alone.
     const resnet::WindowShape& shape = out.cache.shape;
@@ -95,16 +98,28 @@ int main(int argc, char** argv) {
     const double im2col_seconds = best_seconds([&] { columns = resnet::im2col(x, shape); }, repeats);
     const std::size_t NPQ = shape.N * shape.P * shape.Q, CRS = shape.C * shape.R * shape.S;
     xt::xtensor<float, 2> product = xt::xtensor<float, 2>::from_shape({shape.K, NPQ});
-    const double gemm_seconds = best_seconds([&] {
-      resnet::gemm(resnet::Transpose::no, resnet::Transpose::no, shape.K, NPQ, CRS, 1.0f, w.data(),
-                   columns.data(), 0.0f, product.data());
-    }, repeats);
+    const double gemm_seconds = best_seconds(
+        [&] {
+          resnet::gemm(resnet::Transpose::no, resnet::Transpose::no, shape.K, NPQ, CRS, 1.0f, w.data(), columns.data(),
+                       0.0f, product.data());
+        },
+        repeats);
     const double macs = static_cast<double>(batch) * s.K * s.C * s.R * s.R * P * P;
-    std::cout << nlohmann::json{{"name", s.name}, {"batch", batch}, {"C", s.C}, {"H", s.H}, {"K", s.K},
-                                {"R", s.R}, {"stride", s.stride}, {"padding", s.padding}, {"P", P},
-                                {"forward_seconds", forward}, {"backward_seconds", backward},
-                                {"im2col_seconds", im2col_seconds}, {"forward_gemm_seconds", gemm_seconds},
-                                {"forward_flops", 2 * macs}, {"backward_flops", 4 * macs}}
+    std::cout << nlohmann::json{{"name", s.name},
+                                {"batch", batch},
+                                {"C", s.C},
+                                {"H", s.H},
+                                {"K", s.K},
+                                {"R", s.R},
+                                {"stride", s.stride},
+                                {"padding", s.padding},
+                                {"P", P},
+                                {"forward_seconds", forward},
+                                {"backward_seconds", backward},
+                                {"im2col_seconds", im2col_seconds},
+                                {"forward_gemm_seconds", gemm_seconds},
+                                {"forward_flops", 2 * macs},
+                                {"backward_flops", 4 * macs}}
               << std::endl;
   }
   return 0;

@@ -63,8 +63,7 @@ class Cublas {
   void gemm(const float* a, const float* b, float* c, int M, int N, int K, cublasMath_t math) {
     check_cublas(cublasSetMathMode(handle_, math), "cublasSetMathMode");
     const float one = 1.0f, zero = 0.0f;
-    check_cublas(cublasSgemm(handle_, CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &one, b, N, a, K, &zero, c, N),
-                 "cublasSgemm");
+    check_cublas(cublasSgemm(handle_, CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &one, b, N, a, K, &zero, c, N), "cublasSgemm");
   }
 
  private:
@@ -186,7 +185,11 @@ bool measure_size(int n, Cublas& cublas, const std::vector<GemmKernel>& kernels,
     const double error = max_abs_difference(copy_to_host(run.c), run.reference);
     const double allowed = (kernel == GemmKernel::tf32_wmma ? 1e-2 : 1e-4) * scale;
     if (!(error <= allowed)) {
-      std::cout << nlohmann::json{{"kernel", name}, {"M", n}, {"N", n}, {"K", n}, {"max_abs_error", error},
+      std::cout << nlohmann::json{{"kernel", name},
+                                  {"M", n},
+                                  {"N", n},
+                                  {"K", n},
+                                  {"max_abs_error", error},
                                   {"error", "differs from cuBLAS by more than " + std::to_string(allowed)}}
                 << std::endl;
       all_right = false;
@@ -225,8 +228,7 @@ int main(int argc, char** argv) {
   app.add_option("--sizes", sizes, "matrix sizes n (M = N = K = n), comma-separated")
       ->delimiter(',')
       ->capture_default_str();
-  app.add_option("--kernels", names, "rungs to time, e.g. 03_smem_tiled,06_tf32_wmma (default: all)")
-      ->delimiter(',');
+  app.add_option("--kernels", names, "rungs to time, e.g. 03_smem_tiled,06_tf32_wmma (default: all)")->delimiter(',');
   app.add_option("--warmup", warmup, "untimed runs before timing")->capture_default_str();
   app.add_option("--repeats", repeats, "timed runs per measurement (the median is reported)")
       ->capture_default_str()

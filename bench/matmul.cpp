@@ -31,8 +31,11 @@ double best_seconds(const std::function<void()>& work, int repeats) {
 
 void report(const char* implementation, std::size_t n, double seconds) {
   const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
-  std::cout << nlohmann::json{{"op", "matmul"}, {"implementation", implementation}, {"n", n},
-                              {"seconds", seconds}, {"gflops", flops / seconds * 1e-9}}
+  std::cout << nlohmann::json{{"op", "matmul"},
+                              {"implementation", implementation},
+                              {"n", n},
+                              {"seconds", seconds},
+                              {"gflops", flops / seconds * 1e-9}}
             << std::endl;
 }
 

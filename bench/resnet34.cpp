@@ -32,9 +32,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // A line of /proc/self/status in MiB: "VmHWM" is the peak resident memory so far, "VmRSS"
 // the current one (both in kB there). -1 where the file is missing (not Linux).
@@ -57,7 +55,9 @@ int main(int argc, char** argv) {
   bool return_freed_memory = false;
   app.add_option("--batch", batch, "images per batch")->capture_default_str();
   app.add_option("--classes", classes, "outputs of the classifier")->capture_default_str();
-  app.add_option("--stem", stem, "imagenet or cifar")->check(CLI::IsMember({"imagenet", "cifar"}))->capture_default_str();
+  app.add_option("--stem", stem, "imagenet or cifar")
+      ->check(CLI::IsMember({"imagenet", "cifar"}))
+      ->capture_default_str();
   app.add_option("--mode", mode, "train (forward + backward) or inference (eval mode, forward only)")
       ->check(CLI::IsMember({"train", "inference"}))
       ->capture_default_str();
@@ -94,8 +94,9 @@ int main(int argc, char** argv) {
   auto model = resnet::make_resnet<float>("resnet34", classes, resnet::stem_from_string(stem), generator);
   model->use_gemm(chosen_rung);
   model->to(device);
-  const auto images = resnet::Tensor<float, 4>::from_host(
-      resnet::random_uniform<float, 4>({batch, 3, 32, 32}, generator, -1.0, 1.0)).to(device);  // (N, 3, 32, 32)
+  const auto images =
+      resnet::Tensor<float, 4>::from_host(resnet::random_uniform<float, 4>({batch, 3, 32, 32}, generator, -1.0, 1.0))
+          .to(device);                                                                      // (N, 3, 32, 32)
   xt::xtensor<std::int64_t, 1> labels = xt::xtensor<std::int64_t, 1>::from_shape({batch});  // (N)
   for (std::size_t n = 0; n < batch; ++n) labels(n) = static_cast<std::int64_t>(n % classes);
   if (mode == "inference") model->eval();
@@ -124,13 +125,26 @@ int main(int argc, char** argv) {
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted.empty() ? 0.0 : sorted[sorted.size() / 2];
 
-  std::cout << nlohmann::json{{"stem", stem}, {"mode", mode}, {"batch", batch}, {"classes", classes},
-                              {"device", resnet::cuda::is_emulated() && device == resnet::Device::cuda ? "cuda (emulated)" : device_name},
-                              {"gemm", device == resnet::Device::cuda ? resnet::cuda::gemm_kernel_name(resnet::device::runnable_gemm(model->gemm())) : "cpu BLAS"},
-                              {"warmup", warmup}, {"keeps_freed_memory", keeps_freed_memory}, {"seconds", seconds}, {"median_seconds", median},
+  std::cout << nlohmann::json{{"stem", stem},
+                              {"mode", mode},
+                              {"batch", batch},
+                              {"classes", classes},
+                              {"device", resnet::cuda::is_emulated() && device == resnet::Device::cuda
+                                             ? "cuda (emulated)"
+                                             : device_name},
+                              {"gemm",
+                               device == resnet::Device::cuda
+                                   ? resnet::cuda::gemm_kernel_name(resnet::device::runnable_gemm(model->gemm()))
+                                   : "cpu BLAS"},
+                              {"warmup", warmup},
+                              {"keeps_freed_memory", keeps_freed_memory},
+                              {"seconds", seconds},
+                              {"median_seconds", median},
                               {"images_per_second", median > 0 ? static_cast<double>(batch) / median : 0.0},
-                              {"rss_before_mib", rss_before_mib}, {"peak_rss_mib", status_mib("VmHWM")},
-                              {"omp_threads", omp_get_max_threads()}, {"blas_threads", openblas_get_num_threads()},
+                              {"rss_before_mib", rss_before_mib},
+                              {"peak_rss_mib", status_mib("VmHWM")},
+                              {"omp_threads", omp_get_max_threads()},
+                              {"blas_threads", openblas_get_num_threads()},
                               {"blas_config", openblas_get_config()}}
             << std::endl;
   return 0;

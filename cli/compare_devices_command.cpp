@@ -42,9 +42,9 @@ int run_compare(const CompareOptions& options) {
   const Cifar10Data test = load_cifar10(location.directory, Split::test);  // the loader refers to it
   DataLoader loader(test, settings);
   const auto batch = loader.next();
-  std::printf("%s (%s stem, %s mode), %zu test images, on the CPU and on %s; GEMM rung %s\n",
-              options.model.c_str(), to_string(model->config().stem).c_str(), options.eval_mode ? "eval" : "train",
-              batch->labels.size(), cuda::is_emulated() ? "the emulated device (RESNET_CUDA_EMULATE=1)" : "the GPU",
+  std::printf("%s (%s stem, %s mode), %zu test images, on the CPU and on %s; GEMM rung %s\n", options.model.c_str(),
+              to_string(model->config().stem).c_str(), options.eval_mode ? "eval" : "train", batch->labels.size(),
+              cuda::is_emulated() ? "the emulated device (RESNET_CUDA_EMULATE=1)" : "the GPU",
               cuda::gemm_kernel_name(device::runnable_gemm(model->gemm())).c_str());
   const DeviceComparison comparison = compare_devices(*model, batch->images, batch->labels, tolerance);
   std::printf("%-10s %-9s %-32s %s\n", "part", "pass", "tensor", "max |gpu - cpu| / max |cpu|");
@@ -55,13 +55,13 @@ int run_compare(const CompareOptions& options) {
     if (worst == nullptr || !(entry.worst <= worst->worst)) worst = &entry;
   }
   if (const auto first = comparison.first_divergence()) {
-    std::printf("\nFIRST DIVERGENCE: %s, %s pass, %s: %.3g > tolerance %.3g\n", first->part.c_str(), first->pass.c_str(),
-                first->tensor.c_str(), first->worst, comparison.tolerance);
+    std::printf("\nFIRST DIVERGENCE: %s, %s pass, %s: %.3g > tolerance %.3g\n", first->part.c_str(),
+                first->pass.c_str(), first->tensor.c_str(), first->worst, comparison.tolerance);
     return 1;
   }
   std::printf("\nall %zu comparisons within the tolerance %.3g; the largest: %.3g (%s, %s pass, %s)\n",
-              comparison.entries.size(), comparison.tolerance, worst ? worst->worst : 0.0, worst ? worst->part.c_str() : "",
-              worst ? worst->pass.c_str() : "", worst ? worst->tensor.c_str() : "");
+              comparison.entries.size(), comparison.tolerance, worst ? worst->worst : 0.0,
+              worst ? worst->part.c_str() : "", worst ? worst->pass.c_str() : "", worst ? worst->tensor.c_str() : "");
   return 0;
 }
 
@@ -75,13 +75,16 @@ void add_compare_devices_command(CLI::App& app, Action& action) {
   command->add_option("--stem", options->stem, "imagenet or cifar")
       ->check(CLI::IsMember({"imagenet", "cifar"}))
       ->capture_default_str();
-  command->add_option("--batch", options->batch, "test images in the batch")->check(CLI::Range(2, 4096))->capture_default_str();
+  command->add_option("--batch", options->batch, "test images in the batch")
+      ->check(CLI::Range(2, 4096))
+      ->capture_default_str();
   command->add_option("--seed", options->seed, "the model's initial weights")->capture_default_str();
   command->add_option("--tolerance", options->tolerance, "relative tolerance (default 1e-4; 1e-2 with --tf32)")
       ->check(CLI::PositiveNumber);
   command->add_flag("--eval", options->eval_mode, "compare in evaluation mode (batch norm's running statistics)");
   command->add_flag("--tf32", options->tf32, "use the TF32 tensor-core GEMM rung (differences near 1e-3 are expected)");
-  command->add_option("--data", options->data_dir, "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");
+  command->add_option("--data", options->data_dir,
+                      "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");
   command->callback([options, &action] { action = [options] { return run_compare(*options); }; });
 }
 

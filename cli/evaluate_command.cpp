@@ -84,7 +84,8 @@ int run_predict(const CheckpointOptions& options) {
     const xt::xtensor<float, 2> probabilities = softmax(logits);
     std::vector<std::size_t> order(probabilities.shape()[1]);
     for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return probabilities(0, a) > probabilities(0, b); });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return probabilities(0, a) > probabilities(0, b); });
     std::printf("%s:", path.c_str());
     for (std::size_t i = 0; i < std::min<std::size_t>(3, order.size()); ++i) {
       const std::size_t k = order[i];
@@ -114,7 +115,8 @@ void add_evaluate_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<CheckpointOptions>();
   CLI::App* command = app.add_subcommand("evaluate", "a checkpoint's accuracy on the CIFAR-10 test set, per class");
   add_checkpoint_options(command, *options);
-  command->add_option("--data", options->data_dir, "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");
+  command->add_option("--data", options->data_dir,
+                      "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");
   command->callback([options, &action] { action = [options] { return run_evaluate(*options); }; });
 }
 
@@ -122,7 +124,9 @@ void add_predict_command(CLI::App& app, Action& action) {
   auto options = std::make_shared<CheckpointOptions>();
   CLI::App* command = app.add_subcommand("predict", "classify PNG or JPEG images with a checkpoint");
   add_checkpoint_options(command, *options);
-  command->add_option("images", options->images, "image files (resized to 32x32)")->required()->check(CLI::ExistingFile);
+  command->add_option("images", options->images, "image files (resized to 32x32)")
+      ->required()
+      ->check(CLI::ExistingFile);
   command->callback([options, &action] { action = [options] { return run_predict(*options); }; });
 }
 

@@ -43,7 +43,9 @@ void add_summary_command(CLI::App& app, Action& action) {
   command->add_option("--classes", options->classes, "outputs of the classifier")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  command->add_option("--batch", options->batch, "images per batch")->check(CLI::Range(1, 100000))->capture_default_str();
+  command->add_option("--batch", options->batch, "images per batch")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   command->add_option("--image-size", options->image_size, "height and width of the input images")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();

@@ -73,11 +73,13 @@ void show_epoch(const EpochMetrics& m, const std::optional<AccuracyBand>& refere
               m.epoch, m.train_loss, 100.0 * m.train_accuracy, m.test_loss, 100.0 * m.test_accuracy,
               duration(m.seconds).c_str(), m.images_per_second, m.learning_rate);
   if (reference) {
-    std::printf("         expected for this recipe (reference run +-%.0f points): %.0f-%.0f%% test accuracy after epoch %zu%s\n",
-                50.0 * (reference->high - reference->low), 100.0 * reference->low, 100.0 * reference->high, m.epoch,
-                m.test_accuracy < reference->low ? "\n         BELOW the reference band: something is likely wrong "
-                                                   "(see chapter 7's guide, \"When the numbers look wrong\")"
-                                                 : "");
+    std::printf(
+        "         expected for this recipe (reference run +-%.0f points): %.0f-%.0f%% test accuracy after epoch "
+        "%zu%s\n",
+        50.0 * (reference->high - reference->low), 100.0 * reference->low, 100.0 * reference->high, m.epoch,
+        m.test_accuracy < reference->low ? "\n         BELOW the reference band: something is likely wrong "
+                                           "(see chapter 7's guide, \"When the numbers look wrong\")"
+                                         : "");
   }
   std::fflush(stdout);
 }
@@ -94,8 +96,9 @@ int run_train(TrainCommandOptions options) {
 
   const Cifar10Location location = find_cifar10(options.data_dir);
   if (location.is_sample) {
-    std::printf("NOTE: the full CIFAR-10 set is not in data/ (tools/download_cifar10.sh fetches it), so this\n"
-                "trains on the 1,000-image sample committed with the course: expect a low accuracy.\n\n");
+    std::printf(
+        "NOTE: the full CIFAR-10 set is not in data/ (tools/download_cifar10.sh fetches it), so this\n"
+        "trains on the 1,000-image sample committed with the course: expect a low accuracy.\n\n");
   }
   const Cifar10Data train = load_cifar10(location.directory, Split::train);
   const Cifar10Data test = load_cifar10(location.directory, Split::test);
@@ -140,11 +143,18 @@ void add_train_command(CLI::App& app, Action& action) {
   auto o = std::make_shared<TrainCommandOptions>();
   TrainingOptions& t = o->training;
   CLI::App* command = app.add_subcommand(
-      "train", "train a ResNet on CIFAR-10 (defaults: the tutorial's recipe, ResNet-34, Adam 1e-3, batch 128, 10 epochs)");
+      "train",
+      "train a ResNet on CIFAR-10 (defaults: the tutorial's recipe, ResNet-34, Adam 1e-3, batch 128, 10 epochs)");
   command->add_option("--model", t.model, "resnet18/34/50/101/152 or resnet20/32/44/56/110")->capture_default_str();
-  command->add_option("--stem", o->stem, "imagenet or cifar")->check(CLI::IsMember({"imagenet", "cifar"}))->capture_default_str();
-  command->add_option("--epochs", t.epochs, "passes over the training set")->check(CLI::Range(1, 10000))->capture_default_str();
-  command->add_option("--batch-size", t.batch_size, "images per step")->check(CLI::Range(1, 65536))->capture_default_str();
+  command->add_option("--stem", o->stem, "imagenet or cifar")
+      ->check(CLI::IsMember({"imagenet", "cifar"}))
+      ->capture_default_str();
+  command->add_option("--epochs", t.epochs, "passes over the training set")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  command->add_option("--batch-size", t.batch_size, "images per step")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
   command->add_flag("--drop-last", t.drop_last, "drop each epoch's last, smaller batch");
   command->add_option("--optimizer", o->optimizer, "adam, adamw or sgd")
       ->check(CLI::IsMember({"adam", "adamw", "sgd"}))
@@ -154,7 +164,9 @@ void add_train_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_option("--momentum", t.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   command->add_flag("--nesterov", t.nesterov, "SGD with Nesterov momentum");
-  command->add_option("--weight-decay", t.weight_decay, "weight decay")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  command->add_option("--weight-decay", t.weight_decay, "weight decay")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   command->add_option("--schedule", o->schedule, "constant, step, cosine or one-cycle")
       ->check(CLI::IsMember({"constant", "step", "cosine", "one-cycle"}))
       ->capture_default_str();
@@ -165,10 +177,14 @@ void add_train_command(CLI::App& app, Action& action) {
   command->add_option("--dropout", t.dropout, "dropout before the classifier, the probability of dropping (0: none)")
       ->check(CLI::Range(0.0, 0.99))
       ->capture_default_str();
-  command->add_option("--threads", o->threads, "CPU threads (0: one per core)")->check(CLI::Range(0, 1024))->capture_default_str();
+  command->add_option("--threads", o->threads, "CPU threads (0: one per core)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
   command->add_option("--seed", t.seed, "fixes weights, order and augmentation")->capture_default_str();
   command->add_option("--data", o->data_dir, "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");
-  command->add_option("--device", o->device, "cpu, or cuda: the GPU (chapter 6; RESNET_CUDA_EMULATE=1 emulates one on the CPU)")
+  command
+      ->add_option("--device", o->device,
+                   "cpu, or cuda: the GPU (chapter 6; RESNET_CUDA_EMULATE=1 emulates one on the CPU)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
   command->add_option("--run-dir", t.run_directory, "where checkpoints, metrics and curves go")->capture_default_str();

@@ -6,6 +6,7 @@
 #   tools/install_deps.sh --site-check  also Chromium and cmark-gfm, for docs/check_site.py and
 #                                       docs/check_forge.py (maintainers, CI)
 #   tools/install_deps.sh --ccache   also ccache, which CI uses to share objects between builds
+#   tools/install_deps.sh --format   also clang-format, for tools/format.sh (maintainers, CI)
 #
 # Uses sudo when not run as root. Safe to run again: with nothing missing it does nothing.
 set -euo pipefail
@@ -17,7 +18,8 @@ for option in "$@"; do
     --golden) packages+=(python3-torch python3-torchvision python3-numpy) ;;
     --site-check) packages+=(chromium cmark-gfm) ;;
     --ccache) packages+=(ccache) ;;
-    *) echo "install_deps: unknown option $option (expected --golden, --site-check, --ccache)" >&2; exit 2 ;;
+    --format) packages+=(clang-format) ;;
+    *) echo "install_deps: unknown option $option (expected --golden, --site-check, --ccache, --format)" >&2; exit 2 ;;
   esac
 done
 

@@ -55,12 +55,11 @@ void print_channel_statistics(const Cifar10Data& train) {
   const float published_mean[3] = {0.4914f, 0.4822f, 0.4465f};
   const float published_std[3] = {0.2470f, 0.2435f, 0.2616f};
   const char* names[3] = {"red", "green", "blue"};
-  std::printf("\nPer-channel statistics of %zu training images (pixels scaled to [0, 1]):\n",
-              train.labels.size());
+  std::printf("\nPer-channel statistics of %zu training images (pixels scaled to [0, 1]):\n", train.labels.size());
   std::printf("  channel   mean    std      (full official training set: mean, std)\n");
   for (std::size_t c = 0; c < 3; ++c) {
-    std::printf("  %-7s  %.4f  %.4f    (%.4f, %.4f)\n", names[c], mean(c), stddev(c),
-                published_mean[c], published_std[c]);
+    std::printf("  %-7s  %.4f  %.4f    (%.4f, %.4f)\n", names[c], mean(c), stddev(c), published_mean[c],
+                published_std[c]);
   }
 }
 
@@ -89,8 +88,8 @@ double best_seconds(const std::function<void()>& work, int repeats) {
 
 void compare_matmul_speed(const std::vector<std::size_t>& sizes) {
   std::printf("\nMatrix multiply C = A B of n x n float32 matrices (best of 3 runs):\n");
-  std::printf("  %6s  %14s  %14s  %10s  %14s\n", "n", "naive GFLOP/s", "BLAS GFLOP/s",
-              "BLAS/naive", "max |difference|");
+  std::printf("  %6s  %14s  %14s  %10s  %14s\n", "n", "naive GFLOP/s", "BLAS GFLOP/s", "BLAS/naive",
+              "max |difference|");
   Generator generator(1);
   for (std::size_t n : sizes) {
     const auto a = random_uniform<float, 2>({n, n}, generator, -1.0, 1.0);
@@ -108,8 +107,9 @@ void compare_matmul_speed(const std::vector<std::size_t>& sizes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Chapter 1 demo: CIFAR-10 as tensors, channel statistics, an image grid, "
-               "naive vs BLAS matrix multiply"};
+  CLI::App app{
+      "Chapter 1 demo: CIFAR-10 as tensors, channel statistics, an image grid, "
+      "naive vs BLAS matrix multiply"};
   std::string data_dir;
   std::string out_dir = "output/ch01";
   std::vector<std::size_t> sizes = {64, 128, 256, 512};
@@ -117,17 +117,15 @@ int main(int argc, char** argv) {
                  "CIFAR-10 folder (cifar-10-batches-bin or its parent); default: the full "
                  "set in data/ if present, else the committed sample");
   app.add_option("--out", out_dir, "folder for the pictures")->capture_default_str();
-  app.add_option("--sizes", sizes, "matrix sizes to time, comma-separated")
-      ->delimiter(',')
-      ->capture_default_str();
+  app.add_option("--sizes", sizes, "matrix sizes to time, comma-separated")->delimiter(',')->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   return demo::run_demo([&] {
     const Cifar10Location location = find_cifar10(data_dir);
     const Cifar10Data train = load_cifar10(location.directory, Split::train);
-    std::printf("CIFAR-10 from %s%s: images %s as uint8 (N, C, H, W), labels (%zu)\n",
-                location.directory.c_str(), location.is_sample ? " (the committed sample)" : "",
-                format_shape(train.images.shape()).c_str(), train.labels.size());
+    std::printf("CIFAR-10 from %s%s: images %s as uint8 (N, C, H, W), labels (%zu)\n", location.directory.c_str(),
+                location.is_sample ? " (the committed sample)" : "", format_shape(train.images.shape()).c_str(),
+                train.labels.size());
     if (location.is_sample) {
       std::printf("  (the full set is not in data/: tools/download_cifar10.sh fetches it)\n");
     }

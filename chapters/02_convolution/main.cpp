@@ -151,7 +151,9 @@ void compare_convolution_speed(std::size_t batch) {
   const auto w = random_normal<float, 4>({64, 64, 3, 3}, generator, 0.0, 0.05);
   const auto dy = random_normal<float, 4>({batch, 64, 32, 32}, generator);
   const double flops = 2.0 * static_cast<double>(batch) * 64 * 64 * 9 * 32 * 32;  // per pass
-  std::printf("\nConvolution x (%zu, 64, 32, 32), weight (64, 64, 3, 3), stride 1, padding 1 (ResNet layer1, CIFAR stem):\n", batch);
+  std::printf(
+      "\nConvolution x (%zu, 64, 32, 32), weight (64, 64, 3, 3), stride 1, padding 1 (ResNet layer1, CIFAR stem):\n",
+      batch);
   std::printf("  %-16s %12s %12s %14s %14s\n", "", "forward s", "backward s", "forward GFLOP/s", "backward GFLOP/s");
   Conv2dOutput<float> direct, gemm;
   Conv2dGrads<float> direct_grads, gemm_grads;
@@ -166,8 +168,7 @@ void compare_convolution_speed(std::size_t batch) {
   std::printf("  %-16s %12.3f %12.3f %14.2f %14.2f\n", "im2col + GEMM", gemm_forward, gemm_backward,
               flops / gemm_forward * 1e-9, 2 * flops / gemm_backward * 1e-9);
   std::printf("  im2col + GEMM is %.0fx faster forward and %.0fx backward; largest difference in y: %.1e\n",
-              direct_forward / gemm_forward, direct_backward / gemm_backward,
-              xt::amax(xt::abs(direct.y - gemm.y))());
+              direct_forward / gemm_forward, direct_backward / gemm_backward, xt::amax(xt::abs(direct.y - gemm.y))());
 }
 
 }  // namespace

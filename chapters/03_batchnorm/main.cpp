@@ -58,7 +58,8 @@ std::unique_ptr<Sequential<float>> make_stack(Variant variant, std::size_t depth
                                               Generator& generator) {
   auto stack = std::make_unique<Sequential<float>>();
   for (std::size_t layer = 0; layer < depth; ++layer) {
-    auto& conv = stack->append(std::make_unique<Conv2d<float>>(layer == 0 ? 3 : width, width, 3, 1, 1, Bias::none, generator));
+    auto& conv =
+        stack->append(std::make_unique<Conv2d<float>>(layer == 0 ? 3 : width, width, 3, 1, 1, Bias::none, generator));
     if (variant != Variant::kaiming_init) use_pytorch_default_init(conv, generator);
     if (variant == Variant::default_init_with_bn) stack->append(std::make_unique<BatchNorm2d<float>>(width));
     stack->append(std::make_unique<ReLU<float>>());
@@ -99,9 +100,10 @@ int run(const std::string& data_dir, const std::string& out_dir, std::size_t ima
   images = std::min(images, data.labels.size());
   const Tensor<float, 4> batch = normalised_images(data, images);
   std::filesystem::create_directories(out_dir);
-  std::printf("A %zu-layer stack of 3x3 convolutions (32 channels) and ReLUs at initialisation,\n"
-              "%zu CIFAR-10 images (normalised: mean 0, std 1 per channel); activations after each ReLU:\n\n",
-              depth, images);
+  std::printf(
+      "A %zu-layer stack of 3x3 convolutions (32 channels) and ReLUs at initialisation,\n"
+      "%zu CIFAR-10 images (normalised: mean 0, std 1 per channel); activations after each ReLU:\n\n",
+      depth, images);
   std::vector<PlotSeries> stddev_lines, mean_lines;
   std::printf("  %-30s", "layer:");
   for (std::size_t layer : {1, 2, 5, 10, 20, 30}) {
@@ -148,7 +150,9 @@ int main(int argc, char** argv) {
   std::size_t depth = 30;
   app.add_option("--data", data_dir, "CIFAR-10 folder (default: the full set in data/ if present, else the sample)");
   app.add_option("--out", out_dir, "folder for the plots")->capture_default_str();
-  app.add_option("--images", images, "images in the batch (2 to 512)")->check(CLI::Range(2, 512))->capture_default_str();
+  app.add_option("--images", images, "images in the batch (2 to 512)")
+      ->check(CLI::Range(2, 512))
+      ->capture_default_str();
   app.add_option("--depth", depth, "convolution layers")->check(CLI::Range(1, 200))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return demo::run_demo([&] { return run(data_dir, out_dir, images, depth); });

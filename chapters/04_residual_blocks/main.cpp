@@ -107,9 +107,10 @@ int run(const std::string& data_dir, const std::string& out_dir, std::size_t cou
   Network34 plain(Shortcut::none, plain_generator);
   copy_shared_weights(resnet, plain);
 
-  std::printf("RMS of the gradient with respect to each block's input, at initialisation, batch of %zu images:\n\n", count);
-  std::printf("  %-24s %8s %11s %11s %11s %11s %11s\n", "network", "loss", "block 1", "block 4", "block 8",
-              "block 16", "1 / 16");
+  std::printf("RMS of the gradient with respect to each block's input, at initialisation, batch of %zu images:\n\n",
+              count);
+  std::printf("  %-24s %8s %11s %11s %11s %11s %11s\n", "network", "loss", "block 1", "block 4", "block 8", "block 16",
+              "1 / 16");
   std::vector<PlotSeries> lines;
   for (Network34* network : {&plain, &resnet}) {
     const auto [loss, rms] = network->forward_backward(images, labels);

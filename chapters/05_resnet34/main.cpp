@@ -39,13 +39,11 @@ struct Options {
   std::string checkpoint;
 };
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 struct Batch {
-  Tensor<float, 4> images;               // (N, 3, 32, 32), normalised per channel
-  xt::xtensor<std::int64_t, 1> labels;   // (N)
+  Tensor<float, 4> images;              // (N, 3, 32, 32), normalised per channel
+  xt::xtensor<std::int64_t, 1> labels;  // (N)
 };
 
 // The first `count` images of a split, normalised with CIFAR-10's per-channel statistics.
@@ -99,11 +97,13 @@ void classify(ResNet<float>& model, const std::string& checkpoint, const Batch& 
   std::printf("Predictions of %s on %zu test images:\n", checkpoint.c_str(), batch.labels.size());
   for (std::size_t i = 0; i < batch.labels.size(); ++i) {
     const auto row = xt::view(logits.host(), i);
-    const auto predicted = static_cast<std::size_t>(std::distance(row.begin(), std::max_element(row.begin(), row.end())));
+    const auto predicted =
+        static_cast<std::size_t>(std::distance(row.begin(), std::max_element(row.begin(), row.end())));
     const auto label = static_cast<std::size_t>(batch.labels(i));
     correct += predicted == label;
     if (i < 10) {
-      const std::string predicted_name = predicted < names.size() ? names[predicted] : "class " + std::to_string(predicted);
+      const std::string predicted_name =
+          predicted < names.size() ? names[predicted] : "class " + std::to_string(predicted);
       std::printf("  image %2zu: %-12s (true: %s)\n", i, predicted_name.c_str(), names[label].c_str());
     }
   }
@@ -137,9 +137,12 @@ int main(int argc, char** argv) {
   app.add_option("--stem", options.stem, "imagenet or cifar")
       ->check(CLI::IsMember({"imagenet", "cifar"}))
       ->capture_default_str();
-  app.add_option("--classes", options.classes, "outputs of the classifier")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--classes", options.classes, "outputs of the classifier")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   app.add_option("--batch", options.batch, "images in the batch")->check(CLI::Range(2, 256))->capture_default_str();
-  app.add_option("--data", options.data_dir, "CIFAR-10 folder (default: the full set in data/ if present, else the sample)");
+  app.add_option("--data", options.data_dir,
+                 "CIFAR-10 folder (default: the full set in data/ if present, else the sample)");
   app.add_option("--checkpoint", options.checkpoint, "a .safetensors checkpoint to classify test images with");
   CLI11_PARSE(app, argc, argv);
   return demo::run_demo([&] { return run(options); });

@@ -136,8 +136,9 @@ int main(int argc, char** argv) {
     std::printf("  im2col and GEMM: a CPU op of chapters 1-2 is not written yet: %s\n", e.what());
   }
   if (!cuda::is_available()) {
-    std::printf("\nNo GPU here: every kernel ran under host emulation (one thread after another, so\n"
-                "the times say nothing about GPU speed). bench/gpu/run.sh measures them on a GPU.\n");
+    std::printf(
+        "\nNo GPU here: every kernel ran under host emulation (one thread after another, so\n"
+        "the times say nothing about GPU speed). bench/gpu/run.sh measures them on a GPU.\n");
   }
   return 0;
 }

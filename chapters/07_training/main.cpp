@@ -30,7 +30,8 @@ using namespace resnet;
 void plot_schedules(const std::string& out_dir) {
   const std::int64_t steps = 100;
   std::vector<PlotSeries> lines;
-  for (ScheduleKind kind : {ScheduleKind::constant, ScheduleKind::step, ScheduleKind::cosine, ScheduleKind::one_cycle}) {
+  for (ScheduleKind kind :
+       {ScheduleKind::constant, ScheduleKind::step, ScheduleKind::cosine, ScheduleKind::one_cycle}) {
     ScheduleSettings settings;
     settings.kind = kind;
     settings.base_rate = 0.1;

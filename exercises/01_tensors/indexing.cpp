@@ -22,8 +22,7 @@ std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& s
 }
 
 template <std::size_t N>
-std::size_t flat_offset(const std::array<std::size_t, N>& shape,
-                        const std::array<std::size_t, N>& index) {
+std::size_t flat_offset(const std::array<std::size_t, N>& shape, const std::array<std::size_t, N>& index) {
   // BEGIN EXERCISE 1.1: replace the next line with your code (./course hint 1.1)
   todo("1.1", "flat_offset: the position in row-major flat storage of the element at index of an array of shape; std::out_of_range naming index and shape when a coordinate is out of bounds");
   // END EXERCISE 1.1

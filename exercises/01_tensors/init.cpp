@@ -36,8 +36,7 @@ double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode)
 }
 
 template <class T, std::size_t N>
-xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode,
-                                 Generator& generator) {
+xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode, Generator& generator) {
   // BEGIN EXERCISE 1.7: replace the next line with your code (./course hint 1.7)
   todo("1.7", "kaiming_normal: a new tensor of this shape drawn from generator, normal with mean 0 and the standard deviation of kaiming_normal_std");
   // END EXERCISE 1.7

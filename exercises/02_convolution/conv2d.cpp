@@ -57,7 +57,7 @@ xt::xtensor<T, 2> to_channel_layout(const xt::xtensor<T, 4>& batch, const Window
 template <class T>
 Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x,       // (N, C, H, W)
                                const xt::xtensor<T, 4>& weight,  // (K, C, R, S)
-                               const OptionalBias<T>& bias,  // (K)
+                               const OptionalBias<T>& bias,      // (K)
                                std::size_t stride, std::size_t padding) {
   const WindowShape shape = conv2d_shape("conv2d_forward", x.shape(), weight.shape(), stride, padding);
   if (bias) require_shape("conv2d_forward", "bias", bias->shape(), std::array<std::size_t, 1>{shape.K});
@@ -76,8 +76,10 @@ Conv2dGrads<T> conv2d_backward(const xt::xtensor<T, 4>& dy,  // (N, K, P, Q)
   // END EXERCISE 2.7
 }
 
-template Conv2dOutput<float> conv2d_forward(const xt::xtensor<float, 4>&, const xt::xtensor<float, 4>&, const std::optional<xt::xtensor<float, 1>>&, std::size_t, std::size_t);
-template Conv2dOutput<double> conv2d_forward(const xt::xtensor<double, 4>&, const xt::xtensor<double, 4>&, const std::optional<xt::xtensor<double, 1>>&, std::size_t, std::size_t);
+template Conv2dOutput<float> conv2d_forward(const xt::xtensor<float, 4>&, const xt::xtensor<float, 4>&,
+                                            const std::optional<xt::xtensor<float, 1>>&, std::size_t, std::size_t);
+template Conv2dOutput<double> conv2d_forward(const xt::xtensor<double, 4>&, const xt::xtensor<double, 4>&,
+                                             const std::optional<xt::xtensor<double, 1>>&, std::size_t, std::size_t);
 template Conv2dGrads<float> conv2d_backward(const xt::xtensor<float, 4>&, const Conv2dCache<float>&);
 template Conv2dGrads<double> conv2d_backward(const xt::xtensor<double, 4>&, const Conv2dCache<double>&);
 

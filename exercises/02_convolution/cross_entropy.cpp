@@ -17,19 +17,17 @@
 namespace resnet {
 
 template <class T>
-CrossEntropyOutput<T> cross_entropy_forward(const xt::xtensor<T, 2>& logits,                // (N, K)
+CrossEntropyOutput<T> cross_entropy_forward(const xt::xtensor<T, 2>& logits,               // (N, K)
                                             const xt::xtensor<std::int64_t, 1>& labels) {  // (N)
   const std::size_t N = logits.shape()[0], K = logits.shape()[1];
   if (labels.size() != N || N == 0) {
-    throw ShapeError("cross_entropy_forward: logits " + format_shape(logits.shape()) +
-                     " and labels " + format_shape(labels.shape()) +
-                     " must describe the same non-empty batch");
+    throw ShapeError("cross_entropy_forward: logits " + format_shape(logits.shape()) + " and labels " +
+                     format_shape(labels.shape()) + " must describe the same non-empty batch");
   }
   for (std::size_t n = 0; n < N; ++n) {
     if (labels(n) < 0 || static_cast<std::size_t>(labels(n)) >= K) {
-      throw ShapeError("cross_entropy_forward: label " + std::to_string(labels(n)) +
-                       " of example " + std::to_string(n) + " is not a class of " +
-                       std::to_string(K));
+      throw ShapeError("cross_entropy_forward: label " + std::to_string(labels(n)) + " of example " +
+                       std::to_string(n) + " is not a class of " + std::to_string(K));
     }
   }
   // BEGIN EXERCISE 2.4: replace the next line with your code (./course hint 2.4)
@@ -44,8 +42,10 @@ CrossEntropyGrads<T> cross_entropy_backward(T dloss, const CrossEntropyCache<T>&
   // END EXERCISE 2.4
 }
 
-template CrossEntropyOutput<float> cross_entropy_forward(const xt::xtensor<float, 2>&, const xt::xtensor<std::int64_t, 1>&);
-template CrossEntropyOutput<double> cross_entropy_forward(const xt::xtensor<double, 2>&, const xt::xtensor<std::int64_t, 1>&);
+template CrossEntropyOutput<float> cross_entropy_forward(const xt::xtensor<float, 2>&,
+                                                         const xt::xtensor<std::int64_t, 1>&);
+template CrossEntropyOutput<double> cross_entropy_forward(const xt::xtensor<double, 2>&,
+                                                          const xt::xtensor<std::int64_t, 1>&);
 template CrossEntropyGrads<float> cross_entropy_backward(float, const CrossEntropyCache<float>&);
 template CrossEntropyGrads<double> cross_entropy_backward(double, const CrossEntropyCache<double>&);
 

@@ -19,8 +19,7 @@ namespace resnet {
 template <class T>
 GlobalAvgPool2dOutput<T> global_avg_pool2d_forward(const xt::xtensor<T, 4>& x) {  // (N, C, H, W)
   if (x.shape()[2] * x.shape()[3] == 0) {
-    throw ShapeError("global_avg_pool2d_forward: x of shape " + format_shape(x.shape()) +
-                     " has empty images");
+    throw ShapeError("global_avg_pool2d_forward: x of shape " + format_shape(x.shape()) + " has empty images");
   }
   // BEGIN EXERCISE 2.9: replace the next line with your code (./course hint 2.9)
   todo("2.9", "global_avg_pool2d_forward: x (N, C, H, W) -> {y (N, C), the mean of each (n, c) image plane; cache with x's shape}");
@@ -39,7 +38,9 @@ GlobalAvgPool2dGrads<T> global_avg_pool2d_backward(const xt::xtensor<T, 2>& dy, 
 
 template GlobalAvgPool2dOutput<float> global_avg_pool2d_forward(const xt::xtensor<float, 4>&);
 template GlobalAvgPool2dOutput<double> global_avg_pool2d_forward(const xt::xtensor<double, 4>&);
-template GlobalAvgPool2dGrads<float> global_avg_pool2d_backward(const xt::xtensor<float, 2>&, const GlobalAvgPool2dCache&);
-template GlobalAvgPool2dGrads<double> global_avg_pool2d_backward(const xt::xtensor<double, 2>&, const GlobalAvgPool2dCache&);
+template GlobalAvgPool2dGrads<float> global_avg_pool2d_backward(const xt::xtensor<float, 2>&,
+                                                                const GlobalAvgPool2dCache&);
+template GlobalAvgPool2dGrads<double> global_avg_pool2d_backward(const xt::xtensor<double, 2>&,
+                                                                 const GlobalAvgPool2dCache&);
 
 }  // namespace resnet

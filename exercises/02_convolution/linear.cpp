@@ -18,13 +18,13 @@
 namespace resnet {
 
 template <class T>
-LinearOutput<T> linear_forward(const xt::xtensor<T, 2>& x,        // (N, C)
-                               const xt::xtensor<T, 2>& weight,   // (K, C)
-                               const xt::xtensor<T, 1>& bias) {   // (K)
+LinearOutput<T> linear_forward(const xt::xtensor<T, 2>& x,       // (N, C)
+                               const xt::xtensor<T, 2>& weight,  // (K, C)
+                               const xt::xtensor<T, 1>& bias) {  // (K)
   const std::size_t N = x.shape()[0], C = x.shape()[1], K = weight.shape()[0];
   if (weight.shape()[1] != C || bias.size() != K) {
-    throw ShapeError("linear_forward: x " + format_shape(x.shape()) + ", weight " +
-                     format_shape(weight.shape()) + " and bias " + format_shape(bias.shape()) +
+    throw ShapeError("linear_forward: x " + format_shape(x.shape()) + ", weight " + format_shape(weight.shape()) +
+                     " and bias " + format_shape(bias.shape()) +
                      " do not fit: expected x (N, C), weight (K, C), bias (K)");
   }
   // BEGIN EXERCISE 2.2: replace the next line with your code (./course hint 2.2)
@@ -45,8 +45,10 @@ LinearGrads<T> linear_backward(const xt::xtensor<T, 2>& dy,  // (N, K)
   // END EXERCISE 2.2
 }
 
-template LinearOutput<float> linear_forward(const xt::xtensor<float, 2>&, const xt::xtensor<float, 2>&, const xt::xtensor<float, 1>&);
-template LinearOutput<double> linear_forward(const xt::xtensor<double, 2>&, const xt::xtensor<double, 2>&, const xt::xtensor<double, 1>&);
+template LinearOutput<float> linear_forward(const xt::xtensor<float, 2>&, const xt::xtensor<float, 2>&,
+                                            const xt::xtensor<float, 1>&);
+template LinearOutput<double> linear_forward(const xt::xtensor<double, 2>&, const xt::xtensor<double, 2>&,
+                                             const xt::xtensor<double, 1>&);
 template LinearGrads<float> linear_backward(const xt::xtensor<float, 2>&, const LinearCache<float>&);
 template LinearGrads<double> linear_backward(const xt::xtensor<double, 2>&, const LinearCache<double>&);
 

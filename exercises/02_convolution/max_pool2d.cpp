@@ -33,7 +33,8 @@ MaxPool2dGrads<T> max_pool2d_backward(const xt::xtensor<T, 4>& dy,  // (N, C, P,
 }
 
 template MaxPool2dOutput<float> max_pool2d_forward(const xt::xtensor<float, 4>&, std::size_t, std::size_t, std::size_t);
-template MaxPool2dOutput<double> max_pool2d_forward(const xt::xtensor<double, 4>&, std::size_t, std::size_t, std::size_t);
+template MaxPool2dOutput<double> max_pool2d_forward(const xt::xtensor<double, 4>&, std::size_t, std::size_t,
+                                                    std::size_t);
 template MaxPool2dGrads<float> max_pool2d_backward(const xt::xtensor<float, 4>&, const MaxPool2dCache&);
 template MaxPool2dGrads<double> max_pool2d_backward(const xt::xtensor<double, 4>&, const MaxPool2dCache&);
 

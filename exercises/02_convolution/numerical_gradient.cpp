@@ -8,8 +8,8 @@
 
 namespace resnet {
 
-xt::xtensor<double, 1> numerical_gradient(const std::function<double()>& loss,
-                                          xt::xtensor<double, 1>& values, double step) {
+xt::xtensor<double, 1> numerical_gradient(const std::function<double()>& loss, xt::xtensor<double, 1>& values,
+                                          double step) {
   // BEGIN EXERCISE 2.1: replace the next line with your code (./course hint 2.1)
   todo("2.1", "numerical_gradient: the central-difference estimate of dL/dv_i, with step h = step, for every entry i of values, L read by calling loss(); values exactly as before on return");
   // END EXERCISE 2.1

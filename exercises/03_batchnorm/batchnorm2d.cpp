@@ -24,16 +24,18 @@ BatchNorm2dOutput<T> batchnorm2d_forward(const xt::xtensor<T, 4>& x,            
   const std::size_t N = x.shape()[0], C = x.shape()[1], HW = x.shape()[2] * x.shape()[3];
   const std::array<std::size_t, 1> channels{C};
   if (gamma.size() != C) {
-    throw ShapeError("batchnorm2d_forward: x has " + std::to_string(C) + " channels (shape " +
-                     format_shape(x.shape()) + ") but gamma has shape " + format_shape(gamma.shape()));
+    throw ShapeError("batchnorm2d_forward: x has " + std::to_string(C) + " channels (shape " + format_shape(x.shape()) +
+                     ") but gamma has shape " + format_shape(gamma.shape()));
   }
   require_shape("batchnorm2d_forward", "gamma", gamma.shape(), channels);
   require_shape("batchnorm2d_forward", "beta", beta.shape(), channels);
   require_shape("batchnorm2d_forward", "running_mean", running_mean.shape(), channels);
   require_shape("batchnorm2d_forward", "running_var", running_var.shape(), channels);
   if (mode == BatchNormMode::train && N * HW < 2) {
-    throw ShapeError("batchnorm2d_forward: expected more than 1 value per channel when training, "
-                     "got x of shape " + format_shape(x.shape()));
+    throw ShapeError(
+        "batchnorm2d_forward: expected more than 1 value per channel when training, "
+        "got x of shape " +
+        format_shape(x.shape()));
   }
   // BEGIN EXERCISE 3.1: replace the next line with your code (./course hint 3.1)
   todo("3.1", "batchnorm2d_forward: return y (N, C, H, W) in the given mode, the cache batchnorm2d_backward needs, and the running statistics (C) after this call");
@@ -49,8 +51,14 @@ BatchNorm2dGrads<T> batchnorm2d_backward(const xt::xtensor<T, 4>& dy,  // (N, C,
   // END EXERCISE 3.2
 }
 
-template BatchNorm2dOutput<float> batchnorm2d_forward(const xt::xtensor<float, 4>&, const xt::xtensor<float, 1>&, const xt::xtensor<float, 1>&, const xt::xtensor<float, 1>&, const xt::xtensor<float, 1>&, BatchNormMode, const BatchNormSettings<float>&);
-template BatchNorm2dOutput<double> batchnorm2d_forward(const xt::xtensor<double, 4>&, const xt::xtensor<double, 1>&, const xt::xtensor<double, 1>&, const xt::xtensor<double, 1>&, const xt::xtensor<double, 1>&, BatchNormMode, const BatchNormSettings<double>&);
+template BatchNorm2dOutput<float> batchnorm2d_forward(const xt::xtensor<float, 4>&, const xt::xtensor<float, 1>&,
+                                                      const xt::xtensor<float, 1>&, const xt::xtensor<float, 1>&,
+                                                      const xt::xtensor<float, 1>&, BatchNormMode,
+                                                      const BatchNormSettings<float>&);
+template BatchNorm2dOutput<double> batchnorm2d_forward(const xt::xtensor<double, 4>&, const xt::xtensor<double, 1>&,
+                                                       const xt::xtensor<double, 1>&, const xt::xtensor<double, 1>&,
+                                                       const xt::xtensor<double, 1>&, BatchNormMode,
+                                                       const BatchNormSettings<double>&);
 template BatchNorm2dGrads<float> batchnorm2d_backward(const xt::xtensor<float, 4>&, const BatchNorm2dCache<float>&);
 template BatchNorm2dGrads<double> batchnorm2d_backward(const xt::xtensor<double, 4>&, const BatchNorm2dCache<double>&);
 

@@ -13,8 +13,8 @@
 namespace resnet {
 
 template <class T>
-BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size_t stride,
-                          Generator& generator, Shortcut shortcut_)
+BasicBlock<T>::BasicBlock(std::size_t in_channels, std::size_t planes, std::size_t stride, Generator& generator,
+                          Shortcut shortcut_)
     : conv1(in_channels, planes, 3, stride, 1, Bias::none, generator),
       bn1(planes),
       conv2(planes, planes, 3, 1, 1, Bias::none, generator),

@@ -49,7 +49,8 @@ bool imagenet(const ResNetConfig& config) { return config.stem == Stem::imagenet
 template <class T>
 ResNet<T>::ResNet(const ResNetConfig& config, Generator& generator)
     // The stem: 7x7 stride 2 padding 3 (ImageNet) or 3x3 stride 1 padding 1 (CIFAR).
-    : conv1(3, stem_width(config), imagenet(config) ? 7 : 3, imagenet(config) ? 2 : 1, imagenet(config) ? 3 : 1, Bias::none, generator),
+    : conv1(3, stem_width(config), imagenet(config) ? 7 : 3, imagenet(config) ? 2 : 1, imagenet(config) ? 3 : 1,
+            Bias::none, generator),
       bn1(config.widths[0]),
       fc(config.widths.back() * expansion_of(config.block), config.classes, generator),
       config_(config) {

@@ -29,8 +29,8 @@ namespace resnet::cuda {
 constexpr unsigned kNaiveBlock = 32;
 
 // Thread t's entry of C: row = t.global_x(), col = t.global_y().
-RESNET_HOST_DEVICE void gemm_naive_thread(const ThreadIndex& t, const float* a, const float* b, float* c,
-                                          std::size_t M, std::size_t N, std::size_t K) {
+RESNET_HOST_DEVICE void gemm_naive_thread(const ThreadIndex& t, const float* a, const float* b, float* c, std::size_t M,
+                                          std::size_t N, std::size_t K) {
   // BEGIN EXERCISE 6.3: replace the next line with your code (./course hint 6.3)
   todo("6.3", "gemm_naive_thread: one thread per entry of C (M, N) = A (M, K) B (K, N), all row-major; the thread's entry is row t.global_x(), column t.global_y(), and the grid may stick out past C");
   // END EXERCISE 6.3
@@ -38,12 +38,11 @@ RESNET_HOST_DEVICE void gemm_naive_thread(const ThreadIndex& t, const float* a, 
 
 namespace detail {
 
-void gemm_naive(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K,
-                Launch where) {
+void gemm_naive(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K, Launch where) {
   // x covers the rows of C, y its columns.
-  const Grid grid{Dim3{static_cast<unsigned>(ceil_div(M, kNaiveBlock)),
-                       static_cast<unsigned>(ceil_div(N, kNaiveBlock)), 1},
-                  Dim3{kNaiveBlock, kNaiveBlock, 1}};
+  const Grid grid{
+      Dim3{static_cast<unsigned>(ceil_div(M, kNaiveBlock)), static_cast<unsigned>(ceil_div(N, kNaiveBlock)), 1},
+      Dim3{kNaiveBlock, kNaiveBlock, 1}};
   launch("gemm_01_naive", grid, where,
          [=] RESNET_HOST_DEVICE(const ThreadIndex& t) { gemm_naive_thread(t, a, b, c, M, N, K); });
 }

@@ -77,18 +77,17 @@ GradCheckCase cross_entropy_check(Generator& generator) {
 
 // A convolution check through `forward_op` / `backward_op` (direct or im2col).
 template <class Forward, class Backward>
-GradCheckCase conv_check(const std::string& name, Generator& generator,
-                         std::array<std::size_t, 4> x_shape, std::array<std::size_t, 4> w_shape,
-                         bool with_bias, std::size_t stride, std::size_t padding,
+GradCheckCase conv_check(const std::string& name, Generator& generator, std::array<std::size_t, 4> x_shape,
+                         std::array<std::size_t, 4> w_shape, bool with_bias, std::size_t stride, std::size_t padding,
                          Forward forward_op, Backward backward_op) {
   GradCheckCase check;
-  check.op = name + ", " + std::to_string(w_shape[2]) + "x" + std::to_string(w_shape[3]) +
-             " kernel, stride " + std::to_string(stride) + ", padding " +
-             std::to_string(padding) + (with_bias ? ", bias" : "");
+  check.op = name + ", " + std::to_string(w_shape[2]) + "x" + std::to_string(w_shape[3]) + " kernel, stride " +
+             std::to_string(stride) + ", padding " + std::to_string(padding) + (with_bias ? ", bias" : "");
   check.variables = {make_variable("x", random_normal<double, 4>(x_shape, generator)),
                      make_variable("weight", random_normal<double, 4>(w_shape, generator), true)};
   check.variables[0].window_counts = window_counts(check.variables[0].shape, w_shape[2], w_shape[3], stride, padding);
-  if (with_bias) check.variables.push_back(make_variable("bias", random_normal<double, 1>({w_shape[0]}, generator), true));
+  if (with_bias)
+    check.variables.push_back(make_variable("bias", random_normal<double, 1>({w_shape[0]}, generator), true));
   const auto bias_of = [](const Variables& v) {
     return v.size() > 2 ? OptionalBias<double>(shaped<1>(v[2])) : std::nullopt;
   };
@@ -146,17 +145,13 @@ GradCheckCase global_avg_pool_check(Generator& generator) {
 std::vector<GradCheckCase> chapter2_gradient_checks(std::uint64_t seed) {
   Generator generator(seed);
   using Tensor4 = xt::xtensor<double, 4>;
-  const auto direct_forward = [](const Tensor4& x, const Tensor4& w, const OptionalBias<double>& b,
-                                 std::size_t stride, std::size_t padding) {
-    return conv2d_direct_forward(x, w, b, stride, padding);
-  };
+  const auto direct_forward = [](const Tensor4& x, const Tensor4& w, const OptionalBias<double>& b, std::size_t stride,
+                                 std::size_t padding) { return conv2d_direct_forward(x, w, b, stride, padding); };
   const auto direct_backward = [](const Tensor4& dy, const Conv2dCache<double>& cache) {
     return conv2d_direct_backward(dy, cache);
   };
-  const auto gemm_forward = [](const Tensor4& x, const Tensor4& w, const OptionalBias<double>& b,
-                               std::size_t stride, std::size_t padding) {
-    return conv2d_forward(x, w, b, stride, padding);
-  };
+  const auto gemm_forward = [](const Tensor4& x, const Tensor4& w, const OptionalBias<double>& b, std::size_t stride,
+                               std::size_t padding) { return conv2d_forward(x, w, b, stride, padding); };
   const auto gemm_backward = [](const Tensor4& dy, const Conv2dCache<double>& cache) {
     return conv2d_backward(dy, cache);
   };
@@ -164,12 +159,18 @@ std::vector<GradCheckCase> chapter2_gradient_checks(std::uint64_t seed) {
   checks.push_back(linear_check(generator));
   checks.push_back(relu_check(generator));
   checks.push_back(cross_entropy_check(generator));
-  checks.push_back(conv_check("conv2d direct", generator, {2, 3, 7, 7}, {4, 3, 3, 3}, true, 1, 1, direct_forward, direct_backward));
-  checks.push_back(conv_check("conv2d direct", generator, {2, 3, 9, 7}, {4, 3, 3, 3}, false, 2, 1, direct_forward, direct_backward));
-  checks.push_back(conv_check("conv2d im2col", generator, {2, 3, 7, 7}, {4, 3, 3, 3}, true, 1, 1, gemm_forward, gemm_backward));
-  checks.push_back(conv_check("conv2d im2col", generator, {2, 3, 9, 7}, {4, 3, 3, 3}, false, 2, 1, gemm_forward, gemm_backward));
-  checks.push_back(conv_check("conv2d im2col", generator, {2, 4, 6, 6}, {3, 4, 1, 1}, false, 2, 0, gemm_forward, gemm_backward));
-  checks.push_back(conv_check("conv2d im2col", generator, {1, 2, 11, 11}, {3, 2, 7, 7}, false, 2, 3, gemm_forward, gemm_backward));
+  checks.push_back(
+      conv_check("conv2d direct", generator, {2, 3, 7, 7}, {4, 3, 3, 3}, true, 1, 1, direct_forward, direct_backward));
+  checks.push_back(
+      conv_check("conv2d direct", generator, {2, 3, 9, 7}, {4, 3, 3, 3}, false, 2, 1, direct_forward, direct_backward));
+  checks.push_back(
+      conv_check("conv2d im2col", generator, {2, 3, 7, 7}, {4, 3, 3, 3}, true, 1, 1, gemm_forward, gemm_backward));
+  checks.push_back(
+      conv_check("conv2d im2col", generator, {2, 3, 9, 7}, {4, 3, 3, 3}, false, 2, 1, gemm_forward, gemm_backward));
+  checks.push_back(
+      conv_check("conv2d im2col", generator, {2, 4, 6, 6}, {3, 4, 1, 1}, false, 2, 0, gemm_forward, gemm_backward));
+  checks.push_back(
+      conv_check("conv2d im2col", generator, {1, 2, 11, 11}, {3, 2, 7, 7}, false, 2, 3, gemm_forward, gemm_backward));
   checks.push_back(max_pool_check(generator));
   checks.push_back(global_avg_pool_check(generator));
   return checks;

@@ -7,9 +7,8 @@ namespace resnet {
 namespace {
 
 std::string message_for(const std::string& task_id, const std::string& what_to_do) {
-  return "not implemented yet: task " + task_id + " (" + what_to_do + ") -- see " +
-         guide_for_task(task_id) + ", section \"Task " + task_id + "\", or run ./course hint " +
-         task_id;
+  return "not implemented yet: task " + task_id + " (" + what_to_do + ") -- see " + guide_for_task(task_id) +
+         ", section \"Task " + task_id + "\", or run ./course hint " + task_id;
 }
 
 }  // namespace
@@ -28,8 +27,6 @@ std::string guide_for_task(const std::string& task_id) {
 NotImplemented::NotImplemented(const std::string& task_id, const std::string& what_to_do)
     : std::logic_error(message_for(task_id, what_to_do)), task_id_(task_id) {}
 
-void todo(const std::string& task_id, const std::string& what_to_do) {
-  throw NotImplemented(task_id, what_to_do);
-}
+void todo(const std::string& task_id, const std::string& what_to_do) { throw NotImplemented(task_id, what_to_do); }
 
 }  // namespace resnet

@@ -16,8 +16,7 @@ namespace {
 
 // Per-entry relative errors |a - n| / max(|a|, |n|, floor), floor = 1e-3 * max |n|.
 // A NaN or infinity on either side is an infinite error: it can never pass.
-std::vector<double> relative_errors(const xt::xtensor<double, 1>& analytic,
-                                    const xt::xtensor<double, 1>& numeric) {
+std::vector<double> relative_errors(const xt::xtensor<double, 1>& analytic, const xt::xtensor<double, 1>& numeric) {
   double scale = 0.0;
   for (double value : numeric) {
     if (std::isfinite(value)) scale = std::max(scale, std::abs(value));
@@ -36,8 +35,7 @@ std::vector<double> relative_errors(const xt::xtensor<double, 1>& analytic,
 }
 
 // Distance of an (N, C, H, W) entry to the nearest edge of its image.
-std::size_t distance_to_border(const std::vector<std::size_t>& index,
-                               const std::vector<std::size_t>& shape) {
+std::size_t distance_to_border(const std::vector<std::size_t>& index, const std::vector<std::size_t>& shape) {
   const std::size_t h = index[2], w = index[3], H = shape[2], W = shape[3];
   return std::min({h, H - 1 - h, w, W - 1 - w});
 }
@@ -84,7 +82,8 @@ std::string diagnose_normalization(const GradCheckVariable& variable, const xt::
   std::ostringstream sums;
   sums << std::setprecision(3) << worst_sum;
   if (mean_term && variance_term) {
-    return "within each channel the error in d" + variable.name + " is a constant plus a multiple of x_hat: both the "
+    return "within each channel the error in d" + variable.name +
+           " is a constant plus a multiple of x_hat: both the "
            "mean term and the variance term of batch norm's dx are missing or wrong (the evaluation-mode formula "
            "gamma * dy / s used in training mode?). In training mode the mean and the variance depend on every x "
            "of the channel";
@@ -95,15 +94,15 @@ std::string diagnose_normalization(const GradCheckVariable& variable, const xt::
            "normalisation. The error is the same for every value of a channel: the mean term (dbeta / M, from "
            "the mean's dependence on every x) is missing or wrong";
   }
-  return "the error in d" + variable.name + " lies along x_hat within each channel (a multiple of the normalised "
+  return "the error in d" + variable.name +
+         " lies along x_hat within each channel (a multiple of the normalised "
          "input): the variance term (x_hat * dgamma / M, from the variance's dependence on every x) is missing "
          "or wrong";
 }
 
 // Recognises the common ways a backward pass goes wrong, from where and how it differs.
 std::string diagnose(const GradCheckVariable& variable, const xt::xtensor<double, 1>& analytic,
-                     const xt::xtensor<double, 1>& numeric, const std::vector<double>& errors,
-                     double threshold) {
+                     const xt::xtensor<double, 1>& numeric, const std::vector<double>& errors, double threshold) {
   std::vector<std::size_t> failing;
   for (std::size_t i = 0; i < errors.size(); ++i) {
     if (errors[i] >= threshold) failing.push_back(i);
@@ -117,14 +116,14 @@ std::string diagnose(const GradCheckVariable& variable, const xt::xtensor<double
     }
     if (!std::isfinite(numeric(i))) {
       return "the forward pass itself gives NaN or infinity near these inputs, so the check "
-             "cannot judge " + variable.name;
+             "cannot judge " +
+             variable.name;
     }
   }
   const double analytic_norm = std::sqrt(xt::sum(analytic * analytic)());
   const double numeric_norm = std::sqrt(xt::sum(numeric * numeric)());
   if (analytic_norm == 0.0 && numeric_norm > 0.0) {
-    return "backward returns all zeros for " + variable.name +
-           ": is its gradient computed and returned at all?";
+    return "backward returns all zeros for " + variable.name + ": is its gradient computed and returned at all?";
   }
   const std::string normalization = diagnose_normalization(variable, analytic, numeric);
   if (!normalization.empty()) return normalization;
@@ -156,9 +155,9 @@ std::string diagnose(const GradCheckVariable& variable, const xt::xtensor<double
       }
     }
     const bool only_overlaps_fail = overlapped_failing == failing.size();
-    if (single > 0 && single_passing == single && only_overlaps_fail &&
-        10 * overlapped_failing >= 9 * overlapped) {
-      return "the errors in " + variable.name + " are exactly at the positions that several "
+    if (single > 0 && single_passing == single && only_overlaps_fail && 10 * overlapped_failing >= 9 * overlapped) {
+      return "the errors in " + variable.name +
+             " are exactly at the positions that several "
              "windows read, and every single-window position is right. The gradient there "
              "must be the SUM over those windows: does col2im assign (=) where it should add "
              "(+=)? (Otherwise: a mistake in the kernel taps only overlapping windows use, "
@@ -181,8 +180,8 @@ std::string diagnose(const GradCheckVariable& variable, const xt::xtensor<double
       if (distance_to_border(unravel_index(i, variable.shape), variable.shape) > deepest_failure) ++interior;
     }
     if (4 * interior >= errors.size()) {
-      return "the errors in " + variable.name + " are all within " +
-             std::to_string(deepest_failure + 1) + " pixel(s) of the image border and the "
+      return "the errors in " + variable.name + " are all within " + std::to_string(deepest_failure + 1) +
+             " pixel(s) of the image border and the "
              "interior is right: look at the padding -- windows that hang over the edge must "
              "skip (or read as zero) the positions outside the image";
     }
@@ -197,8 +196,7 @@ GradCheckEntry compare(const GradCheckVariable& variable, const xt::xtensor<doub
   entry.shape = variable.shape;
   const std::vector<double> errors = relative_errors(analytic, numeric);
   if (!errors.empty()) {
-    const std::size_t worst = static_cast<std::size_t>(
-        std::max_element(errors.begin(), errors.end()) - errors.begin());
+    const std::size_t worst = static_cast<std::size_t>(std::max_element(errors.begin(), errors.end()) - errors.begin());
     entry.max_relative_error = errors[worst];
     entry.worst_index = unravel_index(worst, variable.shape);
     entry.analytic = analytic(worst);
@@ -216,19 +214,17 @@ double GradCheckReport::max_relative_error() const {
   return worst;
 }
 
-bool GradCheckReport::passed(double threshold) const {
-  return !entries.empty() && max_relative_error() < threshold;
-}
+bool GradCheckReport::passed(double threshold) const { return !entries.empty() && max_relative_error() < threshold; }
 
 std::string GradCheckReport::to_string(double threshold) const {
   std::ostringstream text;
   text << op << ": " << (passed(threshold) ? "pass" : "FAIL") << "\n";
   for (const auto& entry : entries) {
-    text << "  d" << entry.variable << " " << format_shape(entry.shape) << ": max relative error "
-         << std::scientific << std::setprecision(2) << entry.max_relative_error;
+    text << "  d" << entry.variable << " " << format_shape(entry.shape) << ": max relative error " << std::scientific
+         << std::setprecision(2) << entry.max_relative_error;
     if (!entry.worst_index.empty()) {
-      text << " at " << format_shape(entry.worst_index) << " (analytic " << std::setprecision(9)
-           << entry.analytic << ", numeric " << entry.numeric << ")";
+      text << " at " << format_shape(entry.worst_index) << " (analytic " << std::setprecision(9) << entry.analytic
+           << ", numeric " << entry.numeric << ")";
     }
     text << std::defaultfloat << "\n";
     if (entry.max_relative_error >= threshold && !entry.diagnosis.empty()) {
@@ -277,9 +273,8 @@ GradCheckReport check_gradients(GradCheckCase& check, std::uint64_t seed, double
   return report;
 }
 
-std::vector<std::size_t> window_counts(const std::vector<std::size_t>& input_shape,
-                                       std::size_t kernel_height, std::size_t kernel_width,
-                                       std::size_t stride, std::size_t padding) {
+std::vector<std::size_t> window_counts(const std::vector<std::size_t>& input_shape, std::size_t kernel_height,
+                                       std::size_t kernel_width, std::size_t stride, std::size_t padding) {
   const std::size_t N = input_shape[0], C = input_shape[1], H = input_shape[2], W = input_shape[3];
   const std::size_t P = (H + 2 * padding - kernel_height) / stride + 1;
   const std::size_t Q = (W + 2 * padding - kernel_width) / stride + 1;

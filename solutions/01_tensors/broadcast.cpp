@@ -12,8 +12,7 @@
 
 namespace resnet {
 
-std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,
-                                          const std::vector<std::size_t>& b) {
+std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b) {
   // BEGIN SOLUTION 1.3 broadcast_shapes: the shape that shapes a and b broadcast to under NumPy's rule, or a ShapeError naming both shapes when they do not broadcast
   const std::size_t rank = std::max(a.size(), b.size());
   std::vector<std::size_t> result(rank);
@@ -23,9 +22,8 @@ std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,
     const std::size_t size_b = k < b.size() ? b[b.size() - 1 - k] : 1;
     if (size_a != size_b && size_a != 1 && size_b != 1) {
       throw ShapeError("broadcast_shapes: shapes " + format_shape(a) + " and " + format_shape(b) +
-                       " do not broadcast: sizes " + std::to_string(size_a) + " and " +
-                       std::to_string(size_b) + " at axis " + std::to_string(rank - 1 - k) +
-                       " of the result differ and neither is 1");
+                       " do not broadcast: sizes " + std::to_string(size_a) + " and " + std::to_string(size_b) +
+                       " at axis " + std::to_string(rank - 1 - k) + " of the result differ and neither is 1");
     }
     // The size that is not 1 wins (an empty axis, size 0, stays empty against 1).
     result[rank - 1 - k] = size_a == 1 ? size_b : size_a;
@@ -35,16 +33,15 @@ std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,
 }
 
 template <class T>
-xt::xtensor<T, 4> normalize_channels(const xt::xtensor<T, 4>& x,        // (N, C, H, W)
-                                     const xt::xtensor<T, 1>& mean,     // (C)
+xt::xtensor<T, 4> normalize_channels(const xt::xtensor<T, 4>& x,         // (N, C, H, W)
+                                     const xt::xtensor<T, 1>& mean,      // (C)
                                      const xt::xtensor<T, 1>& stddev) {  // (C)
   // BEGIN SOLUTION 1.3 normalize_channels: x (N, C, H, W), mean (C), stddev (C) -> (N, C, H, W), as torchvision's Normalize(mean, std); ShapeError for statistics of the wrong size or a stddev <= 0
   const std::size_t channels = x.shape()[1];
   if (mean.size() != channels || stddev.size() != channels) {
-    throw ShapeError("normalize_channels: x has " + std::to_string(channels) +
-                     " channels (shape " + format_shape(x.shape()) + ") but mean has shape " +
-                     format_shape(mean.shape()) + " and stddev has shape " +
-                     format_shape(stddev.shape()));
+    throw ShapeError("normalize_channels: x has " + std::to_string(channels) + " channels (shape " +
+                     format_shape(x.shape()) + ") but mean has shape " + format_shape(mean.shape()) +
+                     " and stddev has shape " + format_shape(stddev.shape()));
   }
   if (xt::any(stddev <= T(0))) {
     throw ShapeError("normalize_channels: every stddev must be positive");
@@ -59,11 +56,9 @@ xt::xtensor<T, 4> normalize_channels(const xt::xtensor<T, 4>& x,        // (N, C
   // END SOLUTION
 }
 
-template xt::xtensor<float, 4> normalize_channels(const xt::xtensor<float, 4>&,
-                                                  const xt::xtensor<float, 1>&,
+template xt::xtensor<float, 4> normalize_channels(const xt::xtensor<float, 4>&, const xt::xtensor<float, 1>&,
                                                   const xt::xtensor<float, 1>&);
-template xt::xtensor<double, 4> normalize_channels(const xt::xtensor<double, 4>&,
-                                                   const xt::xtensor<double, 1>&,
+template xt::xtensor<double, 4> normalize_channels(const xt::xtensor<double, 4>&, const xt::xtensor<double, 1>&,
                                                    const xt::xtensor<double, 1>&);
 
 }  // namespace resnet

@@ -26,16 +26,16 @@ std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& s
 }
 
 template <std::size_t N>
-std::size_t flat_offset(const std::array<std::size_t, N>& shape,
-                        const std::array<std::size_t, N>& index) {
+std::size_t flat_offset(const std::array<std::size_t, N>& shape, const std::array<std::size_t, N>& index) {
   // BEGIN SOLUTION 1.1 flat_offset: the position in row-major flat storage of the element at index of an array of shape; std::out_of_range naming index and shape when a coordinate is out of bounds
   const std::array<std::size_t, N> strides = row_major_strides(shape);
   std::size_t offset = 0;
   for (std::size_t axis = 0; axis < N; ++axis) {
     if (index[axis] >= shape[axis]) {
-      throw std::out_of_range("flat_offset: index " + format_shape(index) + " is out of bounds "
-                              "for shape " + format_shape(shape) + " (axis " +
-                              std::to_string(axis) + ")");
+      throw std::out_of_range("flat_offset: index " + format_shape(index) +
+                              " is out of bounds "
+                              "for shape " +
+                              format_shape(shape) + " (axis " + std::to_string(axis) + ")");
     }
     offset += index[axis] * strides[axis];
   }

@@ -37,8 +37,7 @@ double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode)
 }
 
 template <class T, std::size_t N>
-xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode,
-                                 Generator& generator) {
+xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode, Generator& generator) {
   // BEGIN SOLUTION 1.7 kaiming_normal: a new tensor of this shape drawn from generator, normal with mean 0 and the standard deviation of kaiming_normal_std
   return random_normal<T>(shape, generator, 0.0, kaiming_normal_std(shape, mode));
   // END SOLUTION

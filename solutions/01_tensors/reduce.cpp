@@ -17,17 +17,15 @@ namespace {
 
 // Throws unless `axis` names an axis of x with at least `minimum_length` entries.
 template <class T, std::size_t N>
-void check_axis(const char* op, const xt::xtensor<T, N>& x, std::size_t axis,
-                std::size_t minimum_length) {
+void check_axis(const char* op, const xt::xtensor<T, N>& x, std::size_t axis, std::size_t minimum_length) {
   if (axis >= N) {
-    throw ShapeError(std::string(op) + ": axis " + std::to_string(axis) +
-                     " is out of range for a rank-" + std::to_string(N) + " array of shape " +
-                     format_shape(x.shape()));
+    throw ShapeError(std::string(op) + ": axis " + std::to_string(axis) + " is out of range for a rank-" +
+                     std::to_string(N) + " array of shape " + format_shape(x.shape()));
   }
   if (x.shape()[axis] < minimum_length) {
-    throw ShapeError(std::string(op) + ": axis " + std::to_string(axis) + " of shape " +
-                     format_shape(x.shape()) + " has " + std::to_string(x.shape()[axis]) +
-                     " entries; at least " + std::to_string(minimum_length) + " are needed");
+    throw ShapeError(std::string(op) + ": axis " + std::to_string(axis) + " of shape " + format_shape(x.shape()) +
+                     " has " + std::to_string(x.shape()[axis]) + " entries; at least " +
+                     std::to_string(minimum_length) + " are needed");
   }
 }
 
@@ -54,8 +52,7 @@ xt::xtensor<T, N - 1> mean_along(const xt::xtensor<T, N>& x, std::size_t axis) {
 }
 
 template <class T, std::size_t N>
-xt::xtensor<T, N - 1> variance_along(const xt::xtensor<T, N>& x, std::size_t axis,
-                                     Variance kind) {
+xt::xtensor<T, N - 1> variance_along(const xt::xtensor<T, N>& x, std::size_t axis, Variance kind) {
   check_axis("variance_along", x, axis, kind == Variance::unbiased ? 2 : 1);
   // BEGIN SOLUTION 1.4 variance_along: the biased or unbiased variance of x along axis (rank N -> N - 1), as torch.var, accurate also for large values close together
   const double length = static_cast<double>(x.shape()[axis]);

@@ -18,8 +18,7 @@ namespace {
 template <class T>
 void check_has_classes(const char* op, const xt::xtensor<T, 2>& logits) {
   if (logits.shape()[1] == 0) {
-    throw ShapeError(std::string(op) + ": logits of shape " + format_shape(logits.shape()) +
-                     " have no classes");
+    throw ShapeError(std::string(op) + ": logits of shape " + format_shape(logits.shape()) + " have no classes");
   }
 }
 

@@ -53,7 +53,7 @@ xt::xtensor<T, 2> to_channel_layout(const xt::xtensor<T, 4>& batch, const Window
 template <class T>
 Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x,       // (N, C, H, W)
                                const xt::xtensor<T, 4>& weight,  // (K, C, R, S)
-                               const OptionalBias<T>& bias,  // (K)
+                               const OptionalBias<T>& bias,      // (K)
                                std::size_t stride, std::size_t padding) {
   const WindowShape shape = conv2d_shape("conv2d_forward", x.shape(), weight.shape(), stride, padding);
   if (bias) require_shape("conv2d_forward", "bias", bias->shape(), std::array<std::size_t, 1>{shape.K});
@@ -62,8 +62,7 @@ Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x,       // (N, C, H, W)
   const xt::xtensor<T, 2> columns = im2col(x, shape);  // (C*R*S, N*P*Q)
   // The (K, C, R, S) weight is already a row-major (K, C*R*S) matrix in memory.
   xt::xtensor<T, 2> y_by_channel = xt::xtensor<T, 2>::from_shape({K, NPQ});
-  gemm(Transpose::no, Transpose::no, K, NPQ, CRS, T(1), weight.data(), columns.data(), T(0),
-       y_by_channel.data());
+  gemm(Transpose::no, Transpose::no, K, NPQ, CRS, T(1), weight.data(), columns.data(), T(0), y_by_channel.data());
   xt::xtensor<T, 4> y = to_batch_layout(y_by_channel, shape);
   if (bias) y += xt::view(*bias, xt::newaxis(), xt::all(), xt::newaxis(), xt::newaxis());
   return {std::move(y), {x, weight, bias.has_value(), shape}};  // move y: a braced return would copy it
@@ -78,16 +77,16 @@ Conv2dGrads<T> conv2d_backward(const xt::xtensor<T, 4>& dy,  // (N, K, P, Q)
   // BEGIN SOLUTION 2.7 conv2d_backward: dy (N, K, P, Q) and the forward's cache -> {dx, dweight, dbias (empty without a bias)}, the same as conv2d_direct_backward, with im2col, col2im and gemm
   const std::size_t K = shape.K, CRS = shape.C * shape.R * shape.S, NPQ = shape.N * shape.P * shape.Q;
   const xt::xtensor<T, 2> dy_by_channel = to_channel_layout(dy, shape);  // (K, N*P*Q)
-  const xt::xtensor<T, 2> columns = im2col(cache.x, shape);             // recomputed, not cached
+  const xt::xtensor<T, 2> columns = im2col(cache.x, shape);              // recomputed, not cached
   Conv2dGrads<T> grads;
   grads.dweight = xt::xtensor<T, 4>::from_shape(shape.weight_shape());
   // dW (K, C*R*S) = dY (K, N*P*Q) times columns^T: columns is stored (C*R*S, N*P*Q).
-  gemm(Transpose::no, Transpose::yes, K, CRS, NPQ, T(1), dy_by_channel.data(), columns.data(),
-       T(0), grads.dweight.data());
+  gemm(Transpose::no, Transpose::yes, K, CRS, NPQ, T(1), dy_by_channel.data(), columns.data(), T(0),
+       grads.dweight.data());
   // dcolumns (C*R*S, N*P*Q) = W^T (C*R*S, K) times dY (K, N*P*Q): W is stored (K, C*R*S).
   xt::xtensor<T, 2> dcolumns = xt::xtensor<T, 2>::from_shape({CRS, NPQ});
-  gemm(Transpose::yes, Transpose::no, CRS, NPQ, K, T(1), cache.weight.data(),
-       dy_by_channel.data(), T(0), dcolumns.data());
+  gemm(Transpose::yes, Transpose::no, CRS, NPQ, K, T(1), cache.weight.data(), dy_by_channel.data(), T(0),
+       dcolumns.data());
   grads.dx = col2im(dcolumns, shape);
   if (cache.has_bias) {
     grads.dbias = xt::sum(dy_by_channel, {1});
@@ -98,8 +97,10 @@ Conv2dGrads<T> conv2d_backward(const xt::xtensor<T, 4>& dy,  // (N, K, P, Q)
   // END SOLUTION
 }
 
-template Conv2dOutput<float> conv2d_forward(const xt::xtensor<float, 4>&, const xt::xtensor<float, 4>&, const std::optional<xt::xtensor<float, 1>>&, std::size_t, std::size_t);
-template Conv2dOutput<double> conv2d_forward(const xt::xtensor<double, 4>&, const xt::xtensor<double, 4>&, const std::optional<xt::xtensor<double, 1>>&, std::size_t, std::size_t);
+template Conv2dOutput<float> conv2d_forward(const xt::xtensor<float, 4>&, const xt::xtensor<float, 4>&,
+                                            const std::optional<xt::xtensor<float, 1>>&, std::size_t, std::size_t);
+template Conv2dOutput<double> conv2d_forward(const xt::xtensor<double, 4>&, const xt::xtensor<double, 4>&,
+                                             const std::optional<xt::xtensor<double, 1>>&, std::size_t, std::size_t);
 template Conv2dGrads<float> conv2d_backward(const xt::xtensor<float, 4>&, const Conv2dCache<float>&);
 template Conv2dGrads<double> conv2d_backward(const xt::xtensor<double, 4>&, const Conv2dCache<double>&);
 

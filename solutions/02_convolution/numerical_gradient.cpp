@@ -4,8 +4,8 @@
 
 namespace resnet {
 
-xt::xtensor<double, 1> numerical_gradient(const std::function<double()>& loss,
-                                          xt::xtensor<double, 1>& values, double step) {
+xt::xtensor<double, 1> numerical_gradient(const std::function<double()>& loss, xt::xtensor<double, 1>& values,
+                                          double step) {
   // BEGIN SOLUTION 2.1 numerical_gradient: the central-difference estimate of dL/dv_i, with step h = step, for every entry i of values, L read by calling loss(); values exactly as before on return
   xt::xtensor<double, 1> gradient = xt::zeros<double>(values.shape());
   for (std::size_t i = 0; i < values.size(); ++i) {

@@ -29,8 +29,8 @@ ReluOutput<T, N> relu_forward(const xt::xtensor<T, N>& x) {
 template <class T, std::size_t N>
 ReluGrads<T, N> relu_backward(const xt::xtensor<T, N>& dy, const ReluCache<T, N>& cache) {
   if (dy.shape() != cache.x.shape()) {
-    throw ShapeError("relu_backward: dy has shape " + format_shape(dy.shape()) +
-                     " but the input had shape " + format_shape(cache.x.shape()));
+    throw ShapeError("relu_backward: dy has shape " + format_shape(dy.shape()) + " but the input had shape " +
+                     format_shape(cache.x.shape()));
   }
   // BEGIN SOLUTION 2.3 relu_backward: dy and the forward's cache -> {dx}, the shape of x, with PyTorch's conventions at x = 0 and for NaN
   xt::xtensor<T, N> dx = xt::xtensor<T, N>::from_shape(dy.shape());

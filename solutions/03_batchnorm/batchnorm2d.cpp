@@ -20,22 +20,25 @@ BatchNorm2dOutput<T> batchnorm2d_forward(const xt::xtensor<T, 4>& x,            
   const std::size_t N = x.shape()[0], C = x.shape()[1], HW = x.shape()[2] * x.shape()[3];
   const std::array<std::size_t, 1> channels{C};
   if (gamma.size() != C) {
-    throw ShapeError("batchnorm2d_forward: x has " + std::to_string(C) + " channels (shape " +
-                     format_shape(x.shape()) + ") but gamma has shape " + format_shape(gamma.shape()));
+    throw ShapeError("batchnorm2d_forward: x has " + std::to_string(C) + " channels (shape " + format_shape(x.shape()) +
+                     ") but gamma has shape " + format_shape(gamma.shape()));
   }
   require_shape("batchnorm2d_forward", "gamma", gamma.shape(), channels);
   require_shape("batchnorm2d_forward", "beta", beta.shape(), channels);
   require_shape("batchnorm2d_forward", "running_mean", running_mean.shape(), channels);
   require_shape("batchnorm2d_forward", "running_var", running_var.shape(), channels);
   if (mode == BatchNormMode::train && N * HW < 2) {
-    throw ShapeError("batchnorm2d_forward: expected more than 1 value per channel when training, "
-                     "got x of shape " + format_shape(x.shape()));
+    throw ShapeError(
+        "batchnorm2d_forward: expected more than 1 value per channel when training, "
+        "got x of shape " +
+        format_shape(x.shape()));
   }
   // BEGIN SOLUTION 3.1 batchnorm2d_forward: return y (N, C, H, W) in the given mode, the cache batchnorm2d_backward needs, and the running statistics (C) after this call
   const double M = static_cast<double>(N * HW);  // values per channel
   BatchNorm2dOutput<T> out{xt::xtensor<T, 4>::from_shape(x.shape()),
                            {xt::xtensor<T, 4>::from_shape(x.shape()), xt::xtensor<T, 1>::from_shape({C}), gamma, mode},
-                           running_mean, running_var};
+                           running_mean,
+                           running_var};
   // Channels are independent: the threads share them out.
 #pragma omp parallel for
   for (std::size_t c = 0; c < C; ++c) {
@@ -104,9 +107,8 @@ BatchNorm2dGrads<T> batchnorm2d_backward(const xt::xtensor<T, 4>& dy,  // (N, C,
         // Train: the mean and variance depend on every x too, which removes the part of dy
         // that moves all values together (dbeta / M) or along x_hat (x_hat dgamma / M).
         grads.dx.data()[offset + i] = static_cast<T>(
-            cache.mode == BatchNormMode::train
-                ? scale * (g - dbeta / M - cache.x_hat.data()[offset + i] * dgamma / M)
-                : scale * g);
+            cache.mode == BatchNormMode::train ? scale * (g - dbeta / M - cache.x_hat.data()[offset + i] * dgamma / M)
+                                               : scale * g);
       }
     }
   }
@@ -114,8 +116,14 @@ BatchNorm2dGrads<T> batchnorm2d_backward(const xt::xtensor<T, 4>& dy,  // (N, C,
   // END SOLUTION
 }
 
-template BatchNorm2dOutput<float> batchnorm2d_forward(const xt::xtensor<float, 4>&, const xt::xtensor<float, 1>&, const xt::xtensor<float, 1>&, const xt::xtensor<float, 1>&, const xt::xtensor<float, 1>&, BatchNormMode, const BatchNormSettings<float>&);
-template BatchNorm2dOutput<double> batchnorm2d_forward(const xt::xtensor<double, 4>&, const xt::xtensor<double, 1>&, const xt::xtensor<double, 1>&, const xt::xtensor<double, 1>&, const xt::xtensor<double, 1>&, BatchNormMode, const BatchNormSettings<double>&);
+template BatchNorm2dOutput<float> batchnorm2d_forward(const xt::xtensor<float, 4>&, const xt::xtensor<float, 1>&,
+                                                      const xt::xtensor<float, 1>&, const xt::xtensor<float, 1>&,
+                                                      const xt::xtensor<float, 1>&, BatchNormMode,
+                                                      const BatchNormSettings<float>&);
+template BatchNorm2dOutput<double> batchnorm2d_forward(const xt::xtensor<double, 4>&, const xt::xtensor<double, 1>&,
+                                                       const xt::xtensor<double, 1>&, const xt::xtensor<double, 1>&,
+                                                       const xt::xtensor<double, 1>&, BatchNormMode,
+                                                       const BatchNormSettings<double>&);
 template BatchNorm2dGrads<float> batchnorm2d_backward(const xt::xtensor<float, 4>&, const BatchNorm2dCache<float>&);
 template BatchNorm2dGrads<double> batchnorm2d_backward(const xt::xtensor<double, 4>&, const BatchNorm2dCache<double>&);
 

@@ -43,8 +43,8 @@ Tensor<T, 4> BatchNorm2d<T>::forward(const Tensor<T, 4>& x) {
   if (x.device() == Device::cuda) return gpu_forward(x);  // chapter 6
   // BEGIN SOLUTION 3.3 BatchNorm2d::forward: return y (N, C, H, W) in the module's mode, keep what backward needs; training also updates the running statistics and the batch count
   const BatchNormMode mode = this->is_training() ? BatchNormMode::train : BatchNormMode::eval;
-  auto out = batchnorm2d_forward(x.host(), weight.value.host(), bias.value.host(),
-                                 running_mean.value.host(), running_var.value.host(), mode, settings);
+  auto out = batchnorm2d_forward(x.host(), weight.value.host(), bias.value.host(), running_mean.value.host(),
+                                 running_var.value.host(), mode, settings);
   if (mode == BatchNormMode::train) {
     running_mean.value.host() = std::move(out.running_mean);
     running_var.value.host() = std::move(out.running_var);

@@ -6,8 +6,8 @@
 namespace resnet {
 
 template <class T>
-Bottleneck<T>::Bottleneck(std::size_t in_channels, std::size_t planes, std::size_t stride,
-                          Generator& generator, Shortcut shortcut_)
+Bottleneck<T>::Bottleneck(std::size_t in_channels, std::size_t planes, std::size_t stride, Generator& generator,
+                          Shortcut shortcut_)
     : conv1(in_channels, planes, 1, 1, 0, Bias::none, generator),
       bn1(planes),
       conv2(planes, planes, 3, stride, 1, Bias::none, generator),

@@ -51,7 +51,8 @@ bool imagenet(const ResNetConfig& config) { return config.stem == Stem::imagenet
 template <class T>
 ResNet<T>::ResNet(const ResNetConfig& config, Generator& generator)
     // The stem: 7x7 stride 2 padding 3 (ImageNet) or 3x3 stride 1 padding 1 (CIFAR).
-    : conv1(3, stem_width(config), imagenet(config) ? 7 : 3, imagenet(config) ? 2 : 1, imagenet(config) ? 3 : 1, Bias::none, generator),
+    : conv1(3, stem_width(config), imagenet(config) ? 7 : 3, imagenet(config) ? 2 : 1, imagenet(config) ? 3 : 1,
+            Bias::none, generator),
       bn1(config.widths[0]),
       fc(config.widths.back() * expansion_of(config.block), config.classes, generator),
       config_(config) {
@@ -81,11 +82,11 @@ Tensor<T, 2> ResNet<T>::forward(const Tensor<T, 4>& x) {
   }
   // BEGIN SOLUTION 5.2 ResNet::forward: return the logits (N, classes) for the images x (N, 3, H, W), through the dropout before fc when the model has one
   Tensor<T, 4> out = relu_.forward(bn1.forward(conv1.forward(x)));  // (N, 64, H/2, W/2) with the ImageNet stem
-  if (maxpool) out = maxpool->forward(out);                          // (N, 64, H/4, W/4)
+  if (maxpool) out = maxpool->forward(out);                         // (N, 64, H/4, W/4)
   for (auto& stage : stages_) out = stage->forward(out);            // (N, 512, H/32, W/32) for ResNet-34
   Tensor<T, 2> features = flatten_.forward(avgpool_.forward(out));  // (N, 512)
   if (dropout) features = dropout->forward(features);
-  return fc.forward(features);                                      // (N, classes)
+  return fc.forward(features);  // (N, classes)
   // END SOLUTION
 }
 

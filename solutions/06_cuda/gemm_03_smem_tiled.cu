@@ -44,8 +44,7 @@ constexpr unsigned kTile = 32;
 // are 32 x 32, row-major. Every thread takes part, even one whose (row, col) is outside C:
 // its copies are elements other threads need.
 RESNET_HOST_DEVICE void load_tiles_thread(const ThreadIndex& t, std::size_t tile, const float* a, const float* b,
-                                          std::size_t M, std::size_t N, std::size_t K, float* a_tile,
-                                          float* b_tile) {
+                                          std::size_t M, std::size_t N, std::size_t K, float* a_tile, float* b_tile) {
   // BEGIN SOLUTION 6.4 load_tiles_thread: step `tile` along K; thread (tx, ty) of the 32 x 32 block writes entry (ty, tx) of A's and B's tiles for this block and step into a_tile, b_tile (row-major), 0 outside A or B
   const std::size_t tx = t.thread.x, ty = t.thread.y;
   const std::size_t row = t.global_y(), col = t.global_x(), k0 = tile * kTile;
@@ -119,13 +118,11 @@ void emulate_smem_tiled(const float* a, const float* b, float* c, std::size_t M,
     for (t.block.x = 0; t.block.x < grid.blocks.x; ++t.block.x) {
       std::fill(sums.begin(), sums.end(), 0.0f);
       for (std::size_t tile = 0; tile < ceil_div(K, kTile); ++tile) {
-        for_each_thread_of_block(t, [&](const ThreadIndex& u) {
-          load_tiles_thread(u, tile, a, b, M, N, K, a_tile.data(), b_tile.data());
-        });
+        for_each_thread_of_block(
+            t, [&](const ThreadIndex& u) { load_tiles_thread(u, tile, a, b, M, N, K, a_tile.data(), b_tile.data()); });
         // __syncthreads()
-        for_each_thread_of_block(t, [&](const ThreadIndex& u) {
-          accumulate_tile_thread(u, a_tile.data(), b_tile.data(), sum_of(u));
-        });
+        for_each_thread_of_block(
+            t, [&](const ThreadIndex& u) { accumulate_tile_thread(u, a_tile.data(), b_tile.data(), sum_of(u)); });
         // __syncthreads()
       }
       for_each_thread_of_block(t, [&](const ThreadIndex& u) { store_sum_thread(u, sum_of(u), c, M, N); });

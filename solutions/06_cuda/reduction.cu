@@ -79,8 +79,7 @@ __global__ void channel_sums_kernel(const T* x, T* sums, std::size_t N, std::siz
 // The same phases on the CPU, block by block; a barrier is "every thread has finished
 // the phase before".
 template <class T, class Value>
-void emulate_channel_sums(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Value value,
-                          T scale_by) {
+void emulate_channel_sums(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Value value, T scale_by) {
   std::vector<T> partial(kReductionThreads);
   const Dim3 blocks{static_cast<unsigned>(C), 1, 1}, threads{kReductionThreads, 1, 1};
   for (unsigned c = 0; c < C; ++c) {
@@ -97,8 +96,8 @@ void emulate_channel_sums(const T* x, T* sums, std::size_t N, std::size_t C, std
 
 // sums[c] = scale_by * (sum of value(x, c) over channel c), on the GPU or emulated.
 template <class T, class Value>
-void reduce_channels(const char* kernel, const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW,
-                     Value value, T scale_by, Launch where) {
+void reduce_channels(const char* kernel, const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Value value,
+                     T scale_by, Launch where) {
   if (C == 0) return;
   if (where == Launch::host_emulation) {
     emulate_channel_sums(x, sums, N, C, HW, value, scale_by);

@@ -46,12 +46,11 @@ double learning_rate_at(const ScheduleSettings& s, std::int64_t step) {
   const double t = static_cast<double>(step);
   // BEGIN SOLUTION 7.3 learning_rate_at: the learning rate of schedule `s` (s.kind) for optimizer step `step`, from 0, as torch.optim.lr_scheduler computes it
   switch (s.kind) {
-    case ScheduleKind::constant:
-      return s.base_rate;
-    case ScheduleKind::step:
-      return s.base_rate * std::pow(s.gamma, static_cast<double>(step / s.step_size));
+    case ScheduleKind::constant: return s.base_rate;
+    case ScheduleKind::step: return s.base_rate * std::pow(s.gamma, static_cast<double>(step / s.step_size));
     case ScheduleKind::cosine:
-      return s.min_rate + (s.base_rate - s.min_rate) * (1.0 + std::cos(kPi * t / static_cast<double>(s.total_steps))) / 2.0;
+      return s.min_rate +
+             (s.base_rate - s.min_rate) * (1.0 + std::cos(kPi * t / static_cast<double>(s.total_steps))) / 2.0;
     case ScheduleKind::one_cycle: {
       const auto [phase, progress] = one_cycle_phase(s, step);
       return cosine_between(phase.start_rate, phase.end_rate, progress);

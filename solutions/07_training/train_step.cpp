@@ -20,7 +20,7 @@ std::vector<std::size_t> predicted_classes(const xt::xtensor<float, 2>& logits) 
 
 StepResult train_step(Classifier<float>& model, Optimizer<float>& optimizer, const Batch& batch) {
   // BEGIN SOLUTION 7.8 train_step: one optimizer step on the gradient of `batch`'s mean cross-entropy alone; return that loss, the correct predictions and the image count, all from before the update
-  optimizer.zero_grad();  // else the gradients of every earlier step add up
+  optimizer.zero_grad();                                        // else the gradients of every earlier step add up
   const Tensor<float, 2> logits = model.forward(batch.images);  // (B, classes)
   const BatchLoss loss = cross_entropy_and_gradient_of_batch(logits, batch.labels);
   model.backward(loss.dlogits);  // every parameter's grad += dL/dw
@@ -29,7 +29,8 @@ StepResult train_step(Classifier<float>& model, Optimizer<float>& optimizer, con
   result.loss = static_cast<double>(loss.loss);
   result.images = batch.labels.size();
   const std::vector<std::size_t> predicted = predicted_classes(loss.logits);
-  for (std::size_t n = 0; n < result.images; ++n) result.correct += predicted[n] == static_cast<std::size_t>(batch.labels(n));
+  for (std::size_t n = 0; n < result.images; ++n)
+    result.correct += predicted[n] == static_cast<std::size_t>(batch.labels(n));
   return result;
   // END SOLUTION
 }

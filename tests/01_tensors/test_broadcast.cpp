@@ -28,8 +28,7 @@ TEST_CASE("broadcast_shapes follows NumPy's rule", "[ch01][broadcast][hand][1.3]
 TEST_CASE("broadcast_shapes rejects sizes that differ and are not 1", "[ch01][broadcast][error][1.3]") {
   // A (C) vector lines up with the last axis (W), not with C: the classic mistake.
   CHECK_THROWS_AS(broadcast_shapes({3}, {2, 3, 4, 4}), ShapeError);
-  CHECK_THROWS_WITH(broadcast_shapes({2, 3}, {4, 3, 3}),
-                    Catch::Contains("(2, 3)") && Catch::Contains("(4, 3, 3)"));
+  CHECK_THROWS_WITH(broadcast_shapes({2, 3}, {4, 3, 3}), Catch::Contains("(2, 3)") && Catch::Contains("(4, 3, 3)"));
 }
 
 TEST_CASE("normalize_channels of a hand example subtracts and divides per channel", "[ch01][broadcast][hand][1.3]") {
@@ -41,7 +40,8 @@ TEST_CASE("normalize_channels of a hand example subtracts and divides per channe
   CHECK_THAT(normalize_channels(x, mean, stddev), AllClose(expected, tolerance::float64));
 }
 
-TEMPLATE_TEST_CASE("normalize_channels matches torchvision's Normalize", "[ch01][broadcast][golden][1.3]", float, double) {
+TEMPLATE_TEST_CASE("normalize_channels matches torchvision's Normalize", "[ch01][broadcast][golden][1.3]", float,
+                   double) {
   const auto x = load_golden<TestType, 4>("ch01/normalize_x.npy");
   const auto mean = load_golden<TestType, 1>("ch01/normalize_mean.npy");
   const auto stddev = load_golden<TestType, 1>("ch01/normalize_std.npy");

@@ -50,19 +50,22 @@ TEST_CASE("the committed sample has 1,000 training and 200 test images, balanced
       std::string(resnet::testing::paths::data_directory) + "/cifar10-sample/cifar-10-batches-bin";
   const Cifar10Data train = load_cifar10(sample, Split::train);
   const Cifar10Data test = load_cifar10(sample, Split::test);
-  INFO("data/cifar10-sample holds 1,000 training and 200 test images of 3x32x32 (N, C, H, W); another count "
-       "means a damaged sample or records read with the wrong size (1 label byte + 3072 pixel bytes)");
+  INFO(
+      "data/cifar10-sample holds 1,000 training and 200 test images of 3x32x32 (N, C, H, W); another count "
+      "means a damaged sample or records read with the wrong size (1 label byte + 3072 pixel bytes)");
   REQUIRE(train.images.shape() == std::array<std::size_t, 4>{1000, 3, 32, 32});
   REQUIRE(test.images.shape() == std::array<std::size_t, 4>{200, 3, 32, 32});
   for (std::uint8_t label = 0; label < 10; ++label) {
-    INFO("class " << static_cast<int>(label) << ": the sample was drawn with 100 training and 20 test images of "
-         "every class, so each label must occur exactly that often");
+    INFO("class " << static_cast<int>(label)
+                  << ": the sample was drawn with 100 training and 20 test images of "
+                     "every class, so each label must occur exactly that often");
     CHECK(std::count(train.labels.begin(), train.labels.end(), label) == 100);
     CHECK(std::count(test.labels.begin(), test.labels.end(), label) == 20);
   }
   // Real photographs use the whole range of pixel values.
-  INFO("1,000 real photographs use every pixel value from 0 to 255 somewhere; a narrower range means the pixel "
-       "bytes were not read as they are in the file");
+  INFO(
+      "1,000 real photographs use every pixel value from 0 to 255 somewhere; a narrower range means the pixel "
+      "bytes were not read as they are in the file");
   CHECK(*std::max_element(train.images.begin(), train.images.end()) == 255);
   CHECK(*std::min_element(train.images.begin(), train.images.end()) == 0);
 }
@@ -70,14 +73,16 @@ TEST_CASE("the committed sample has 1,000 training and 200 test images, balanced
 TEST_CASE("without --data the full set is used when complete, else the sample", "[ch01][cifar10][property]") {
   const Cifar10Location location = find_cifar10();
   const std::string full = std::string(resnet::testing::paths::data_directory) + "/cifar-10-batches-bin";
-  const bool full_present = std::filesystem::exists(full + "/data_batch_5.bin") &&
-                            std::filesystem::exists(full + "/test_batch.bin");
-  INFO("the full set is " << (full_present ? "" : "not ") << "in data/cifar-10-batches-bin: find_cifar10() without "
-       "--data must use it when data_batch_5.bin and test_batch.bin are both there, and the committed sample "
-       "otherwise, so that tests and demos run without a download");
+  const bool full_present =
+      std::filesystem::exists(full + "/data_batch_5.bin") && std::filesystem::exists(full + "/test_batch.bin");
+  INFO("the full set is "
+       << (full_present ? "" : "not ")
+       << "in data/cifar-10-batches-bin: find_cifar10() without "
+          "--data must use it when data_batch_5.bin and test_batch.bin are both there, and the committed sample "
+          "otherwise, so that tests and demos run without a download");
   CHECK(location.is_sample == !full_present);
-  CHECK_THAT(location.directory, Catch::EndsWith(full_present ? "data/cifar-10-batches-bin"
-                                                              : "data/cifar10-sample/cifar-10-batches-bin"));
+  CHECK_THAT(location.directory,
+             Catch::EndsWith(full_present ? "data/cifar-10-batches-bin" : "data/cifar10-sample/cifar-10-batches-bin"));
 }
 
 TEST_CASE("class names are in label order", "[ch01][cifar10][hand]") {
@@ -89,9 +94,9 @@ TEST_CASE("class names are in label order", "[ch01][cifar10][hand]") {
 TEST_CASE("bad CIFAR-10 files are errors that name the file and the problem", "[ch01][cifar10][error]") {
   TemporaryDirectory folder;
   SECTION("missing file") {
-    CHECK_THROWS_WITH(read_cifar10_file(folder.file("data_batch_1.bin")),
-                      Catch::Contains("cannot open") && Catch::Contains("data_batch_1.bin") &&
-                          Catch::Contains("download_cifar10.sh"));
+    CHECK_THROWS_WITH(read_cifar10_file(folder.file("data_batch_1.bin")), Catch::Contains("cannot open") &&
+                                                                              Catch::Contains("data_batch_1.bin") &&
+                                                                              Catch::Contains("download_cifar10.sh"));
   }
   SECTION("empty file") {
     write_bytes(folder.file("empty.bin"), "");
@@ -100,8 +105,7 @@ TEST_CASE("bad CIFAR-10 files are errors that name the file and the problem", "[
   SECTION("size not a multiple of 3073") {
     write_bytes(folder.file("cut.bin"), record(1, 1, 1, 1) + record(2, 2, 2, 2).substr(0, 100));
     CHECK_THROWS_WITH(read_cifar10_file(folder.file("cut.bin")),
-                      Catch::Contains("cut.bin") && Catch::Contains("3173 bytes") &&
-                          Catch::Contains("not a multiple"));
+                      Catch::Contains("cut.bin") && Catch::Contains("3173 bytes") && Catch::Contains("not a multiple"));
   }
   SECTION("label above 9") {
     write_bytes(folder.file("cifar100.bin"), record(4, 0, 0, 0) + record(57, 0, 0, 0));
@@ -110,8 +114,7 @@ TEST_CASE("bad CIFAR-10 files are errors that name the file and the problem", "[
   }
   SECTION("a folder without the training files") {
     write_bytes(folder.file("test_batch.bin"), record(0, 0, 0, 0));
-    CHECK_THROWS_WITH(load_cifar10(folder.path().string(), Split::train),
-                      Catch::Contains("data_batch_1.bin"));
+    CHECK_THROWS_WITH(load_cifar10(folder.path().string(), Split::train), Catch::Contains("data_batch_1.bin"));
     CHECK_NOTHROW(load_cifar10(folder.path().string(), Split::test));
   }
   SECTION("a gap in the numbering of the training files") {

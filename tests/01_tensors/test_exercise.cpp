@@ -13,8 +13,7 @@ TEST_CASE("todo() throws NotImplemented naming the task, the guide and the hint 
     const std::string message = error.what();
     CHECK(error.task_id() == "1.4");
     CHECK_THAT(message, Catch::StartsWith("not implemented yet: task 1.4 (variance_along: two passes)"));
-    CHECK_THAT(message, Catch::Contains("chapters/01_tensors/README.md") &&
-                            Catch::Contains("section \"Task 1.4\"") &&
+    CHECK_THAT(message, Catch::Contains("chapters/01_tensors/README.md") && Catch::Contains("section \"Task 1.4\"") &&
                             Catch::Contains("./course hint 1.4"));
   }
 }

@@ -44,10 +44,10 @@ TEST_CASE("image_grid places each image in its cell and writes its caption", "[c
   auto pixel = [&](std::size_t y, std::size_t x) {
     return std::array<int, 3>{grid(y, x, 0), grid(y, x, 1), grid(y, x, 2)};
   };
-  CHECK(pixel(4, 4) == std::array<int, 3>{255, 0, 0});         // image 0, top-left
-  CHECK(pixel(4 + 5, 4 + 5) == std::array<int, 3>{255, 0, 0}); // image 0, bottom-right
-  CHECK(pixel(4, 14) == std::array<int, 3>{0, 255, 0});        // image 1
-  CHECK(pixel(26, 4) == std::array<int, 3>{0, 0, 255});        // image 2, second row
+  CHECK(pixel(4, 4) == std::array<int, 3>{255, 0, 0});          // image 0, top-left
+  CHECK(pixel(4 + 5, 4 + 5) == std::array<int, 3>{255, 0, 0});  // image 0, bottom-right
+  CHECK(pixel(4, 14) == std::array<int, 3>{0, 255, 0});         // image 1
+  CHECK(pixel(26, 4) == std::array<int, 3>{0, 0, 255});         // image 2, second row
   // The caption "cat" darkens some pixels under image 0; the empty caption of image 2 none.
   auto dark_pixels_in = [&](std::size_t top, std::size_t left) {
     int dark = 0;
@@ -75,8 +75,10 @@ TEST_CASE("resize_image keeps a same-size image, averages when shrinking, and re
   {
     std::string values;
     for (const std::uint8_t v : halved) values += " " + std::to_string(v);
-    INFO("columns alternating 0 and 200, halved in width: each output pixel averages one pair (0, 200), so every "
-         "value must be 100; the result holds" << values);
+    INFO(
+        "columns alternating 0 and 200, halved in width: each output pixel averages one pair (0, 200), so every "
+        "value must be 100; the result holds"
+        << values);
     CHECK(std::all_of(halved.begin(), halved.end(), [](std::uint8_t v) { return v == 100; }));
   }
   // A 2x2 image enlarged to 4x4: the corners keep their values (clamped at the border).

@@ -28,16 +28,18 @@ TEST_CASE("row-major strides match xtensor's own strides for every rank", "[ch01
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::size_t>(strides[i]);
     return out;
   };
-  INFO("row-major (C order): the last axis has stride 1 and each other axis's stride is the product of the sizes "
-       "after it; xtensor stores its tensors row-major, so its own strides are the answer for shapes (7), (3, 7), "
-       "(2, 3, 7) and (5, 2, 3, 7)");
+  INFO(
+      "row-major (C order): the last axis has stride 1 and each other axis's stride is the product of the sizes "
+      "after it; xtensor stores its tensors row-major, so its own strides are the answer for shapes (7), (3, 7), "
+      "(2, 3, 7) and (5, 2, 3, 7)");
   CHECK(row_major_strides(a.shape()) == as_array(a.strides()));
   CHECK(row_major_strides(b.shape()) == as_array(b.strides()));
   CHECK(row_major_strides(c.shape()) == as_array(c.strides()));
   CHECK(row_major_strides(d.shape()) == as_array(d.strides()));
 }
 
-TEST_CASE("flat_offset finds every element of an NCHW batch where xtensor stores it", "[ch01][indexing][property][1.1]") {
+TEST_CASE("flat_offset finds every element of an NCHW batch where xtensor stores it",
+          "[ch01][indexing][property][1.1]") {
   xt::xtensor<int, 4> x = xt::xtensor<int, 4>::from_shape({2, 3, 4, 5});
   for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<int>(i);
   for (std::size_t n = 0; n < 2; ++n)
@@ -45,9 +47,11 @@ TEST_CASE("flat_offset finds every element of an NCHW batch where xtensor stores
       for (std::size_t h = 0; h < 4; ++h)
         for (std::size_t w = 0; w < 5; ++w) {
           const std::size_t offset = flat_offset(x.shape(), {n, c, h, w});
-          INFO("x holds its own storage index, so x(" << n << ", " << c << ", " << h << ", " << w << ") = "
-               << x(n, c, h, w) << " = n*60 + c*20 + h*5 + w is where xtensor stores that element in a (2, 3, 4, 5) "
-               "tensor; flat_offset said " << offset);
+          INFO("x holds its own storage index, so x("
+               << n << ", " << c << ", " << h << ", " << w << ") = " << x(n, c, h, w)
+               << " = n*60 + c*20 + h*5 + w is where xtensor stores that element in a (2, 3, 4, 5) "
+                  "tensor; flat_offset said "
+               << offset);
           REQUIRE(x.data()[offset] == x(n, c, h, w));
         }
 }
@@ -60,6 +64,5 @@ TEST_CASE("flat_offset of the last element is size - 1", "[ch01][indexing][hand]
 
 TEST_CASE("flat_offset rejects an index outside the shape", "[ch01][indexing][error][1.1]") {
   CHECK_THROWS_AS(flat_offset<4>({2, 3, 4, 5}, {0, 3, 0, 0}), std::out_of_range);
-  CHECK_THROWS_WITH(flat_offset<2>({3, 7}, {0, 7}),
-                    Catch::Contains("(0, 7)") && Catch::Contains("(3, 7)"));
+  CHECK_THROWS_WITH(flat_offset<2>({3, 7}, {0, 7}), Catch::Contains("(0, 7)") && Catch::Contains("(3, 7)"));
 }

@@ -43,7 +43,8 @@ void check_against_pytorch(const nlohmann::json& weight) {
 
 }  // namespace
 
-TEST_CASE("fans and Kaiming standard deviations match PyTorch for every weight shape of ResNet-34", "[ch01][init][golden][1.7]") {
+TEST_CASE("fans and Kaiming standard deviations match PyTorch for every weight shape of ResNet-34",
+          "[ch01][init][golden][1.7]") {
   std::ifstream file(resnet::testing::golden_path("ch01/kaiming.json"));
   const auto golden = nlohmann::json::parse(file);
   REQUIRE(golden["weights"].size() >= 10);
@@ -72,11 +73,12 @@ TEST_CASE("kaiming_normal draws have mean 0 and the Kaiming standard deviation",
   const double mean = xt::mean(w)();
   const double stddev = std::sqrt(xt::mean(xt::square(w - mean))());
   INFO("mean of the " << w.size() << " draws: " << mean << ", should be 0 within 5 standard errors ("
-       << 5.0 * sigma / std::sqrt(n) << ")");
+                      << 5.0 * sigma / std::sqrt(n) << ")");
   CHECK(std::abs(mean) < 5.0 * sigma / std::sqrt(n));
   INFO("standard deviation: " << stddev << ", should be sqrt(2 / fan_out) = sqrt(2 / (128 * 3 * 3)) = " << sigma
-       << " within " << 5.0 * sigma / std::sqrt(2.0 * n) << "; fan_in (64 * 3 * 3) instead would give "
-       << std::sqrt(2.0 / (64.0 * 9.0)) << ", and the gain sqrt(2) forgotten " << std::sqrt(1.0 / (128.0 * 9.0)));
+                              << " within " << 5.0 * sigma / std::sqrt(2.0 * n)
+                              << "; fan_in (64 * 3 * 3) instead would give " << std::sqrt(2.0 / (64.0 * 9.0))
+                              << ", and the gain sqrt(2) forgotten " << std::sqrt(1.0 / (128.0 * 9.0)));
   CHECK(std::abs(stddev - sigma) < 5.0 * sigma / std::sqrt(2.0 * n));
 }
 
@@ -85,8 +87,9 @@ TEST_CASE("kaiming_normal is reproducible from its seed", "[ch01][init][property
   const auto a = kaiming_normal<float>(std::array<std::size_t, 4>{8, 4, 3, 3}, FanMode::fan_out, first);
   const auto b = kaiming_normal<float>(std::array<std::size_t, 4>{8, 4, 3, 3}, FanMode::fan_out, second);
   const auto c = kaiming_normal<float>(std::array<std::size_t, 4>{8, 4, 3, 3}, FanMode::fan_out, other);
-  INFO("two generators made with the same seed (42) must give the same weights, bit for bit: draw every value "
-       "from the generator passed in, nothing from a global or time-seeded source");
+  INFO(
+      "two generators made with the same seed (42) must give the same weights, bit for bit: draw every value "
+      "from the generator passed in, nothing from a global or time-seeded source");
   CHECK_THAT(a, resnet::testing::AllClose(b, resnet::testing::tolerance::exact));
   INFO("another seed (43) must give other weights: the draws must come from the generator passed in");
   CHECK(xt::any(xt::not_equal(a, c)));

@@ -31,7 +31,7 @@ TEST_CASE("nchw_to_nhwc moves every element x(n, c, h, w) to y(n, h, w, c)", "[c
       for (std::size_t h = 0; h < 4; ++h)
         for (std::size_t w = 0; w < 5; ++w) {
           INFO("x(" << n << ", " << c << ", " << h << ", " << w << ") must appear, unchanged, at y(" << n << ", " << h
-               << ", " << w << ", " << c << "): the layout moves values, it never computes with them");
+                    << ", " << w << ", " << c << "): the layout moves values, it never computes with them");
           REQUIRE(y(n, h, w, c) == x(n, c, h, w));
         }
 }

@@ -14,7 +14,7 @@ using resnet::testing::load_golden;
 namespace tolerance = resnet::testing::tolerance;
 
 TEST_CASE("matmul_naive of a hand example", "[ch01][matmul][hand][1.5]") {
-  const xt::xtensor<double, 2> a = {{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}};  // (2, 3)
+  const xt::xtensor<double, 2> a = {{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}};       // (2, 3)
   const xt::xtensor<double, 2> b = {{7.0, 8.0}, {9.0, 10.0}, {11.0, 12.0}};  // (3, 2)
   const xt::xtensor<double, 2> expected = {{58.0, 64.0}, {139.0, 154.0}};
   CHECK_THAT(matmul_naive(a, b), AllClose(expected, tolerance::exact));
@@ -40,9 +40,10 @@ TEST_CASE("matmul_naive and BLAS agree exactly on integer-valued data", "[ch01][
   };
   const auto a = integers(33, 96);
   const auto b = integers(96, 65);
-  INFO("integer entries in -4..4 and K = 96: every product and partial sum is an integer below 2^24, which float32 "
-       "holds exactly, so the order of the additions cannot matter and any difference from BLAS is a bug (a wrong "
-       "index, a missed term), not rounding");
+  INFO(
+      "integer entries in -4..4 and K = 96: every product and partial sum is an integer below 2^24, which float32 "
+      "holds exactly, so the order of the additions cannot matter and any difference from BLAS is a bug (a wrong "
+      "index, a missed term), not rounding");
   CHECK_THAT(matmul_naive(a, b), AllClose(matmul_blas(a, b), tolerance::exact));
 }
 
@@ -52,8 +53,9 @@ TEST_CASE("matmul_naive agrees with BLAS on random float32 matrices", "[ch01][ma
   const auto b = random_uniform<float, 2>({256, 48}, generator, -1.0, 1.0);
   const xt::xtensor<double, 2> a64 = a, b64 = b;
   const auto reference = matmul_blas(a64, b64);  // float64, the same inputs
-  INFO("the reference is the float64 product of the same inputs; a float32 sum of 256 products may differ from it "
-       "only by float32 rounding; a wrong index or a missed term gives errors of order 1, far outside");
+  INFO(
+      "the reference is the float64 product of the same inputs; a float32 sum of 256 products may differ from it "
+      "only by float32 rounding; a wrong index or a missed term gives errors of order 1, far outside");
   CHECK_THAT(matmul_naive(a, b), AllClose(reference, tolerance::matmul_float32));
   CHECK_THAT(matmul_blas(a, b), AllClose(reference, tolerance::matmul_float32));
 }

@@ -38,8 +38,9 @@ TEST_CASE("a float32 file loads as double and a float64 file as float", "[ch01][
   INFO("every float32 value is exactly a double, so a float32 file loaded as double must hold the same numbers");
   CHECK_THAT(as_double, AllClose(values, tolerance::exact));
   save_npy(folder.file("f8.npy"), as_double);
-  INFO("these doubles came from floats, so converting the float64 file back to float must round to the same "
-       "floats exactly");
+  INFO(
+      "these doubles came from floats, so converting the float64 file back to float must round to the same "
+      "floats exactly");
   CHECK_THAT((load_npy<float, 2>(folder.file("f8.npy"))), AllClose(values, tolerance::exact));
 }
 
@@ -79,10 +80,7 @@ TEST_CASE("bad .npy files are errors that name the file and the problem", "[ch01
   }
   SECTION("wrong element type") {
     save_npy(folder.file("bytes.npy"), xt::xtensor<std::uint8_t, 1>{1, 2});
-    CHECK_THROWS_WITH((load_npy<float, 1>(folder.file("bytes.npy"))),
-                      Catch::Contains("|u1") && Catch::Contains("<f4"));
+    CHECK_THROWS_WITH((load_npy<float, 1>(folder.file("bytes.npy"))), Catch::Contains("|u1") && Catch::Contains("<f4"));
   }
-  SECTION("unwritable path") {
-    CHECK_THROWS_AS(save_npy(folder.file("no/such/folder/x.npy"), values), DataError);
-  }
+  SECTION("unwritable path") { CHECK_THROWS_AS(save_npy(folder.file("no/such/folder/x.npy"), values), DataError); }
 }

@@ -41,8 +41,9 @@ TEST_CASE("copies of a tensor are independent", "[ch01][tensor][property]") {
   Tensor<float, 1> moved_to_cpu = original.to(Device::cpu);
   copy.host()(0) = 10.0f;
   moved_to_cpu.host()(1) = 20.0f;
-  INFO("a copy, and .to(Device::cpu) of a CPU tensor, must own their values: writing 10 into the copy and 20 into "
-       "the other must leave the original at (1, 2); a shared buffer would change it behind its owner's back");
+  INFO(
+      "a copy, and .to(Device::cpu) of a CPU tensor, must own their values: writing 10 into the copy and 20 into "
+      "the other must leave the original at (1, 2); a shared buffer would change it behind its owner's back");
   CHECK_THAT(original.host(), AllClose(xt::xtensor<float, 1>{1.0f, 2.0f}, tolerance::exact));
 }
 

@@ -60,9 +60,9 @@ void check_result(const std::string& name, const std::string& key, const xt::xte
 template <class X, class = void>
 struct accepts_as_image : std::false_type {};
 template <class X>
-struct accepts_as_image<X, std::void_t<decltype(conv2d_forward(
-                               std::declval<const X&>(), std::declval<const xt::xtensor<float, 4>&>(),
-                               std::nullopt, std::size_t{1}, std::size_t{1}))>> : std::true_type {};
+struct accepts_as_image<
+    X, std::void_t<decltype(conv2d_forward(std::declval<const X&>(), std::declval<const xt::xtensor<float, 4>&>(),
+                                           std::nullopt, std::size_t{1}, std::size_t{1}))>> : std::true_type {};
 
 template <class T>
 resnet::testing::ScaleTolerance conv_tolerance() {
@@ -128,13 +128,16 @@ TEST_CASE("direct and im2col convolutions agree exactly on integer data", "[ch02
     return t;
   };
   // Square and non-square kernels, 1x1 with padding, strides larger than the kernel.
-  struct Config { std::size_t R, S, stride, padding; };
+  struct Config {
+    std::size_t R, S, stride, padding;
+  };
   for (const Config config : {Config{3, 3, 1, 1}, Config{3, 3, 2, 1}, Config{3, 3, 2, 0}, Config{3, 3, 3, 2},
                               Config{2, 5, 1, 2}, Config{5, 1, 2, 0}, Config{1, 1, 1, 1}, Config{2, 2, 3, 0}}) {
     const std::size_t stride = config.stride, padding = config.padding;
-    INFO("kernel " << config.R << "x" << config.S << ", stride " << stride << ", padding " << padding
+    INFO("kernel "
+         << config.R << "x" << config.S << ", stride " << stride << ", padding " << padding
          << ": small integers make every product and partial sum exact in float32, so the direct and the im2col "
-         "convolution must agree exactly, output and all three gradients; any difference is a bug, not rounding");
+            "convolution must agree exactly, output and all three gradients; any difference is a bug, not rounding");
     const auto x = integers({2, 3, 9, 8});
     const auto w = integers({5, 3, config.R, config.S});
     const xt::xtensor<float, 1> b = {1, -2, 3, 0, 5};
@@ -150,7 +153,8 @@ TEST_CASE("direct and im2col convolutions agree exactly on integer data", "[ch02
   }
 }
 
-TEMPLATE_TEST_CASE("the im2col convolution matches PyTorch on every ResNet-34 convolution and on odd shapes", "[ch02][conv2d][golden][2.7]", float, double) {
+TEMPLATE_TEST_CASE("the im2col convolution matches PyTorch on every ResNet-34 convolution and on odd shapes",
+                   "[ch02][conv2d][golden][2.7]", float, double) {
   using Tensor4 = xt::xtensor<TestType, 4>;
   check_against_pytorch<TestType>(
       [](const Tensor4& x, const Tensor4& w, const OptionalBias<TestType>& b, std::size_t stride, std::size_t padding) {
@@ -159,7 +163,8 @@ TEMPLATE_TEST_CASE("the im2col convolution matches PyTorch on every ResNet-34 co
       [](const Tensor4& dy, const Conv2dCache<TestType>& cache) { return conv2d_backward(dy, cache); }, false);
 }
 
-TEMPLATE_TEST_CASE("the direct convolution matches PyTorch on small odd shapes", "[ch02][conv2d][golden][2.5]", float, double) {
+TEMPLATE_TEST_CASE("the direct convolution matches PyTorch on small odd shapes", "[ch02][conv2d][golden][2.5]", float,
+                   double) {
   using Tensor4 = xt::xtensor<TestType, 4>;
   check_against_pytorch<TestType>(
       [](const Tensor4& x, const Tensor4& w, const OptionalBias<TestType>& b, std::size_t stride, std::size_t padding) {
@@ -172,9 +177,9 @@ TEST_CASE("convolutions reject bad shapes with the op and the shapes in the mess
   const xt::xtensor<float, 4> x = xt::zeros<float>({2, 3, 5, 5});
   const xt::xtensor<float, 4> w = xt::zeros<float>({4, 3, 3, 3});
   // The checks are given code (conv2d_shape and friends), so this test has no task tag.
-  CHECK_THROWS_WITH(conv2d_forward(x, xt::xtensor<float, 4>(xt::zeros<float>({4, 2, 3, 3})), std::nullopt, 1, 1),
-                    Catch::Contains("conv2d_forward") && Catch::Contains("x has 3 channels") &&
-                        Catch::Contains("(4, 2, 3, 3)"));
+  CHECK_THROWS_WITH(
+      conv2d_forward(x, xt::xtensor<float, 4>(xt::zeros<float>({4, 2, 3, 3})), std::nullopt, 1, 1),
+      Catch::Contains("conv2d_forward") && Catch::Contains("x has 3 channels") && Catch::Contains("(4, 2, 3, 3)"));
   CHECK_THROWS_WITH(conv2d_forward(x, w, std::nullopt, 0, 1), Catch::Contains("stride must be at least 1"));
   const int negative = -1;  // converts to an enormous std::size_t
   CHECK_THROWS_WITH(conv2d_forward(x, w, std::nullopt, 1, static_cast<std::size_t>(negative)),
@@ -195,5 +200,6 @@ TEST_CASE("convolution backward rejects an upstream gradient of the wrong shape"
   const auto result = conv2d_forward(xt::xtensor<float, 4>(xt::ones<float>({2, 3, 5, 5})),
                                      xt::xtensor<float, 4>(xt::ones<float>({4, 3, 3, 3})), std::nullopt, 1, 1);
   const xt::xtensor<float, 4> wrong = xt::ones<float>({2, 4, 4, 5});
-  CHECK_THROWS_WITH(conv2d_backward(wrong, result.cache), Catch::Contains("dy has shape (2, 4, 4, 5), expected (2, 4, 5, 5)"));
+  CHECK_THROWS_WITH(conv2d_backward(wrong, result.cache),
+                    Catch::Contains("dy has shape (2, 4, 4, 5), expected (2, 4, 5, 5)"));
 }

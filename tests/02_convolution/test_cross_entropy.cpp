@@ -13,7 +13,8 @@ using resnet::testing::AllClose;
 using resnet::testing::load_golden;
 namespace tolerance = resnet::testing::tolerance;
 
-TEST_CASE("cross-entropy of equal logits is log K, and its gradient is p - onehot over N", "[ch02][cross_entropy][hand][2.4]") {
+TEST_CASE("cross-entropy of equal logits is log K, and its gradient is p - onehot over N",
+          "[ch02][cross_entropy][hand][2.4]") {
   // Equal logits: every class has probability 1/K, so the loss is -log(1/K) = log K.
   const xt::xtensor<double, 2> logits = xt::zeros<double>({2, 4});
   const xt::xtensor<std::int64_t, 1> labels = {1, 3};
@@ -23,10 +24,12 @@ TEST_CASE("cross-entropy of equal logits is log K, and its gradient is p - oneho
   const xt::xtensor<double, 2> expected = {{0.125, -0.375, 0.125, 0.125}, {0.125, 0.125, 0.125, -0.375}};
   CHECK_THAT(cross_entropy_backward(1.0, result.cache).dlogits, AllClose(expected, tolerance::float64));
   // The upstream gradient scales it.
-  CHECK_THAT(cross_entropy_backward(2.0, result.cache).dlogits, AllClose(xt::xtensor<double, 2>(2.0 * expected), tolerance::float64));
+  CHECK_THAT(cross_entropy_backward(2.0, result.cache).dlogits,
+             AllClose(xt::xtensor<double, 2>(2.0 * expected), tolerance::float64));
 }
 
-TEMPLATE_TEST_CASE("cross-entropy matches torch.nn.functional.cross_entropy, logits of 1000 included", "[ch02][cross_entropy][golden][2.4]", float, double) {
+TEMPLATE_TEST_CASE("cross-entropy matches torch.nn.functional.cross_entropy, logits of 1000 included",
+                   "[ch02][cross_entropy][golden][2.4]", float, double) {
   const auto tol = std::is_same_v<TestType, float> ? tolerance::softmax_float32 : tolerance::float64;
   for (const std::string name : {"ordinary", "extreme"}) {
     INFO(name << " logits");

@@ -25,12 +25,14 @@ TEST_CASE("global average pooling of a hand example", "[ch02][avg_pool][hand][2.
   CHECK_THAT(global_avg_pool2d_backward(dy, result.cache).dx, AllClose(expected, tolerance::exact));
 }
 
-TEMPLATE_TEST_CASE("global average pooling matches PyTorch's adaptive_avg_pool2d(x, 1)", "[ch02][avg_pool][golden][2.9]", float, double) {
+TEMPLATE_TEST_CASE("global average pooling matches PyTorch's adaptive_avg_pool2d(x, 1)",
+                   "[ch02][avg_pool][golden][2.9]", float, double) {
   const auto tol = std::is_same_v<TestType, float> ? tolerance::reduction_float32 : tolerance::float64;
   for (const auto& spec : resnet::testing::golden_cases("ch02/avg_pool_cases.json", 3)) {
     const std::string name = spec["name"];
     INFO("case " << name);
-    const std::array<std::size_t, 4> shape{spec["x_shape"][0], spec["x_shape"][1], spec["x_shape"][2], spec["x_shape"][3]};
+    const std::array<std::size_t, 4> shape{spec["x_shape"][0], spec["x_shape"][1], spec["x_shape"][2],
+                                           spec["x_shape"][3]};
     const auto result = global_avg_pool2d_forward(hash_tensor<TestType, 4>(spec["x_seed"], shape));
     CHECK_THAT(result.y, AllClose(load_golden<double, 2>("ch02/avg_pool/" + name + "_y.npy"), tol));
     const auto dy = hash_tensor<TestType, 2>(spec["dy_seed"], {shape[0], shape[1]});

@@ -41,7 +41,8 @@ void require_all_pass(const std::vector<GradCheckReport>& reports) {
 
 }  // namespace
 
-TEST_CASE("numerical_gradient of a quadratic is exact to rounding and restores the input", "[ch02][gradcheck][hand][2.1]") {
+TEST_CASE("numerical_gradient of a quadratic is exact to rounding and restores the input",
+          "[ch02][gradcheck][hand][2.1]") {
   // L(v) = sum of v_i^2 * (i + 1): dL/dv_i = 2 (i + 1) v_i. Central differences are exact
   // for a quadratic except for rounding.
   xt::xtensor<double, 1> v = {0.5, -1.25, 3.0};
@@ -52,37 +53,43 @@ TEST_CASE("numerical_gradient of a quadratic is exact to rounding and restores t
     return total;
   };
   const xt::xtensor<double, 1> gradient = numerical_gradient(loss, v, 1e-6);
-  INFO("L = v0^2 + 2 v1^2 + 3 v2^2 at v = (0.5, -1.25, 3): the gradient is (2 v0, 4 v1, 6 v2) = (1, -5, 18), and "
-       "central differences (L(v + h e_i) - L(v - h e_i)) / 2h give it exactly for a quadratic, but for rounding");
+  INFO(
+      "L = v0^2 + 2 v1^2 + 3 v2^2 at v = (0.5, -1.25, 3): the gradient is (2 v0, 4 v1, 6 v2) = (1, -5, 18), and "
+      "central differences (L(v + h e_i) - L(v - h e_i)) / 2h give it exactly for a quadratic, but for rounding");
   CHECK(gradient(0) == Approx(1.0).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
   CHECK(gradient(1) == Approx(-5.0).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
   CHECK(gradient(2) == Approx(18.0).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
-  INFO("after the call every entry of v must be exactly what it was, (0.5, -1.25, 3); it is (" << std::setprecision(17)
-       << v(0) << ", " << v(1) << ", " << v(2) << ")");
+  INFO("after the call every entry of v must be exactly what it was, (0.5, -1.25, 3); it is ("
+       << std::setprecision(17) << v(0) << ", " << v(1) << ", " << v(2) << ")");
   CHECK((v == original));  // every entry restored exactly
 }
 
-TEST_CASE("numerical_gradient finds each partial derivative of a function with cross terms", "[ch02][gradcheck][hand][2.1]") {
+TEST_CASE("numerical_gradient finds each partial derivative of a function with cross terms",
+          "[ch02][gradcheck][hand][2.1]") {
   // L(v) = v0 v1 + 2 v1 v2 + v2^2 - 3 v0 (v3 unused): dL/dv0 = v1 - 3, dL/dv1 = v0 + 2 v2,
   // dL/dv2 = 2 v1 + 2 v2, dL/dv3 = 0. A quadratic again, so central differences are exact
   // but for rounding; the cross terms make every partial derivative depend on other entries.
   xt::xtensor<double, 1> v = {0.5, -1.25, 3.0, 7.0};
   const auto loss = [&] { return v(0) * v(1) + 2.0 * v(1) * v(2) + v(2) * v(2) - 3.0 * v(0); };
   const xt::xtensor<double, 1> gradient = numerical_gradient(loss, v, 1e-5);
-  INFO("L(v) = v0 v1 + 2 v1 v2 + v2^2 - 3 v0 at v = (0.5, -1.25, 3, 7): the gradient is (v1 - 3, v0 + 2 v2, "
-       "2 v1 + 2 v2, 0) = (-4.25, 6.5, 3.5, 0). Entry i of the result must come from moving entry i alone, by +h "
-       "and by -h, with the others as they are: moving every entry at once, or another entry than i, or storing "
-       "the estimate at another index gives other numbers here");
+  INFO(
+      "L(v) = v0 v1 + 2 v1 v2 + v2^2 - 3 v0 at v = (0.5, -1.25, 3, 7): the gradient is (v1 - 3, v0 + 2 v2, "
+      "2 v1 + 2 v2, 0) = (-4.25, 6.5, 3.5, 0). Entry i of the result must come from moving entry i alone, by +h "
+      "and by -h, with the others as they are: moving every entry at once, or another entry than i, or storing "
+      "the estimate at another index gives other numbers here");
   REQUIRE(gradient.shape() == v.shape());
   CHECK(gradient(0) == Approx(-4.25).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
   CHECK(gradient(1) == Approx(6.5).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
   CHECK(gradient(2) == Approx(3.5).epsilon(resnet::testing::tolerance::central_difference_of_quadratic.rtol));
-  INFO("L does not depend on v3, so L(v + h e3) and L(v - h e3) are the same number and the estimate is exactly 0; "
-       "here it is " << gradient(3));
+  INFO(
+      "L does not depend on v3, so L(v + h e3) and L(v - h e3) are the same number and the estimate is exactly 0; "
+      "here it is "
+      << gradient(3));
   CHECK(gradient(3) == 0.0);
 }
 
-TEST_CASE("numerical_gradient puts every value back bit for bit, even where v + h - h is not v", "[ch02][gradcheck][property][2.1]") {
+TEST_CASE("numerical_gradient puts every value back bit for bit, even where v + h - h is not v",
+          "[ch02][gradcheck][property][2.1]") {
   // With h = 1e-5 (the checker's step) rounding makes (0.5 + h) - h, (-0.5 - h) + h and
   // ((0.1 + h) - 2h) + h all differ from the value they started from in the last bit: only
   // writing back the saved value restores these exactly.
@@ -90,8 +97,9 @@ TEST_CASE("numerical_gradient puts every value back bit for bit, even where v + 
   xt::xtensor<double, 1> v = {0.5, -0.5, 0.1, 4.0, -1.25};
   const xt::xtensor<double, 1> original = v;
   {
-    INFO("the premise of this test: for these values, adding and subtracting h = 1e-5 does not give the value back "
-         "in double precision");
+    INFO(
+        "the premise of this test: for these values, adding and subtracting h = 1e-5 does not give the value back "
+        "in double precision");
     REQUIRE((0.5 + step) - step != 0.5);
     REQUIRE((-0.5 - step) + step != -0.5);
     REQUIRE(((0.1 + step) - 2.0 * step) + step != 0.1);
@@ -103,7 +111,8 @@ TEST_CASE("numerical_gradient puts every value back bit for bit, even where v + 
   };
   numerical_gradient(loss, v, step);
   for (std::size_t i = 0; i < v.size(); ++i) {
-    INFO("entry " << i << " was " << std::setprecision(17) << original(i) << " and is " << v(i)
+    INFO("entry "
+         << i << " was " << std::setprecision(17) << original(i) << " and is " << v(i)
          << " after the call: keep the value in a local before changing the entry and write that saved value back; "
             "undoing the steps with + h and - h leaves the last bit wrong, and a variable that drifts makes every "
             "later estimate slightly wrong");
@@ -111,7 +120,8 @@ TEST_CASE("numerical_gradient puts every value back bit for bit, even where v + 
   }
 }
 
-TEST_CASE("numerical_gradient's error on a cubic is h^2, as the central difference promises", "[ch02][gradcheck][property][2.1]") {
+TEST_CASE("numerical_gradient's error on a cubic is h^2, as the central difference promises",
+          "[ch02][gradcheck][property][2.1]") {
   // L(v) = v^3 at v = 1: (L(1 + h) - L(1 - h)) / 2h = (6h + 2h^3) / 2h = 3 + h^2 exactly, so
   // the error is h^2 (the guide's h^2 L''' / 6 with L''' = 6). The one-sided (L(1 + h) - L(1)) / h
   // = 3 + 3h + h^2 has error 3h, and dividing by h instead of 2h doubles the estimate.
@@ -119,22 +129,23 @@ TEST_CASE("numerical_gradient's error on a cubic is h^2, as the central differen
   const auto loss = [&] { return v(0) * v(0) * v(0); };
   for (const double step : {1e-1, 1e-2, 1e-3}) {
     const double error = numerical_gradient(loss, v, step)(0) - 3.0;
-    INFO("h = " << step << ": the estimate of d(v^3)/dv = 3 at v = 1 is off by " << error << ", should be h^2 = "
-         << step * step << " (central difference: error O(h^2)); about +-3h = +-" << 3.0 * step
-         << " means a one-sided difference, about 3 a division by h instead of 2h");
+    INFO("h = " << step << ": the estimate of d(v^3)/dv = 3 at v = 1 is off by " << error
+                << ", should be h^2 = " << step * step << " (central difference: error O(h^2)); about +-3h = +-"
+                << 3.0 * step << " means a one-sided difference, about 3 a division by h instead of 2h");
     CHECK(error == Approx(step * step).epsilon(1e-3));
   }
 }
 
-TEST_CASE("numerical_gradient calls the loss twice per entry, with only that entry moved by +h or -h", "[ch02][gradcheck][property][2.1]") {
+TEST_CASE("numerical_gradient calls the loss twice per entry, with only that entry moved by +h or -h",
+          "[ch02][gradcheck][property][2.1]") {
   // The loss records, at every call, which entries differ from the original and by how much.
   const double step = 1e-3;
   xt::xtensor<double, 1> v = {0.75, -2.0, 1.5};
   const xt::xtensor<double, 1> original = v;
   struct Call {
-    std::size_t moved = 0;     // how many entries differ from the original
-    std::size_t index = 0;     // the last one that does
-    double offset = 0.0;       // by how much
+    std::size_t moved = 0;  // how many entries differ from the original
+    std::size_t index = 0;  // the last one that does
+    double offset = 0.0;    // by how much
   };
   std::vector<Call> calls;
   const auto loss = [&] {
@@ -150,34 +161,52 @@ TEST_CASE("numerical_gradient calls the loss twice per entry, with only that ent
     return v(0) + 2.0 * v(1) + 3.0 * v(2);
   };
   numerical_gradient(loss, v, step);
-  INFO("loss() was called " << calls.size() << " times for 3 entries; the central difference needs exactly 2 calls "
-       "per entry, L(v + h e_i) and L(v - h e_i): 1 per entry, or one more at v itself, means a one-sided "
-       "difference, and extra calls are wasted work (the checker runs this for every value of every tensor)");
+  INFO("loss() was called "
+       << calls.size()
+       << " times for 3 entries; the central difference needs exactly 2 calls "
+          "per entry, L(v + h e_i) and L(v - h e_i): 1 per entry, or one more at v itself, means a one-sided "
+          "difference, and extra calls are wasted work (the checker runs this for every value of every tensor)");
   REQUIRE(calls.size() == 2 * v.size());
   std::vector<int> up(v.size(), 0), down(v.size(), 0);
   for (std::size_t k = 0; k < calls.size(); ++k) {
     INFO("call " << k << " of loss() saw " << calls[k].moved << " entries moved from their values (entry "
-         << calls[k].index << " by " << calls[k].offset << "): each call must see exactly one entry moved, by +h or "
-         "-h with h = " << step << ", and every other entry as it was (restored after its own turn)");
+                 << calls[k].index << " by " << calls[k].offset
+                 << "): each call must see exactly one entry moved, by +h or "
+                    "-h with h = "
+                 << step << ", and every other entry as it was (restored after its own turn)");
     REQUIRE(calls[k].moved == 1);
     REQUIRE(std::abs(calls[k].offset) == Approx(step).epsilon(1e-9));
     ++(calls[k].offset > 0 ? up : down)[calls[k].index];
   }
   for (std::size_t i = 0; i < v.size(); ++i) {
-    INFO("entry " << i << " was moved up " << up[i] << " and down " << down[i] << " times: each entry must be moved "
-         "once by +h and once by -h");
+    INFO("entry " << i << " was moved up " << up[i] << " and down " << down[i]
+                  << " times: each entry must be moved "
+                     "once by +h and once by -h");
     CHECK(up[i] == 1);
     CHECK(down[i] == 1);
   }
 }
 
-TEST_CASE("linear passes the gradient check", "[ch02][gradcheck][linear][2.2]") { require_all_pass(check_ops("linear")); }
+TEST_CASE("linear passes the gradient check", "[ch02][gradcheck][linear][2.2]") {
+  require_all_pass(check_ops("linear"));
+}
 TEST_CASE("relu passes the gradient check", "[ch02][gradcheck][relu][2.3]") { require_all_pass(check_ops("relu")); }
-TEST_CASE("cross-entropy passes the gradient check", "[ch02][gradcheck][cross_entropy][2.4]") { require_all_pass(check_ops("cross-entropy")); }
-TEST_CASE("the direct convolution passes the gradient check", "[ch02][gradcheck][conv2d][2.5]") { require_all_pass(check_ops("conv2d direct")); }
-TEST_CASE("the im2col convolution passes the gradient check with 1x1, 3x3 and 7x7 kernels", "[ch02][gradcheck][conv2d][2.7]") { require_all_pass(check_ops("conv2d im2col")); }
-TEST_CASE("max-pool passes the gradient check", "[ch02][gradcheck][max_pool][2.8]") { require_all_pass(check_ops("max-pool")); }
-TEST_CASE("global average pooling passes the gradient check", "[ch02][gradcheck][avg_pool][2.9]") { require_all_pass(check_ops("global average pool")); }
+TEST_CASE("cross-entropy passes the gradient check", "[ch02][gradcheck][cross_entropy][2.4]") {
+  require_all_pass(check_ops("cross-entropy"));
+}
+TEST_CASE("the direct convolution passes the gradient check", "[ch02][gradcheck][conv2d][2.5]") {
+  require_all_pass(check_ops("conv2d direct"));
+}
+TEST_CASE("the im2col convolution passes the gradient check with 1x1, 3x3 and 7x7 kernels",
+          "[ch02][gradcheck][conv2d][2.7]") {
+  require_all_pass(check_ops("conv2d im2col"));
+}
+TEST_CASE("max-pool passes the gradient check", "[ch02][gradcheck][max_pool][2.8]") {
+  require_all_pass(check_ops("max-pool"));
+}
+TEST_CASE("global average pooling passes the gradient check", "[ch02][gradcheck][avg_pool][2.9]") {
+  require_all_pass(check_ops("global average pool"));
+}
 
 // ---- The checker recognises the classic mistakes -------------------------------------
 //
@@ -198,9 +227,9 @@ std::string diagnosis_of(GradCheckCase& check, const std::string& variable) {
 
 // A convolution case x (2, 3, H, W), weight (4, 3, 3, 3), whose dx comes from `dx_of`
 // (the weight gradient is the reference one).
-GradCheckCase conv_with_dx(std::size_t size, std::size_t stride, std::size_t padding,
-                           std::function<xt::xtensor<double, 4>(const xt::xtensor<double, 4>& dy,
-                                                                const Conv2dCache<double>&)> dx_of) {
+GradCheckCase conv_with_dx(
+    std::size_t size, std::size_t stride, std::size_t padding,
+    std::function<xt::xtensor<double, 4>(const xt::xtensor<double, 4>& dy, const Conv2dCache<double>&)> dx_of) {
   Generator generator(30);
   GradCheckCase check;
   check.op = "broken convolution";
@@ -241,8 +270,8 @@ xt::xtensor<double, 4> broken_direct_dx(const xt::xtensor<double, 4>& dy, const 
                 } else if (h < 0 || w < 0 || h >= static_cast<long>(shape.H) || w >= static_cast<long>(shape.W)) {
                   continue;
                 }
-                const double weight = flip_kernel ? cache.weight(k, c, shape.R - 1 - r, shape.S - 1 - s)
-                                                  : cache.weight(k, c, r, s);
+                const double weight =
+                    flip_kernel ? cache.weight(k, c, shape.R - 1 - r, shape.S - 1 - s) : cache.weight(k, c, r, s);
                 dx(n, c, static_cast<std::size_t>(h), static_cast<std::size_t>(w)) += dy(n, k, p, q) * weight;
               }
   return dx;
@@ -256,7 +285,8 @@ xt::xtensor<double, 4> dx_with_assigning_col2im(const xt::xtensor<double, 4>& dy
   xt::xtensor<double, 2> dcolumns = xt::zeros<double>({CRS, shape.N * PQ});
   for (std::size_t n = 0; n < shape.N; ++n) {
     xt::xtensor<double, 2> dcolumns_n = xt::zeros<double>({CRS, PQ});
-    gemm(Transpose::yes, Transpose::no, CRS, PQ, K, 1.0, cache.weight.data(), dy.data() + n * K * PQ, 0.0, dcolumns_n.data());
+    gemm(Transpose::yes, Transpose::no, CRS, PQ, K, 1.0, cache.weight.data(), dy.data() + n * K * PQ, 0.0,
+         dcolumns_n.data());
     xt::view(dcolumns, xt::all(), xt::range(n * PQ, (n + 1) * PQ)) = dcolumns_n;
   }
   xt::xtensor<double, 4> dx = xt::zeros<double>(shape.input_shape());
@@ -279,25 +309,29 @@ xt::xtensor<double, 4> dx_with_assigning_col2im(const xt::xtensor<double, 4>& dy
 }  // namespace
 
 TEST_CASE("the checker points at the padding when only border pixels are wrong", "[ch02][gradcheck][checker][2.5]") {
-  auto check = conv_with_dx(8, 1, 1, [](const auto& dy, const auto& cache) { return broken_direct_dx(dy, cache, true, false); });
+  auto check =
+      conv_with_dx(8, 1, 1, [](const auto& dy, const auto& cache) { return broken_direct_dx(dy, cache, true, false); });
   CHECK_THAT(diagnosis_of(check, "x"), Catch::Contains("border") && Catch::Contains("padding"));
 }
 
 TEST_CASE("the checker points at col2im when only overlapping windows are wrong", "[ch02][gradcheck][checker][2.5]") {
   // A 3x3 window with stride 2 on 7x7: rows and columns 2 and 4 are read by two windows,
   // the others by one. Four filters over three channels, as in a real layer.
-  auto check = conv_with_dx(7, 2, 0, [](const auto& dy, const auto& cache) { return dx_with_assigning_col2im(dy, cache); });
+  auto check =
+      conv_with_dx(7, 2, 0, [](const auto& dy, const auto& cache) { return dx_with_assigning_col2im(dy, cache); });
   CHECK_THAT(diagnosis_of(check, "x"), Catch::Contains("several windows") && Catch::Contains("+="));
 }
 
 TEST_CASE("the checker does not blame col2im or the padding for a flipped kernel", "[ch02][gradcheck][checker][2.5]") {
   // Same geometry as the col2im case above: here single-window positions are wrong too.
-  auto check = conv_with_dx(7, 2, 0, [](const auto& dy, const auto& cache) { return broken_direct_dx(dy, cache, false, true); });
+  auto check =
+      conv_with_dx(7, 2, 0, [](const auto& dy, const auto& cache) { return broken_direct_dx(dy, cache, false, true); });
   const std::string diagnosis = diagnosis_of(check, "x");
   CHECK_THAT(diagnosis, !Catch::Contains("col2im") && !Catch::Contains("padding"));
 }
 
-TEST_CASE("the checker notices a parameter gradient that is overwritten instead of accumulated", "[ch02][gradcheck][checker][2.2]") {
+TEST_CASE("the checker notices a parameter gradient that is overwritten instead of accumulated",
+          "[ch02][gradcheck][checker][2.2]") {
   GradCheckCase check;
   for (GradCheckCase& candidate : chapter2_gradient_checks()) {
     if (candidate.op == "linear") check = candidate;
@@ -316,14 +350,17 @@ TEST_CASE("the checker notices a parameter gradient that is overwritten instead 
   CHECK_THAT(diagnosis_of(check, "weight"), Catch::Contains("overwrote"));
 }
 
-TEST_CASE("the checker reports a constant factor, a sign error and a missing gradient", "[ch02][gradcheck][checker][2.4]") {
-  for (const auto& [factor, expected] : {std::pair<double, std::string>{4.0, "4 times"}, {-1.0, "sign error"}, {0.0, "all zeros"}}) {
+TEST_CASE("the checker reports a constant factor, a sign error and a missing gradient",
+          "[ch02][gradcheck][checker][2.4]") {
+  for (const auto& [factor, expected] :
+       {std::pair<double, std::string>{4.0, "4 times"}, {-1.0, "sign error"}, {0.0, "all zeros"}}) {
     GradCheckCase check;
     for (GradCheckCase& candidate : chapter2_gradient_checks()) {
       if (candidate.op == "cross-entropy") check = candidate;
     }
     const auto correct = check.backward;
-    check.backward = [correct, factor = factor](const std::vector<GradCheckVariable>& v, const xt::xtensor<double, 1>& dy,
+    check.backward = [correct, factor = factor](const std::vector<GradCheckVariable>& v,
+                                                const xt::xtensor<double, 1>& dy,
                                                 std::vector<xt::xtensor<double, 1>>& grads) {
       std::vector<xt::xtensor<double, 1>> fresh{xt::zeros<double>(grads[0].shape())};
       correct(v, dy, fresh);

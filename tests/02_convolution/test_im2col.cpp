@@ -27,10 +27,12 @@ TEST_CASE("im2col puts zeros where a window hangs over the padding", "[ch02][im2
   const xt::xtensor<double, 4> x = {{{{1, 2}, {3, 4}}}};
   const WindowShape shape = conv2d_shape("test", x.shape(), {1, 1, 2, 2}, 2, 1);  // P = Q = 2
   // Windows start at (-1,-1), (-1,1), (1,-1), (1,1): each holds one real pixel.
-  const xt::xtensor<double, 2> expected = {{0, 0, 0, 4},
-                                           {0, 0, 3, 0},
-                                           {0, 2, 0, 0},
-                                           {1, 0, 0, 0}};
+  const xt::xtensor<double, 2> expected = {
+      {0, 0, 0, 4},
+      {0, 0, 3, 0},
+      {0, 2, 0, 0},
+      {1, 0, 0, 0},
+  };
   CHECK_THAT(im2col(x, shape), AllClose(expected, tolerance::exact));
 }
 
@@ -54,9 +56,10 @@ TEST_CASE("col2im is the adjoint of im2col", "[ch02][im2col][property][2.6]") {
     const auto y = random_normal<double, 2>({columns.shape()[0], columns.shape()[1]}, generator);
     const double left = xt::sum(columns * y)();
     const double right = xt::sum(x * col2im(y, shape))();
-    INFO("stride " << stride << ", padding " << padding << ": <im2col(x), Y> = " << left << " but <x, col2im(Y)> = "
-         << right << "; they must agree (col2im is the transpose of im2col) because col2im must add each column "
-         "entry back to the very pixel im2col copied it from, += where windows overlap, and skip the padding");
+    INFO("stride "
+         << stride << ", padding " << padding << ": <im2col(x), Y> = " << left << " but <x, col2im(Y)> = " << right
+         << "; they must agree (col2im is the transpose of im2col) because col2im must add each column "
+            "entry back to the very pixel im2col copied it from, += where windows overlap, and skip the padding");
     CHECK(left == Approx(right).epsilon(tolerance::float64.rtol));
   }
 }

@@ -19,7 +19,7 @@ using namespace resnet;
 namespace {
 
 struct Batch {
-  xt::xtensor<float, 4> images;        // (N, 1, 8, 8)
+  xt::xtensor<float, 4> images;         // (N, 1, 8, 8)
   xt::xtensor<std::int64_t, 1> labels;  // 0: horizontal bar, 1: vertical bar
 };
 
@@ -31,8 +31,10 @@ Batch make_bars(std::size_t count, Generator& generator) {
     const auto label = static_cast<std::int64_t>(generator.below(2));
     const std::size_t position = generator.below(8);
     for (std::size_t i = 0; i < 8; ++i) {
-      if (label == 0) batch.images(n, 0, position, i) += 1.0f;
-      else batch.images(n, 0, i, position) += 1.0f;
+      if (label == 0)
+        batch.images(n, 0, position, i) += 1.0f;
+      else
+        batch.images(n, 0, i, position) += 1.0f;
     }
     batch.labels(n) = label;
   }
@@ -86,7 +88,8 @@ TEST_CASE("a tiny conv net of this chapter's ops learns horizontal from vertical
   const StepResult before = step(net, test, 0.0f);
   for (int iteration = 0; iteration < 1000; ++iteration) step(net, make_bars(32, generator), 0.5f);
   const StepResult after = step(net, test, 0.0f);
-  INFO("test loss " << before.loss << " -> " << after.loss << ", accuracy " << before.accuracy << " -> " << after.accuracy);
+  INFO("test loss " << before.loss << " -> " << after.loss << ", accuracy " << before.accuracy << " -> "
+                    << after.accuracy);
   CHECK(std::isfinite(after.loss));
   CHECK(after.loss < 0.25f * before.loss);
   CHECK(after.accuracy >= 0.95);  // chance is 0.5

@@ -29,13 +29,15 @@ TEST_CASE("relu lets NaN through, forward and backward, as PyTorch does", "[ch02
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const xt::xtensor<double, 2> x = {{nan, -1.0, 0.0, 2.0}};
   const auto result = relu_forward(x);
-  INFO("torch.relu(NaN) is NaN, so that a NaN stays visible: every comparison with NaN is false, so x > 0 ? x : 0 "
-       "(or a max that starts from 0) quietly gives 0, while x <= 0 ? 0 : x lets it through");
+  INFO(
+      "torch.relu(NaN) is NaN, so that a NaN stays visible: every comparison with NaN is false, so x > 0 ? x : 0 "
+      "(or a max that starts from 0) quietly gives 0, while x <= 0 ? 0 : x lets it through");
   CHECK(std::isnan(result.y(0, 0)));
   CHECK(result.y(0, 1) == 0.0);
   CHECK(result.y(0, 3) == 2.0);
   const xt::xtensor<double, 2> dy = {{1.0, 2.0, 3.0, 4.0}};
-  CHECK_THAT(relu_backward(dy, result.cache).dx, AllClose(xt::xtensor<double, 2>{{1.0, 0.0, 0.0, 4.0}}, tolerance::exact));
+  CHECK_THAT(relu_backward(dy, result.cache).dx,
+             AllClose(xt::xtensor<double, 2>{{1.0, 0.0, 0.0, 4.0}}, tolerance::exact));
 }
 
 TEMPLATE_TEST_CASE("relu matches torch.relu, exact zeros included", "[ch02][relu][golden][2.3]", float, double) {
@@ -45,7 +47,8 @@ TEMPLATE_TEST_CASE("relu matches torch.relu, exact zeros included", "[ch02][relu
   REQUIRE(xt::any(xt::equal(x, TestType(0))));  // the golden has inputs exactly at the kink
   const auto result = relu_forward(x);
   CHECK_THAT(result.y, AllClose(load_golden<double, 4>("ch02/relu/y.npy"), tolerance::exact));
-  CHECK_THAT(relu_backward(dy, result.cache).dx, AllClose(load_golden<double, 4>("ch02/relu/dx.npy"), tolerance::exact));
+  CHECK_THAT(relu_backward(dy, result.cache).dx,
+             AllClose(load_golden<double, 4>("ch02/relu/dx.npy"), tolerance::exact));
 }
 
 TEST_CASE("relu backward rejects an upstream gradient of another shape", "[ch02][relu][error][2.3]") {

@@ -21,7 +21,6 @@ namespace tolerance = resnet::testing::tolerance;
 
 namespace {
 
-
 // A GradCheckCase for the op: x, gamma and beta are the variables.
 GradCheckCase batchnorm_check(BatchNormMode mode) {
   Generator generator(31);
@@ -51,13 +50,15 @@ GradCheckCase batchnorm_check(BatchNormMode mode) {
 
 }  // namespace
 
-TEST_CASE("batch norm of one channel by hand, with the running statistics after one step", "[ch03][batchnorm][hand][3.1]") {
+TEST_CASE("batch norm of one channel by hand, with the running statistics after one step",
+          "[ch03][batchnorm][hand][3.1]") {
   // Values 1, 2, 3, 4: mean 2.5, biased variance 1.25, unbiased 5/3.
   const xt::xtensor<double, 4> x = {{{{1, 2}, {3, 4}}}};
   const xt::xtensor<double, 1> gamma = {2}, beta = {10}, mean0 = {0}, var0 = {1};
   const auto out = batchnorm2d_forward(x, gamma, beta, mean0, var0, BatchNormMode::train);
   const double s = std::sqrt(1.25 + 1e-5);
-  const xt::xtensor<double, 4> expected = {{{{10 + 2 * -1.5 / s, 10 + 2 * -0.5 / s}, {10 + 2 * 0.5 / s, 10 + 2 * 1.5 / s}}}};
+  const xt::xtensor<double, 4> expected = {
+      {{{10 + 2 * -1.5 / s, 10 + 2 * -0.5 / s}, {10 + 2 * 0.5 / s, 10 + 2 * 1.5 / s}}}};
   CHECK_THAT(out.y, AllClose(expected, tolerance::float64));
   // running = 0.9 running + 0.1 batch, with the unbiased variance for running_var.
   CHECK_THAT(out.running_mean, AllClose(xt::xtensor<double, 1>{0.25}, tolerance::float64));
@@ -69,7 +70,8 @@ TEST_CASE("batch norm of one channel by hand, with the running statistics after 
   CHECK_THAT(eval.running_mean, AllClose(out.running_mean, tolerance::exact));
 }
 
-TEST_CASE("batch norm's output has mean beta and standard deviation gamma per channel in training", "[ch03][batchnorm][property][3.1]") {
+TEST_CASE("batch norm's output has mean beta and standard deviation gamma per channel in training",
+          "[ch03][batchnorm][property][3.1]") {
   Generator generator(32);
   const auto x = random_normal<double, 4>({8, 4, 6, 6}, generator, 5.0, 3.0);
   const xt::xtensor<double, 1> gamma = {1.0, 2.0, 0.5, 3.0}, beta = {0.0, -1.0, 4.0, 2.0};
@@ -79,16 +81,19 @@ TEST_CASE("batch norm's output has mean beta and standard deviation gamma per ch
     const xt::xtensor<double, 3> channel = xt::view(y, xt::all(), c);
     const double mean = xt::mean(channel)();
     const double stddev = std::sqrt(xt::mean(xt::square(channel - mean))());
-    INFO("channel " << c << ": in training mode the output is gamma * (x - batch mean) / sqrt(batch variance + eps) "
-         "+ beta, so over N, H and W its mean must be beta = " << beta(c) << " (got " << mean << ", allowed 1e-12 "
-         "off) and its standard deviation gamma = " << gamma(c) << " (got " << stddev << ", relative 1e-5: eps moves "
-         "it by about 6e-7); the statistics are per channel, over axes 0, 2 and 3, with the biased variance");
+    INFO("channel " << c
+                    << ": in training mode the output is gamma * (x - batch mean) / sqrt(batch variance + eps) "
+                       "+ beta, so over N, H and W its mean must be beta = "
+                    << beta(c) << " (got " << mean << ", allowed 1e-12 off) and its standard deviation gamma = "
+                    << gamma(c) << " (got " << stddev << ", relative 1e-5: eps moves it by about 6e-7); "
+                    << "the statistics are per channel, over axes 0, 2 and 3, with the biased variance");
     CHECK(mean == Approx(beta(c)).margin(1e-12));
     CHECK(stddev == Approx(gamma(c)).epsilon(1e-5));  // sqrt(var / (var + eps)): eps / (2 var) ~ 6e-7
   }
 }
 
-TEMPLATE_TEST_CASE("batch norm's forward pass and running statistics match PyTorch over three steps, and eval mode", "[ch03][batchnorm][golden][3.1]", float, double) {
+TEMPLATE_TEST_CASE("batch norm's forward pass and running statistics match PyTorch over three steps, and eval mode",
+                   "[ch03][batchnorm][golden][3.1]", float, double) {
   const auto gamma = load_golden<TestType, 1>("ch03/bn/gamma.npy");
   const auto beta = load_golden<TestType, 1>("ch03/bn/beta.npy");
   xt::xtensor<TestType, 1> running_mean = xt::zeros<TestType>({3}), running_var = xt::ones<TestType>({3});
@@ -99,38 +104,50 @@ TEMPLATE_TEST_CASE("batch norm's forward pass and running statistics match PyTor
     out = batchnorm2d_forward(x, gamma, beta, running_mean, running_var, BatchNormMode::train);
     running_mean = out.running_mean;
     running_var = out.running_var;
-    CHECK_THAT(running_mean, AllClose(load_golden<double, 1>("ch03/bn/running_mean_step" + std::to_string(step) + ".npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
-    CHECK_THAT(running_var, AllClose(load_golden<double, 1>("ch03/bn/running_var_step" + std::to_string(step) + ".npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+    CHECK_THAT(running_mean,
+               AllClose(load_golden<double, 1>("ch03/bn/running_mean_step" + std::to_string(step) + ".npy"),
+                        tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+    CHECK_THAT(running_var, AllClose(load_golden<double, 1>("ch03/bn/running_var_step" + std::to_string(step) + ".npy"),
+                                     tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
   }
-  CHECK_THAT(out.y, AllClose(load_golden<double, 4>("ch03/bn/y_train.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(out.y, AllClose(load_golden<double, 4>("ch03/bn/y_train.npy"),
+                             tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
   const auto eval = batchnorm2d_forward(load_golden<TestType, 4>("ch03/bn/x_eval.npy"), gamma, beta, running_mean,
                                         running_var, BatchNormMode::eval);
-  CHECK_THAT(eval.y, AllClose(load_golden<double, 4>("ch03/bn/y_eval.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(eval.y, AllClose(load_golden<double, 4>("ch03/bn/y_eval.npy"),
+                              tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
 }
 
-TEMPLATE_TEST_CASE("batch norm's gradients match PyTorch in train and eval mode", "[ch03][batchnorm][golden][3.2]", float, double) {
+TEMPLATE_TEST_CASE("batch norm's gradients match PyTorch in train and eval mode", "[ch03][batchnorm][golden][3.2]",
+                   float, double) {
   const auto gamma = load_golden<TestType, 1>("ch03/bn/gamma.npy");
   const auto beta = load_golden<TestType, 1>("ch03/bn/beta.npy");
   xt::xtensor<TestType, 1> running_mean = xt::zeros<TestType>({3}), running_var = xt::ones<TestType>({3});
   BatchNorm2dOutput<TestType> out;
   for (int step = 0; step < 3; ++step) {
-    out = batchnorm2d_forward(load_golden<TestType, 4>("ch03/bn/x_step" + std::to_string(step) + ".npy"), gamma,
-                              beta, running_mean, running_var, BatchNormMode::train);
+    out = batchnorm2d_forward(load_golden<TestType, 4>("ch03/bn/x_step" + std::to_string(step) + ".npy"), gamma, beta,
+                              running_mean, running_var, BatchNormMode::train);
     running_mean = out.running_mean;
     running_var = out.running_var;
   }
   const auto dy = load_golden<TestType, 4>("ch03/bn/dy.npy");
   const auto train = batchnorm2d_backward(dy, out.cache);
-  CHECK_THAT(train.dx, AllClose(load_golden<double, 4>("ch03/bn/dx_train.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
-  CHECK_THAT(train.dgamma, AllClose(load_golden<double, 1>("ch03/bn/dgamma_train.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
-  CHECK_THAT(train.dbeta, AllClose(load_golden<double, 1>("ch03/bn/dbeta_train.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(train.dx, AllClose(load_golden<double, 4>("ch03/bn/dx_train.npy"),
+                                tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(train.dgamma, AllClose(load_golden<double, 1>("ch03/bn/dgamma_train.npy"),
+                                    tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(train.dbeta, AllClose(load_golden<double, 1>("ch03/bn/dbeta_train.npy"),
+                                   tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
   const auto eval_out = batchnorm2d_forward(load_golden<TestType, 4>("ch03/bn/x_eval.npy"), gamma, beta, running_mean,
                                             running_var, BatchNormMode::eval);
   const xt::xtensor<TestType, 4> dy_eval = xt::view(dy, xt::range(0, 2));
   const auto eval = batchnorm2d_backward(dy_eval, eval_out.cache);
-  CHECK_THAT(eval.dx, AllClose(load_golden<double, 4>("ch03/bn/dx_eval.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
-  CHECK_THAT(eval.dgamma, AllClose(load_golden<double, 1>("ch03/bn/dgamma_eval.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
-  CHECK_THAT(eval.dbeta, AllClose(load_golden<double, 1>("ch03/bn/dbeta_eval.npy"), tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(eval.dx, AllClose(load_golden<double, 4>("ch03/bn/dx_eval.npy"),
+                               tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(eval.dgamma, AllClose(load_golden<double, 1>("ch03/bn/dgamma_eval.npy"),
+                                   tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
+  CHECK_THAT(eval.dbeta, AllClose(load_golden<double, 1>("ch03/bn/dbeta_eval.npy"),
+                                  tolerance::for_scalar<TestType>(tolerance::batchnorm_float32)));
 }
 
 TEST_CASE("batch norm passes the gradient check in train and eval mode", "[ch03][batchnorm][gradcheck][3.2]") {
@@ -148,23 +165,29 @@ TEST_CASE("batch norm's training gradient sums to zero over each channel", "[ch0
   // gradient dx is 0 everywhere, which is why the gradient check uses a random one.
   Generator generator(33);
   const auto x = random_normal<double, 4>({4, 2, 3, 3}, generator);
-  const xt::xtensor<double, 1> gamma = {1.5, -0.5}, beta = {0.0, 1.0}, zeros = xt::zeros<double>({2}), ones = xt::ones<double>({2});
+  const xt::xtensor<double, 1> gamma = {1.5, -0.5}, beta = {0.0, 1.0}, zeros = xt::zeros<double>({2}),
+                               ones = xt::ones<double>({2});
   const auto out = batchnorm2d_forward(x, gamma, beta, zeros, ones, BatchNormMode::train);
   const auto dx = batchnorm2d_backward(random_normal<double, 4>({4, 2, 3, 3}, generator), out.cache).dx;
   const xt::xtensor<double, 1> sums = xt::sum(dx, {0, 2, 3});
   {
-    INFO("in training mode dx must sum to zero over each channel: adding the same amount to every value of a "
-         "channel changes nothing after normalisation, so the gradient has no component along (1, 1, ..., 1); a "
-         "non-zero sum means the mean term is missing or wrong. Sum over channel 0: " << sums(0) << ", over "
-         "channel 1: " << sums(1) << "; each should be below 1e-12 in magnitude");
+    INFO(
+        "in training mode dx must sum to zero over each channel: adding the same amount to every value of a "
+        "channel changes nothing after normalisation, so the gradient has no component along (1, 1, ..., 1); a "
+        "non-zero sum means the mean term is missing or wrong. Sum over channel 0: "
+        << sums(0)
+        << ", over "
+           "channel 1: "
+        << sums(1) << "; each should be below 1e-12 in magnitude");
     CHECK(std::abs(sums(0)) < 1e-12);
     CHECK(std::abs(sums(1)) < 1e-12);
   }
   const xt::xtensor<double, 4> ones_dy = xt::ones<double>({4, 2, 3, 3});
   const double largest = xt::amax(xt::abs(batchnorm2d_backward(ones_dy, out.cache).dx))();
-  INFO("with dy = 1 everywhere the loss is sum of y = gamma * (sum of x_hat) + M * beta = M * beta, since the x_hat "
-       "of a channel always sum to 0: it does not depend on x, so dx must be 0 everywhere (largest |dx| here: "
-       << largest << ", should be below 1e-12). A value here most likely means the mean term is missing or wrong");
+  INFO(
+      "with dy = 1 everywhere the loss is sum of y = gamma * (sum of x_hat) + M * beta = M * beta, since the x_hat "
+      "of a channel always sum to 0: it does not depend on x, so dx must be 0 everywhere (largest |dx| here: "
+      << largest << ", should be below 1e-12). A value here most likely means the mean term is missing or wrong");
   CHECK(largest < 1e-12);
 }
 
@@ -173,22 +196,26 @@ TEST_CASE("batch norm's training gradient has no component along x_hat", "[ch03]
   // sum over the channel of dx * x_hat is 0 up to a factor of about epsilon / variance.
   Generator generator(34);
   const auto x = random_normal<double, 4>({4, 2, 3, 3}, generator, 0.0, 2.0);
-  const xt::xtensor<double, 1> gamma = {1.5, -0.5}, beta = {0.0, 1.0}, zeros = xt::zeros<double>({2}), ones = xt::ones<double>({2});
+  const xt::xtensor<double, 1> gamma = {1.5, -0.5}, beta = {0.0, 1.0}, zeros = xt::zeros<double>({2}),
+                               ones = xt::ones<double>({2});
   const auto out = batchnorm2d_forward(x, gamma, beta, zeros, ones, BatchNormMode::train);
   const auto dy = random_normal<double, 4>({4, 2, 3, 3}, generator);
   const auto dx = batchnorm2d_backward(dy, out.cache).dx;
   const xt::xtensor<double, 1> along = xt::sum(dx * out.cache.x_hat, {0, 2, 3});
   const xt::xtensor<double, 1> scale = xt::sum(xt::abs(dy * out.cache.x_hat), {0, 2, 3});
   for (std::size_t c = 0; c < 2; ++c) {
-    INFO("in training mode, stretching a channel about its mean changes nothing after normalisation (up to "
-         "epsilon), so dx has no component along x_hat: sum of dx * x_hat over channel " << c << " is " << along(c)
-         << ", it should be below 1e-4 of " << scale(c) << " (the size of sum |dy * x_hat|). A larger value means "
-         "the variance term is missing or wrong");
+    INFO(
+        "in training mode, stretching a channel about its mean changes nothing after normalisation (up to "
+        "epsilon), so dx has no component along x_hat: sum of dx * x_hat over channel "
+        << c << " is " << along(c) << ", it should be below 1e-4 of " << scale(c)
+        << " (the size of sum |dy * x_hat|). A larger value means "
+           "the variance term is missing or wrong");
     CHECK(std::abs(along(c)) < 1e-4 * scale(c));
   }
 }
 
-TEST_CASE("batch norm rejects statistics of the wrong size and a single value per channel", "[ch03][batchnorm][error]") {
+TEST_CASE("batch norm rejects statistics of the wrong size and a single value per channel",
+          "[ch03][batchnorm][error]") {
   const xt::xtensor<float, 4> x = xt::ones<float>({2, 3, 2, 2});
   const xt::xtensor<float, 1> three = xt::ones<float>({3}), four = xt::ones<float>({4});
   CHECK_THROWS_WITH(batchnorm2d_forward(x, four, three, three, three, BatchNormMode::train),

@@ -21,7 +21,7 @@ struct Terms {
 };
 
 BatchNorm2dGrads<double> planted_backward(const xt::xtensor<double, 4>& dy, const BatchNorm2dCache<double>& cache,
-                                         Terms terms) {
+                                          Terms terms) {
   const std::size_t N = dy.shape()[0], C = dy.shape()[1], H = dy.shape()[2], W = dy.shape()[3];
   const double M = static_cast<double>(N * H * W);
   BatchNorm2dGrads<double> grads{xt::xtensor<double, 4>(dy.shape()), xt::zeros<double>({C}), xt::zeros<double>({C})};

@@ -19,10 +19,10 @@
 #include "support/hash_inputs.hpp"
 
 using namespace resnet;
-using resnet::testing::require_gradient_check;
 using resnet::testing::AllClose;
 using resnet::testing::hash_tensor;
 using resnet::testing::load_golden;
+using resnet::testing::require_gradient_check;
 namespace tolerance = resnet::testing::tolerance;
 
 namespace {
@@ -42,7 +42,8 @@ nlohmann::json listing(const Module<float>& module) {
 
 template <class T>
 resnet::testing::Tolerance at_scale(const xt::xtensor<double, 4>& expected) {
-  return resnet::testing::at_scale_of(std::is_same_v<T, float> ? tolerance::block_float32 : tolerance::conv_float64, expected);
+  return resnet::testing::at_scale_of(std::is_same_v<T, float> ? tolerance::block_float32 : tolerance::conv_float64,
+                                      expected);
 }
 
 // A (1, 1, 1, n) view of a vector, to measure its scale like a 4-d tensor's.
@@ -59,7 +60,8 @@ std::unique_ptr<ImageLayer<T>> block_with_torch_state(const nlohmann::json& spec
   StateDict state;
   for (const auto& entry : spec["state_dict"]) {
     const std::string name = entry[0];
-    state.emplace_back(name, resnet::testing::load_golden_state_entry("ch04/" + spec["name"].get<std::string>() + "/state." + name + ".npy"));
+    state.emplace_back(name, resnet::testing::load_golden_state_entry("ch04/" + spec["name"].get<std::string>() +
+                                                                      "/state." + name + ".npy"));
   }
   block->load_state_dict(state);
   return block;
@@ -76,7 +78,8 @@ template <class T>
 void check_forward(const nlohmann::json& spec) {
   auto block = block_with_torch_state<T>(spec);
   const auto expected = load_golden<double, 4>("ch04/" + spec["name"].get<std::string>() + "/y.npy");
-  CHECK_THAT(block->forward(hashed_input<T>(spec, "x_seed", "x_shape")).host(), AllClose(expected, at_scale<T>(expected)));
+  CHECK_THAT(block->forward(hashed_input<T>(spec, "x_seed", "x_shape")).host(),
+             AllClose(expected, at_scale<T>(expected)));
 }
 
 // Training-mode forward and backward: dx, every parameter's gradient, the running
@@ -107,8 +110,9 @@ void check_backward(const nlohmann::json& spec) {
     ++compared;
   }
   {
-    INFO("a block has at least 6 parameters (two convolutions, two batch norms of weight and bias); fewer means "
-         "named_parameters() misses some");
+    INFO(
+        "a block has at least 6 parameters (two convolutions, two batch norms of weight and bias); fewer means "
+        "named_parameters() misses some");
     CHECK(compared >= 6);
   }
   for (const auto& named : block->named_buffers()) {
@@ -136,12 +140,13 @@ TEST_CASE("BasicBlock and Bottleneck declare their expansion", "[ch04][blocks][h
   STATIC_REQUIRE(Bottleneck<float>::expansion == 4);
 }
 
-TEST_CASE("a block gets a projection shortcut exactly when its stride or channels change", "[ch04][blocks][hand][4.1]") {
+TEST_CASE("a block gets a projection shortcut exactly when its stride or channels change",
+          "[ch04][blocks][hand][4.1]") {
   Generator generator(1);
   CHECK(BasicBlock<float>(64, 64, 1, generator).downsample == nullptr);
-  CHECK(BasicBlock<float>(64, 128, 2, generator).downsample != nullptr);   // both change
-  CHECK(BasicBlock<float>(64, 64, 2, generator).downsample != nullptr);    // the size changes
-  CHECK(BasicBlock<float>(32, 64, 1, generator).downsample != nullptr);    // the channels change
+  CHECK(BasicBlock<float>(64, 128, 2, generator).downsample != nullptr);                  // both change
+  CHECK(BasicBlock<float>(64, 64, 2, generator).downsample != nullptr);                   // the size changes
+  CHECK(BasicBlock<float>(32, 64, 1, generator).downsample != nullptr);                   // the channels change
   CHECK(BasicBlock<float>(64, 128, 2, generator, Shortcut::none).downsample == nullptr);  // plain
 }
 
@@ -170,7 +175,8 @@ TEST_CASE("Bottleneck names and shapes its state exactly as torchvision's", "[ch
   }
 }
 
-TEMPLATE_TEST_CASE("BasicBlock's forward pass matches torchvision's with its weights loaded", "[ch04][blocks][golden][4.1]", float, double) {
+TEMPLATE_TEST_CASE("BasicBlock's forward pass matches torchvision's with its weights loaded",
+                   "[ch04][blocks][golden][4.1]", float, double) {
   for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
     if (spec["kind"] != "basic") continue;
     INFO("case " << spec["name"].get<std::string>());
@@ -178,7 +184,8 @@ TEMPLATE_TEST_CASE("BasicBlock's forward pass matches torchvision's with its wei
   }
 }
 
-TEMPLATE_TEST_CASE("BasicBlock's gradients and running statistics match torchvision's, and eval mode", "[ch04][blocks][golden][4.2]", float, double) {
+TEMPLATE_TEST_CASE("BasicBlock's gradients and running statistics match torchvision's, and eval mode",
+                   "[ch04][blocks][golden][4.2]", float, double) {
   for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
     if (spec["kind"] != "basic") continue;
     INFO("case " << spec["name"].get<std::string>());
@@ -186,7 +193,8 @@ TEMPLATE_TEST_CASE("BasicBlock's gradients and running statistics match torchvis
   }
 }
 
-TEMPLATE_TEST_CASE("Bottleneck matches torchvision's: output, every gradient, running statistics, eval mode", "[ch04][blocks][golden][4.3]", float, double) {
+TEMPLATE_TEST_CASE("Bottleneck matches torchvision's: output, every gradient, running statistics, eval mode",
+                   "[ch04][blocks][golden][4.3]", float, double) {
   for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
     if (spec["kind"] != "bottleneck") continue;
     INFO("case " << spec["name"].get<std::string>());
@@ -215,20 +223,24 @@ TEST_CASE("Bottleneck passes the gradient check with both shortcuts", "[ch04][bl
   require_gradient_check(module_gradient_check("Bottleneck, projection shortcut", projection, x));
 }
 
-TEST_CASE("with zeroed residual branch, a block passes its input through the shortcut", "[ch04][blocks][property][4.2]") {
+TEST_CASE("with zeroed residual branch, a block passes its input through the shortcut",
+          "[ch04][blocks][property][4.2]") {
   // bn2's weight 0 makes F(x) = 0: y = relu(x) and, for positive x, dx = dy exactly. This is
   // torchvision's zero_init_residual trick: every block starts as an identity.
   Generator generator(6);
   BasicBlock<double> block(3, 3, 1, generator);
   block.bn2.weight.value.host().fill(0.0);
-  const auto x = Tensor<double, 4>::from_host(xt::xtensor<double, 4>(random_uniform<double, 4>({2, 3, 4, 4}, generator, 0.5, 1.5)));
-  INFO("with bn2's weight (gamma) 0 and bias 0 the residual branch outputs 0, so y = relu(x + 0) = x for these "
-       "positive x: the identity shortcut must add x itself, unchanged");
+  const auto x = Tensor<double, 4>::from_host(
+      xt::xtensor<double, 4>(random_uniform<double, 4>({2, 3, 4, 4}, generator, 0.5, 1.5)));
+  INFO(
+      "with bn2's weight (gamma) 0 and bias 0 the residual branch outputs 0, so y = relu(x + 0) = x for these "
+      "positive x: the identity shortcut must add x itself, unchanged");
   CHECK_THAT(block.forward(x).host(), AllClose(x.host(), tolerance::float64));
   const auto dy = random_normal<double, 4>({2, 3, 4, 4}, generator);
-  INFO("backward: the branch passes no gradient (gamma 0 multiplies it) and y = x > 0 lets the final ReLU through, "
-       "so dx = dy, all of it through the shortcut; dx = 0 means the shortcut's gradient was dropped, 2 dy that it "
-       "was counted twice");
+  INFO(
+      "backward: the branch passes no gradient (gamma 0 multiplies it) and y = x > 0 lets the final ReLU through, "
+      "so dx = dy, all of it through the shortcut; dx = 0 means the shortcut's gradient was dropped, 2 dy that it "
+      "was counted twice");
   CHECK_THAT(block.backward(Tensor<double, 4>::from_host(dy)).host(), AllClose(dy, tolerance::float64));
 }
 

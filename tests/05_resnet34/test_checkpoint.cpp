@@ -87,8 +87,9 @@ TEST_CASE("tensors of every dtype survive a safetensors round trip exactly", "[c
   require_same_state(decoded.tensors, kEveryDtype);
   CHECK(decoded.metadata.empty());
   {
-    INFO("the bytes of -0.0 differ from those of 0.0 (the sign bit): a round trip that copies bytes keeps it "
-         "negative, while -0.0 == 0.0 in the check above cannot tell them apart");
+    INFO(
+        "the bytes of -0.0 differ from those of 0.0 (the sign bit): a round trip that copies bytes keeps it "
+        "negative, while -0.0 == 0.0 in the check above cannot tell them apart");
     CHECK(std::signbit(decoded.tensors[0].second.values[4]));  // -0.0 stays negative
   }
 
@@ -97,11 +98,12 @@ TEST_CASE("tensors of every dtype survive a safetensors round trip exactly", "[c
   require_same_state(read_safetensors(folder.file("every_dtype.safetensors")).tensors, kEveryDtype);
 }
 
-TEST_CASE("safetensors metadata survives a round trip, and the bytes are laid out as the format says", "[ch05][checkpoint]") {
+TEST_CASE("safetensors metadata survives a round trip, and the bytes are laid out as the format says",
+          "[ch05][checkpoint]") {
   Generator generator(5);
   generator.normal();  // leaves a cached value in the state
-  const Metadata metadata = {{"epoch", "12"}, {"rng", generator.state()}, {"empty", ""},
-                             {"quotes and \"escapes\"\n", "caf\xc3\xa9 \\ \t"}};
+  const Metadata metadata = {
+      {"epoch", "12"}, {"rng", generator.state()}, {"empty", ""}, {"quotes and \"escapes\"\n", "caf\xc3\xa9 \\ \t"}};
   const std::string bytes = encode_safetensors(kEveryDtype, metadata);
   CHECK(decode_safetensors(bytes, "memory").metadata == metadata);
 
@@ -142,7 +144,8 @@ TEST_CASE("a float64 value saved as float32 in safetensors is rounded to the nea
 
 TEST_CASE("a file written by the official safetensors library is read with its values", "[ch05][checkpoint][golden]") {
   // tests/golden/ch05/safetensors/README.md says how the file was made.
-  const auto contents = read_safetensors(resnet::testing::golden_path("ch05/safetensors/written_by_python.safetensors"));
+  const auto contents =
+      read_safetensors(resnet::testing::golden_path("ch05/safetensors/written_by_python.safetensors"));
   CHECK(contents.metadata == Metadata{{"epoch", "3"}, {"note", "written by safetensors.numpy"}});
   // The official writer orders the data by alignment, then name; we return data order.
   const StateDict expected = {
@@ -155,7 +158,8 @@ TEST_CASE("a file written by the official safetensors library is read with its v
   require_same_state(contents.tensors, expected);
 }
 
-TEST_CASE("a model saved with save_model loads from its checkpoint into a fresh model with every value equal", "[ch05][checkpoint]") {
+TEST_CASE("a model saved with save_model loads from its checkpoint into a fresh model with every value equal",
+          "[ch05][checkpoint]") {
   TemporaryDirectory folder;
   const std::string path = folder.file("small.safetensors");
   const auto saved = small_net<float>(1);
@@ -203,12 +207,14 @@ TEST_CASE("a checkpoint keeps model, optimizer state and metadata apart", "[ch05
   checkpoint.metadata["epoch"] = "10";
   save_checkpoint(path, checkpoint);
   CHECK(load_checkpoint(path).metadata.at("epoch") == "10");
-  INFO("saving writes a temporary file and renames it over the old one, so the folder must hold only "
-       "run.safetensors afterwards: no temporary file left behind");
+  INFO(
+      "saving writes a temporary file and renames it over the old one, so the folder must hold only "
+      "run.safetensors afterwards: no temporary file left behind");
   CHECK(std::distance(std::filesystem::directory_iterator(folder.path()), {}) == 1);
 }
 
-TEST_CASE("plain safetensors weights without a format key load as a model, and another format is refused", "[ch05][checkpoint]") {
+TEST_CASE("plain safetensors weights without a format key load as a model, and another format is refused",
+          "[ch05][checkpoint]") {
   TemporaryDirectory folder;
   const auto source = small_net<float>(1);
   write_safetensors(folder.file("plain.safetensors"), source->state_dict(), {{"source", "torchvision"}});
@@ -231,7 +237,8 @@ TEST_CASE("a checkpoint of another model is refused and leaves the model untouch
     const std::string path = folder.file("other_model.safetensors");
     write_safetensors(path, state);
     CHECK_THROWS_AS(load_model(path, *model), DataError);
-    CHECK_THROWS_WITH(load_model(path, *model), Contains(path) && Contains("does not fit the model") && Contains(problem));
+    CHECK_THROWS_WITH(load_model(path, *model),
+                      Contains(path) && Contains("does not fit the model") && Contains(problem));
     require_same_state(model->state_dict(), before);
   };
   Generator generator(4);
@@ -247,7 +254,8 @@ TEST_CASE("a checkpoint of another model is refused and leaves the model untouch
   check_refused(counter_as_float, "'1.num_batches_tracked' is float32, the model stores int64");
 }
 
-TEST_CASE("every corruption of a safetensors file is reported with the file's name and the problem", "[ch05][checkpoint][error]") {
+TEST_CASE("every corruption of a safetensors file is reported with the file's name and the problem",
+          "[ch05][checkpoint][error]") {
   TemporaryDirectory folder;
   const auto model = small_net<float>(1);
   const StateDict before = model->state_dict();
@@ -286,25 +294,24 @@ TEST_CASE("every corruption of a safetensors file is reported with the file's na
                 "not a pair [begin, end] with begin <= end");
   check_refused(file_bytes(R"({"a": {"dtype": "F64", "shape": [2, 3], "data_offsets": [0, 8]}})", eight_bytes),
                 "tensor 'a' (F64, shape (2, 3)) needs 48 bytes, but its data_offsets [0, 8) hold 8");
-  check_refused(file_bytes(R"({"a": {"dtype": "F64", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]}})",
-                           eight_bytes),
-                "needs more than 2^64 bytes");
+  check_refused(
+      file_bytes(R"({"a": {"dtype": "F64", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]}})", eight_bytes),
+      "needs more than 2^64 bytes");
   check_refused(file_bytes("{\"a\": {" + f32 + R"(, "data_offsets": [0, 8]}})", "1234"),
                 "lies at bytes [0, 8) of the data section, which has only 4 bytes: the file is truncated");
-  check_refused(file_bytes("{\"a\": {" + f32 + R"(, "data_offsets": [0, 8]}, "b": {)" + f32 +
-                               R"(, "data_offsets": [4, 12]}})",
-                           std::string(12, '\0')),
-                "tensor 'b' at bytes [4, 12) overlaps tensor 'a' at bytes [0, 8)");
+  check_refused(
+      file_bytes("{\"a\": {" + f32 + R"(, "data_offsets": [0, 8]}, "b": {)" + f32 + R"(, "data_offsets": [4, 12]}})",
+                 std::string(12, '\0')),
+      "tensor 'b' at bytes [4, 12) overlaps tensor 'a' at bytes [0, 8)");
   check_refused(file_bytes("{\"a\": {" + f32 + R"(, "data_offsets": [4, 12]}})", std::string(12, '\0')),
                 "the data section has a gap: bytes [0, 4) belong to no tensor");
   check_refused(file_bytes("{\"a\": {" + f32 + R"(, "data_offsets": [0, 8]}})", std::string(12, '\0')),
                 "the data section has 12 bytes but the tensors use only the first 8: 4 bytes at the end");
-  check_refused(file_bytes("{\"a\": {" + f32 + R"(, "data_offsets": [0, 8]}, "a": {)" + f32 +
-                               R"(, "data_offsets": [8, 16]}})",
-                           std::string(16, '\0')),
-                "the header names 'a' twice");
-  check_refused(file_bytes(R"({"__metadata__": {"epoch": 3}})", ""),
-                "__metadata__ entry 'epoch' is 3, not a string");
+  check_refused(
+      file_bytes("{\"a\": {" + f32 + R"(, "data_offsets": [0, 8]}, "a": {)" + f32 + R"(, "data_offsets": [8, 16]}})",
+                 std::string(16, '\0')),
+      "the header names 'a' twice");
+  check_refused(file_bytes(R"({"__metadata__": {"epoch": 3}})", ""), "__metadata__ entry 'epoch' is 3, not a string");
   check_refused(file_bytes(R"({"__metadata__": ["epoch"]})", ""), "__metadata__ is not a JSON object");
 }
 

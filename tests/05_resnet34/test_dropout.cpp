@@ -129,8 +129,9 @@ TEST_CASE("Dropout on the GPU drops what it drops on the CPU", "[ch05][dropout][
 TEST_CASE("dropout before the classifier changes training only, and only when asked for", "[ch05][dropout][5.2]") {
   Generator a(11), b(11);
   ResNet<float> plain(tiny_config(0.0), a), with_dropout(tiny_config(0.5), b);
-  INFO("with dropout 0 the model and its state are torchvision's; with dropout the weights are the same (its "
-       "seed is drawn last) and the state has one more entry, the mask counter");
+  INFO(
+      "with dropout 0 the model and its state are torchvision's; with dropout the weights are the same (its "
+      "seed is drawn last) and the state has one more entry, the mask counter");
   CHECK(plain.dropout == nullptr);
   CHECK(with_dropout.state_dict().size() == plain.state_dict().size() + 1);
   CHECK(with_dropout.state_dict().back().first == "fc.bias");
@@ -164,7 +165,9 @@ TEST_CASE("a small ResNet with dropout still learns a batch", "[ch05][dropout][l
     if (step == 0) first = loss.loss;
     last = loss.loss;
   }
-  INFO("60 Adam steps on one batch of 16 random images with 10 labels: the training loss (with a new mask each "
-       "step) should fall well below its start, " << first << "; it ended at " << last);
+  INFO(
+      "60 Adam steps on one batch of 16 random images with 10 labels: the training loss (with a new mask each "
+      "step) should fall well below its start, "
+      << first << "; it ended at " << last);
   CHECK(last < 0.5 * first);
 }

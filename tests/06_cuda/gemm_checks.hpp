@@ -47,8 +47,7 @@ inline const std::vector<GemmSize> kFloat4GemmSizes = {{130, 4, 12}, {128, 132, 
 
 /// "(M, N, K)" for messages.
 inline std::string describe(const GemmSize& size) {
-  return "(M, N, K) = (" + std::to_string(size.M) + ", " + std::to_string(size.N) + ", " + std::to_string(size.K) +
-         ")";
+  return "(M, N, K) = (" + std::to_string(size.M) + ", " + std::to_string(size.N) + ", " + std::to_string(size.K) + ")";
 }
 
 /// A (rows, columns) matrix of integers in [-bound, bound], as floats.
@@ -112,8 +111,8 @@ inline void check_gemm_within_tf32_bound(cuda::GemmKernel kernel, cuda::Launch w
     const auto b = random_uniform<float, 2>({size.K, size.N}, generator, -1.0, 1.0);
     const xt::xtensor<double, 2> a64 = a, b64 = b;
     const xt::xtensor<double, 2> expected = matmul_blas(a64, b64);
-    const xt::xtensor<double, 2> magnitudes = matmul_blas(xt::xtensor<double, 2>(xt::abs(a64)),
-                                                          xt::xtensor<double, 2>(xt::abs(b64)));
+    const xt::xtensor<double, 2> magnitudes =
+        matmul_blas(xt::xtensor<double, 2>(xt::abs(a64)), xt::xtensor<double, 2>(xt::abs(b64)));
     const double relative = 2.0 * (2.0 * u + u * u + static_cast<double>(size.K) * std::ldexp(1.0, -24));
     const xt::xtensor<float, 2> got = run_gemm(kernel, a, b, where);
     std::size_t outside = 0, worst = 0;

@@ -59,7 +59,7 @@ class KernelArrays {
 
  private:
   cuda::Launch where_;
-  std::deque<std::vector<T>> host_;             // deque: handed-out pointers stay valid
+  std::deque<std::vector<T>> host_;  // deque: handed-out pointers stay valid
   std::deque<cuda::DeviceBuffer<T>> device_;
 };
 

@@ -38,7 +38,7 @@ template <class T>
 void check_relu(cuda::Launch where) {
   Generator generator(61);
   xt::xtensor<T, 4> x = random_normal<T, 4>({2, 3, 5, 7}, generator);
-  x(0, 0, 0, 0) = T(0);                                  // the kink: forward 0, backward 0
+  x(0, 0, 0, 0) = T(0);                                 // the kink: forward 0, backward 0
   x(0, 0, 0, 1) = std::numeric_limits<T>::quiet_NaN();  // a NaN passes through, as on the CPU
   const xt::xtensor<T, 4> dy = random_normal<T, 4>(x.shape(), generator);
   const auto cpu = relu_forward(x);
@@ -142,8 +142,10 @@ void check_im2col(cuda::Launch where) {
   const struct {
     std::array<std::size_t, 4> x, weight;
     std::size_t stride, padding;
-  } cases[] = {{{2, 3, 7, 6}, {4, 3, 3, 3}, 1, 1},  {{2, 3, 7, 6}, {4, 3, 3, 3}, 2, 1},
-               {{2, 4, 5, 5}, {8, 4, 1, 1}, 2, 0},  {{1, 3, 16, 16}, {8, 3, 7, 7}, 2, 3},
+  } cases[] = {{{2, 3, 7, 6}, {4, 3, 3, 3}, 1, 1},
+               {{2, 3, 7, 6}, {4, 3, 3, 3}, 2, 1},
+               {{2, 4, 5, 5}, {8, 4, 1, 1}, 2, 0},
+               {{1, 3, 16, 16}, {8, 3, 7, 7}, 2, 3},
                {{1, 2, 3, 3}, {1, 2, 5, 5}, 1, 1}};
   for (const auto& c : cases) {
     const WindowShape shape = conv2d_shape("im2col test", c.x, c.weight, c.stride, c.padding);
@@ -205,9 +207,7 @@ void check_max_pool2d(cuda::Launch where) {
   Generator generator(68);
   // ResNet's stem pool (3, stride 2, padding 1: windows overlap, so an input can be the
   // maximum of several windows), and 2x2 without overlap. Integer values make ties.
-  const struct {
-    std::size_t kernel, stride, padding;
-  } cases[] = {{3, 2, 1}, {2, 2, 0}};
+  const struct { std::size_t kernel, stride, padding; } cases[] = {{3, 2, 1}, {2, 2, 0}};
   for (const auto& c : cases) {
     INFO("kernel " << c.kernel << ", stride " << c.stride << ", padding " << c.padding);
     const xt::xtensor<T, 4> x = random_integers<T, 4>({2, 3, 9, 8}, generator, -3, 3);
@@ -274,15 +274,15 @@ void check_adam_update(cuda::Launch where) {
     for (std::int64_t step = 1; step <= 3; ++step) {
       const xt::xtensor<T, 1> grad = random_normal<T, 1>({count}, generator);
       adam_update(value.data(), grad.data(), exp_avg.data(), exp_avg_sq.data(), count, settings, step);
-      const cuda::AdamStep adam{settings.learning_rate, settings.beta1, settings.beta2, settings.eps,
-                                settings.weight_decay, decoupled, step};
+      const cuda::AdamStep adam{
+          settings.learning_rate, settings.beta1, settings.beta2, settings.eps, settings.weight_decay, decoupled, step};
       cuda::adam_update(device_value, arrays.input(grad), device_exp_avg, device_exp_avg_sq, count, adam, where);
     }
     // Emulated: the same arithmetic in the same order, so equal. On the GPU, nvcc fuses
     // multiply-adds (one rounding instead of two), so allow the optimizer tolerance.
     const Tolerance tolerance = where == cuda::Launch::host_emulation ? tolerance::exact
-                                : std::is_same_v<T, double>         ? tolerance::optimizer_float64
-                                                                    : tolerance::optimizer_float32;
+                                : std::is_same_v<T, double>           ? tolerance::optimizer_float64
+                                                                      : tolerance::optimizer_float32;
     CHECK_THAT(arrays.result(device_value, value.shape()), AllClose(value, tolerance));
     CHECK_THAT(arrays.result(device_exp_avg, value.shape()), AllClose(exp_avg, tolerance));
     CHECK_THAT(arrays.result(device_exp_avg_sq, value.shape()), AllClose(exp_avg_sq, tolerance));
@@ -295,9 +295,11 @@ template <class T>
 void check_sgd_update(cuda::Launch where) {
   Generator generator(71);
   const std::size_t count = 1000;
-  const SgdSettings variants[] = {{0.1, 0.0, 0.0, 1e-3, false}, {0.1, 0.9, 0.5, 1e-3, false}, {0.1, 0.9, 0.0, 5e-4, true}};
+  const SgdSettings variants[] = {
+      {0.1, 0.0, 0.0, 1e-3, false}, {0.1, 0.9, 0.5, 1e-3, false}, {0.1, 0.9, 0.0, 5e-4, true}};
   for (const SgdSettings& settings : variants) {
-    INFO("momentum " << settings.momentum << ", dampening " << settings.dampening << ", Nesterov " << settings.nesterov);
+    INFO("momentum " << settings.momentum << ", dampening " << settings.dampening << ", Nesterov "
+                     << settings.nesterov);
     xt::xtensor<T, 1> value = random_normal<T, 1>({count}, generator);
     xt::xtensor<T, 1> momentum_buffer = xt::zeros<T>({count});
     KernelArrays<T> arrays(where);
@@ -306,14 +308,14 @@ void check_sgd_update(cuda::Launch where) {
     for (int step = 0; step < 3; ++step) {
       const xt::xtensor<T, 1> grad = random_normal<T, 1>({count}, generator);
       sgd_update(value.data(), grad.data(), momentum_buffer.data(), count, settings, step == 0);
-      const cuda::SgdStep sgd{settings.learning_rate, settings.momentum,  settings.dampening,
+      const cuda::SgdStep sgd{settings.learning_rate, settings.momentum, settings.dampening,
                               settings.weight_decay,  settings.nesterov, step == 0};
       cuda::sgd_update(device_value, arrays.input(grad), device_buffer, count, sgd, where);
     }
     // As for Adam: equal under emulation, within the optimizer tolerance on the GPU (fused multiply-adds).
     const Tolerance tolerance = where == cuda::Launch::host_emulation ? tolerance::exact
-                                : std::is_same_v<T, double>         ? tolerance::optimizer_float64
-                                                                    : tolerance::optimizer_float32;
+                                : std::is_same_v<T, double>           ? tolerance::optimizer_float64
+                                                                      : tolerance::optimizer_float32;
     CHECK_THAT(arrays.result(device_value, value.shape()), AllClose(value, tolerance));
     if (settings.momentum != 0) {  // without momentum the buffer is never used
       CHECK_THAT(arrays.result(device_buffer, value.shape()), AllClose(momentum_buffer, tolerance));

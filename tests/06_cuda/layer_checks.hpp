@@ -107,7 +107,8 @@ inline ConvResults run_conv_kernels(const xt::xtensor<float, 4>& x, const xt::xt
   float* dx = arrays.output(x.size());
   float* dweight = arrays.output(weight.size());
   float* dbias = bias ? arrays.output(shape.K) : nullptr;
-  cuda::im2col_gemm_backward(arrays.input(dy), device_weight, columns, dx, dweight, dbias, workspace, shape, kernel, where);
+  cuda::im2col_gemm_backward(arrays.input(dy), device_weight, columns, dx, dweight, dbias, workspace, shape, kernel,
+                             where);
   ConvResults results{arrays.result(y, shape.output_shape()), arrays.result(dx, x.shape()),
                       arrays.result(dweight, weight.shape()), xt::xtensor<float, 1>()};
   if (bias) results.dbias = arrays.result(dbias, std::array<std::size_t, 1>{shape.K});

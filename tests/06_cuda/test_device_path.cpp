@@ -53,8 +53,9 @@ TEST_CASE("a tensor on the device keeps its values through to(), reshaped() and 
   CHECK(flat.device() == Device::cuda);
   CHECK(flat.shape() == std::array<std::size_t, 2>{2, 60});
   {
-    INFO("reshaping keeps the values and their row-major order: (2, 3, 4, 5) read as (2, 60) must hold the same 120 "
-         "values in the same order");
+    INFO(
+        "reshaping keeps the values and their row-major order: (2, 3, 4, 5) read as (2, 60) must hold the same 120 "
+        "values in the same order");
     CHECK(std::equal(values.begin(), values.end(), flat.to(Device::cpu).host().begin()));
   }
   const std::array<std::size_t, 2> too_few{7, 7};
@@ -165,4 +166,3 @@ TEST_CASE("after its first steps, a training step on the device allocates no new
   step();
   CHECK(cuda::memory_stats().device_allocations == allocations);
 }
-

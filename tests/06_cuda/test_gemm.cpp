@@ -60,8 +60,9 @@ TEST_CASE("emulated rungs write zeros when K is 0 and nothing when C is empty", 
     // K = 0: C = A B is a sum of no terms, 0 everywhere. A and B hold no values.
     std::vector<float> c(3 * 5, std::numeric_limits<float>::quiet_NaN());
     cuda::gemm(kernel, nullptr, nullptr, c.data(), 3, 5, 0, kEmulated);
-    INFO("C was filled with NaN before the call: with K = 0 every entry is a sum of no terms and must be written "
-         "as 0, not left as it was");
+    INFO(
+        "C was filled with NaN before the call: with K = 0 every entry is a sum of no terms and must be written "
+        "as 0, not left as it was");
     CHECK(std::all_of(c.begin(), c.end(), [](float value) { return value == 0.0f; }));
     // M = 0: A and C have no entries, so they need no pointer, and nothing is written.
     const std::vector<float> b(4 * 5, 1.0f);

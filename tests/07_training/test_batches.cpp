@@ -24,8 +24,8 @@ std::vector<std::size_t> naive_shuffle(std::size_t count, bool shuffle, Generato
 }
 
 // Planted bug: the images follow the order, the labels stay in storage order.
-Batch batch_with_labels_left_behind(const Cifar10Data& data, const std::vector<std::size_t>& order,
-                                    std::size_t index, const LoaderSettings& settings, Generator& generator) {
+Batch batch_with_labels_left_behind(const Cifar10Data& data, const std::vector<std::size_t>& order, std::size_t index,
+                                    const LoaderSettings& settings, Generator& generator) {
   Batch batch = make_batch(data, order, index, settings, generator);
   for (std::size_t i = 0; i < batch.labels.size(); ++i) batch.labels(i) = data.labels(index * settings.batch_size + i);
   return batch;
@@ -42,7 +42,8 @@ Batch batch_always_augmented(const Cifar10Data& data, const std::vector<std::siz
 // Planted bug: the last, smaller batch left out (full batches only).
 Batch batch_without_the_rest(const Cifar10Data& data, const std::vector<std::size_t>& order, std::size_t index,
                              const LoaderSettings& settings, Generator& generator) {
-  std::vector<std::size_t> full(order.begin(), order.begin() + static_cast<long>(order.size() / settings.batch_size * settings.batch_size));
+  std::vector<std::size_t> full(
+      order.begin(), order.begin() + static_cast<long>(order.size() / settings.batch_size * settings.batch_size));
   return make_batch(data, full, std::min(index, full.size() / settings.batch_size - 1), settings, generator);
 }
 
@@ -94,7 +95,8 @@ TEST_CASE("the names of the normalisations, and images that are not RGB", "[ch07
   CHECK(to_string(Normalization::mean_half_std_half) == "half");
   CHECK_THROWS_WITH(normalization_from_string("imagenet"), Catch::Contains("half or cifar10"));
   const xt::xtensor<std::uint8_t, 4> grey = xt::zeros<std::uint8_t>({1, 1, 4, 4});
-  CHECK_THROWS_WITH(normalize_images(grey, Normalization::mean_half_std_half), Catch::Contains("RGB images (N, 3, H, W)"));
+  CHECK_THROWS_WITH(normalize_images(grey, Normalization::mean_half_std_half),
+                    Catch::Contains("RGB images (N, 3, H, W)"));
 }
 
 TEST_CASE("random crop shifts the image inside black padding and flip mirrors it", "[ch07][batches][hand][7.6]") {
@@ -112,7 +114,9 @@ TEST_CASE("random crop shifts the image inside black padding and flip mirrors it
   INFO("flip: column x of the result is column 31 - x");
   CHECK(flipped(2, 5, 0) == image(2, 5, 31));
   const auto both = crop_and_flip(image, {-4, 4, true});
-  INFO("crop first, then flip, as torchvision's RandomCrop then RandomHorizontalFlip: result (y, x) = image (y - 4, 31 - x + 4)");
+  INFO(
+      "crop first, then flip, as torchvision's RandomCrop then RandomHorizontalFlip: result (y, x) = image (y - 4, 31 "
+      "- x + 4)");
   CHECK(both(0, 4, 31) == image(0, 0, 4));
   CHECK(both(0, 10, 0) == 0);  // column 31 of the crop came from x = 35: padding
 }
@@ -140,8 +144,9 @@ TEST_CASE("random crops and flips are drawn evenly from the generator", "[ch07][
   REQUIRE(out_of_range == 0);
   // 1,000 expected per shift; a fair draw stays within +-150 (4.7 standard deviations).
   for (std::size_t k = 0; k < 9; ++k) {
-    INFO("each shift from -4 to 4 should come up about 1,000 times in 9,000 draws; shift " << static_cast<int>(k) - 4
-         << " came up " << shifts_y[k] << " times vertically and " << shifts_x[k] << " horizontally");
+    INFO("each shift from -4 to 4 should come up about 1,000 times in 9,000 draws; shift "
+         << static_cast<int>(k) - 4 << " came up " << shifts_y[k] << " times vertically and " << shifts_x[k]
+         << " horizontally");
     CHECK(shifts_y[k] > 850);
     CHECK(shifts_y[k] < 1150);
     CHECK(shifts_x[k] > 850);
@@ -161,8 +166,7 @@ TEST_CASE("an epoch of 25 images makes 4 batches of 8, or 3 without the last", "
   CHECK(batches_per_epoch(7, 8, false) == 1);
 }
 
-TEST_CASE("a batch holds the images its part of the order names, each with its own label",
-          "[ch07][batches][7.7]") {
+TEST_CASE("a batch holds the images its part of the order names, each with its own label", "[ch07][batches][7.7]") {
   const std::string problem = check_make_batch(make_batch);
   INFO(problem);
   CHECK(problem.empty());
@@ -170,7 +174,8 @@ TEST_CASE("a batch holds the images its part of the order names, each with its o
 
 TEST_CASE("planted bugs: labels apart from their images, augmentation everywhere, no last batch",
           "[ch07][batches][planted][7.7]") {
-  CHECK_THAT(check_make_batch(batch_with_labels_left_behind), Catch::Contains("labels shuffled apart from their images"));
+  CHECK_THAT(check_make_batch(batch_with_labels_left_behind),
+             Catch::Contains("labels shuffled apart from their images"));
   CHECK_THAT(check_make_batch(batch_always_augmented), Catch::Contains("although settings.augment is false"));
   CHECK_THAT(check_make_batch(batch_without_the_rest), Catch::Contains("the last batch holds the one image left over"));
 }

@@ -53,7 +53,8 @@ TEST_CASE("evaluation runs in evaluation mode on the test images as they are, an
   CHECK(problem.empty());
 }
 
-TEST_CASE("planted bugs: training mode, augmented test images, the mode not restored", "[ch07][evaluate][planted][7.10]") {
+TEST_CASE("planted bugs: training mode, augmented test images, the mode not restored",
+          "[ch07][evaluate][planted][7.10]") {
   using namespace std::placeholders;
   CHECK(check_evaluate(std::bind(planted_evaluation, _1, _2, _3, _4, true, false, true)).empty());  // the switches off
   CHECK_THAT(check_evaluate(std::bind(planted_evaluation, _1, _2, _3, _4, false, false, true)),
@@ -69,7 +70,8 @@ TEST_CASE("per-class accuracy divides each diagonal entry by its row", "[ch07][e
   evaluation.confusion = {{3, 1}, {0, 0}};
   const std::vector<double> accuracy = evaluation.class_accuracy();
   CHECK(accuracy[0] == Approx(0.75));
-  INFO("class 1 has no test images: its accuracy is 0 / 0, reported as NaN, not as 0 (which would claim a class "
-       "that was never tested was always wrong)");
+  INFO(
+      "class 1 has no test images: its accuracy is 0 / 0, reported as NaN, not as 0 (which would claim a class "
+      "that was never tested was always wrong)");
   CHECK(std::isnan(accuracy[1]));  // no images of class 1
 }

@@ -73,8 +73,9 @@ TEST_CASE("the order depends on the seed and the epoch only", "[ch07][loader][7.
   DataLoader a(sample(), settings), b(sample(), settings);
   epoch(a, 0);  // what ran before must not matter: b starts directly at epoch 1
   const auto a1 = epoch(a, 1), b1 = epoch(b, 1);
-  INFO("epoch 1's order must depend only on the seed and the epoch number, not on the epochs run before (a ran "
-       "epoch 0 first, b did not): resuming a run at epoch k must see the batches the uninterrupted run saw");
+  INFO(
+      "epoch 1's order must depend only on the seed and the epoch number, not on the epochs run before (a ran "
+      "epoch 0 first, b did not): resuming a run at epoch k must see the batches the uninterrupted run saw");
   CHECK((a1[0].labels == b1[0].labels));
   const auto a2 = epoch(a, 2);
   INFO("another epoch, or another seed, must give another order; without shuffling the order is the storage order");
@@ -101,7 +102,8 @@ TEST_CASE("the background thread gives exactly the batches the caller's thread w
   REQUIRE(x.size() == y.size());
   for (std::size_t i = 0; i < x.size(); ++i) {
     CHECK((x[i].labels == y[i].labels));
-    CHECK_THAT(x[i].images.host(), AllClose(xt::xtensor<double, 4>(xt::cast<double>(y[i].images.host())), tolerance::exact));
+    CHECK_THAT(x[i].images.host(),
+               AllClose(xt::xtensor<double, 4>(xt::cast<double>(y[i].images.host())), tolerance::exact));
   }
   // Stopping in the middle of an epoch and starting another is fine too.
   background.start_epoch(0);
@@ -123,7 +125,7 @@ TEST_CASE("augmentation changes images but never labels", "[ch07][loader][7.7]")
   for (std::size_t i = 0; i < 1000; ++i) changed += xt::view(a.images.host(), i) != xt::view(b.images.host(), i);
   // 1 in 81 crops is (0, 0) and half of those are not flipped: about 994 of 1000 change.
   INFO(changed << " of 1,000 images changed: only a shift of (0, 0) without a flip (1 in 162) leaves an image as it "
-       "was, so about 994 should change; far fewer means augmentation is skipped for some images");
+                  "was, so about 994 should change; far fewer means augmentation is skipped for some images");
   CHECK(changed > 950);
 }
 

@@ -106,7 +106,8 @@ ScheduleSettings schedule_settings(const nlohmann::json& spec) {
 
 }  // namespace
 
-TEST_CASE("SGD matches torch.optim.SGD: plain, momentum, dampening, Nesterov, weight decay", "[ch07][optim][golden][7.1]") {
+TEST_CASE("SGD matches torch.optim.SGD: plain, momentum, dampening, Nesterov, weight decay",
+          "[ch07][optim][golden][7.1]") {
   const auto golden = golden_json("ch07/optimizers.json");
   for (const std::string name : {"sgd", "sgd_momentum", "sgd_dampening", "sgd_nesterov"}) {
     check_case<double>(name, golden);
@@ -155,7 +156,8 @@ TEST_CASE("learning-rate schedules match torch.optim.lr_scheduler", "[ch07][sche
   }
 }
 
-TEST_CASE("a constant schedule keeps the rate and one-cycle refuses steps past its end", "[ch07][schedule][hand][7.3]") {
+TEST_CASE("a constant schedule keeps the rate and one-cycle refuses steps past its end",
+          "[ch07][schedule][hand][7.3]") {
   ScheduleSettings settings;
   settings.base_rate = 0.01;
   CHECK(learning_rate_at(settings, 0) == 0.01);
@@ -186,10 +188,12 @@ TEST_CASE("an optimizer's state dict restores its exact trajectory", "[ch07][opt
     resumed.set_gradients(9, step);
     b->step();
   }
-  INFO("Adam saved after 2 steps and restored into a fresh optimizer must continue exactly as the one that never "
-       "stopped: the state dict must hold everything a step reads (the step count for the bias correction, exp_avg "
-       "and exp_avg_sq of every parameter), so the parameters agree bit for bit after 5 steps");
-  CHECK_THAT(resumed.c.value.host(), AllClose(xt::xtensor<double, 4>(xt::cast<double>(straight.c.value.host())), tolerance::exact));
+  INFO(
+      "Adam saved after 2 steps and restored into a fresh optimizer must continue exactly as the one that never "
+      "stopped: the state dict must hold everything a step reads (the step count for the bias correction, exp_avg "
+      "and exp_avg_sq of every parameter), so the parameters agree bit for bit after 5 steps");
+  CHECK_THAT(resumed.c.value.host(),
+             AllClose(xt::xtensor<double, 4>(xt::cast<double>(straight.c.value.host())), tolerance::exact));
   CHECK(b->steps() == 5);
   const StateDict state = a.state_dict();
   INFO("Adam's state dict: the step, then exp_avg and exp_avg_sq of each of a, b and c, named after the parameter");

@@ -61,7 +61,8 @@ TEST_CASE("the reference band is given for the tutorial's recipe on the full dat
 }
 
 TEST_CASE("the reference bands are centred on the recorded reference run", "[ch07][reference]") {
-  const std::string record = std::string(resnet::testing::paths::bench_results_directory) + "/training/tutorial-seed0/metrics.jsonl";
+  const std::string record =
+      std::string(resnet::testing::paths::bench_results_directory) + "/training/tutorial-seed0/metrics.jsonl";
   const std::vector<double> accuracies = test_accuracies(record);
   REQUIRE(accuracies.size() == 10);
   const TrainingOptions tutorial;

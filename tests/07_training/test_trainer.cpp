@@ -24,7 +24,8 @@ using namespace resnet;
 namespace {
 
 const Cifar10Data& sample(Split split) {
-  static const std::string folder = std::string(resnet::testing::paths::data_directory) + "/cifar10-sample/cifar-10-batches-bin";
+  static const std::string folder =
+      std::string(resnet::testing::paths::data_directory) + "/cifar10-sample/cifar-10-batches-bin";
   static const Cifar10Data train = load_cifar10(folder, Split::train), test = load_cifar10(folder, Split::test);
   return split == Split::train ? train : test;
 }
@@ -63,7 +64,8 @@ bool same_state(const ResNet<float>& a, const ResNet<float>& b) {
 
 }  // namespace
 
-TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance", "[ch07][trainer][learning][slow][7.10]") {
+TEST_CASE("a small ResNet learns to classify CIFAR-10 images well above chance",
+          "[ch07][trainer][learning][slow][7.10]") {
   resnet::testing::TemporaryDirectory directory;
   TrainingOptions options = small_run(directory.path().string());
   options.epochs = 4;
@@ -113,10 +115,11 @@ TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run end
   CHECK(third.resume() == 1);
   third.run();
   CHECK(third.epochs_done() == 2);
-  INFO("a run stopped twice and resumed from its checkpoints must end with exactly the weights, running statistics "
-       "and test accuracy of the run that never stopped: the checkpoint must hold everything training reads next "
-       "(the model with its running statistics, the optimizer's state, the epoch reached), and the data's order "
-       "must depend on the seed and the epoch only");
+  INFO(
+      "a run stopped twice and resumed from its checkpoints must end with exactly the weights, running statistics "
+      "and test accuracy of the run that never stopped: the checkpoint must hold everything training reads next "
+      "(the model with its running statistics, the optimizer's state, the epoch reached), and the data's order "
+      "must depend on the seed and the epoch only");
   CHECK(same_state(straight.model(), third.model()));
   CHECK(third.history().size() == 2);
   CHECK(third.history().back().test_accuracy == straight.history().back().test_accuracy);
@@ -149,7 +152,8 @@ TEST_CASE("bad training options and foreign checkpoints are clear errors", "[ch0
   Trainer(options, sample(Split::train), sample(Split::test)).run();
   options.model = "resnet32";
   Trainer other(options, sample(Split::train), sample(Split::test));
-  CHECK_THROWS_WITH(other.resume(), Catch::Contains("a checkpoint of resnet20") && Catch::Contains("this run trains resnet32"));
+  CHECK_THROWS_WITH(other.resume(),
+                    Catch::Contains("a checkpoint of resnet20") && Catch::Contains("this run trains resnet32"));
 }
 
 namespace {
@@ -221,8 +225,8 @@ TEST_CASE("a run on the GPU gets every batch the CPU run gets, the last smaller 
   // twice, and then a smaller batch goes on its own.
   resnet::testing::DeviceForTest device;
   resnet::testing::TemporaryDirectory cpu_directory, gpu_directory;
-  const auto runs = run_on_both_devices(tiny_sgd_run(28, 0.0), cpu_directory.path().string(),
-                                        gpu_directory.path().string());
+  const auto runs =
+      run_on_both_devices(tiny_sgd_run(28, 0.0), cpu_directory.path().string(), gpu_directory.path().string());
   check_same_state(runs.cpu->model(), runs.gpu->model(), 1e-4);
   CHECK(runs.gpu->history().back().test_loss == Approx(runs.cpu->history().back().test_loss).epsilon(1e-4));
 }

@@ -20,7 +20,8 @@ StepResult step_without_zero_grad(Classifier<float>& model, Optimizer<float>& op
   result.loss = loss.loss;
   result.images = batch.labels.size();
   const std::vector<std::size_t> predicted = predicted_classes(loss.logits);
-  for (std::size_t n = 0; n < result.images; ++n) result.correct += predicted[n] == static_cast<std::size_t>(batch.labels(n));
+  for (std::size_t n = 0; n < result.images; ++n)
+    result.correct += predicted[n] == static_cast<std::size_t>(batch.labels(n));
   return result;
 }
 
@@ -45,8 +46,9 @@ EpochTotals epoch_with_one_rate(Classifier<float>& model, Optimizer<float>& opti
 
 TEST_CASE("the predicted class is the index of the largest logit, the first on a tie", "[ch07][step][hand][7.8]") {
   const xt::xtensor<float, 2> logits = {{0.1f, 2.0f, -1.0f}, {5.0f, 5.0f, 1.0f}, {-3.0f, -2.0f, -2.5f}};
-  INFO("row 0: 2.0 is largest (class 1); row 1: a tie between classes 0 and 1, torch.argmax gives the first; "
-       "row 2: -2.0 is largest (class 1)");
+  INFO(
+      "row 0: 2.0 is largest (class 1); row 1: a tie between classes 0 and 1, torch.argmax gives the first; "
+      "row 2: -2.0 is largest (class 1)");
   CHECK(predicted_classes(logits) == std::vector<std::size_t>{1, 0, 1});
 }
 

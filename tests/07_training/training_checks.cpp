@@ -30,7 +30,9 @@ std::string list(const std::vector<std::size_t>& values, std::size_t most = 12) 
   return out.str();
 }
 
-bool close(double a, double b, double rtol) { return std::abs(a - b) <= rtol * std::max(std::abs(a), std::abs(b)) + 1e-12; }
+bool close(double a, double b, double rtol) {
+  return std::abs(a - b) <= rtol * std::max(std::abs(a), std::abs(b)) + 1e-12;
+}
 
 // ---------------------------------------------------------------- data
 
@@ -74,7 +76,8 @@ long source_of(const xt::xtensor<float, 4>& images, std::size_t entry, std::size
   const ChannelStatistics s = channel_statistics(Normalization::cifar10);
   const double pixel = (images(entry, 0, 16, 16) * s.stddev[0] + s.mean[0]) * 255.0;
   const long value = std::lround(pixel);
-  if (std::abs(pixel - static_cast<double>(value)) > 0.01 || value < 10 || value >= static_cast<long>(10 + count)) return -1;
+  if (std::abs(pixel - static_cast<double>(value)) > 0.01 || value < 10 || value >= static_cast<long>(10 + count))
+    return -1;
   return value - 10;
 }
 
@@ -120,7 +123,8 @@ std::vector<double> gradient_at(const StateDict& state, const Batch& batch) {
 std::vector<double> running_statistics(const Module<float>& model) {
   std::vector<double> values;
   for (const auto& [name, entry] : model.state_dict()) {
-    if (name.find("running_") != std::string::npos) values.insert(values.end(), entry.values.begin(), entry.values.end());
+    if (name.find("running_") != std::string::npos)
+      values.insert(values.end(), entry.values.begin(), entry.values.end());
   }
   return values;
 }
@@ -196,7 +200,8 @@ std::string check_shuffle_is_uniform(const EpochOrderFunction& epoch_order) {
   std::map<std::vector<std::size_t>, std::size_t> counts;
   for (std::size_t t = 0; t < trials; ++t) ++counts[epoch_order(3, true, generator)];
   if (counts.size() != 6) {
-    return "60,000 shuffles of 3 images gave " + std::to_string(counts.size()) + " different orders, not the 6 there are";
+    return "60,000 shuffles of 3 images gave " + std::to_string(counts.size()) +
+           " different orders, not the 6 there are";
   }
   const double expected = static_cast<double>(trials) / 6.0;
   double chi_square = 0.0;
@@ -248,25 +253,31 @@ std::string check_make_batch(const MakeBatchFunction& make_batch) {
       }
       const long source = source_of(images, i, count);
       if (source < 0) {
-        return where + ": entry " + std::to_string(i) + " is not one of the images normalised as normalize_images does "
-               "(channel 0 at the centre reads " + text(images(i, 0, 16, 16)) + ")";
+        return where + ": entry " + std::to_string(i) +
+               " is not one of the images normalised as normalize_images does "
+               "(channel 0 at the centre reads " +
+               text(images(i, 0, 16, 16)) + ")";
       }
       if (static_cast<std::size_t>(source) != wanted) {
-        return where + ": entry " + std::to_string(i) + " is image " + std::to_string(source) + ", but the order puts image " +
-               std::to_string(wanted) + " there" +
-               (static_cast<std::size_t>(source) == position ? " (the images were taken in storage order, not in the epoch's order)" : "");
+        return where + ": entry " + std::to_string(i) + " is image " + std::to_string(source) +
+               ", but the order puts image " + std::to_string(wanted) + " there" +
+               (static_cast<std::size_t>(source) == position
+                    ? " (the images were taken in storage order, not in the epoch's order)"
+                    : "");
       }
       if (batch.labels(i) != static_cast<std::int64_t>(data.labels(wanted))) {
         return "labels shuffled apart from their images: " + where + ", entry " + std::to_string(i) + " holds image " +
                std::to_string(wanted) + " (label " + std::to_string(data.labels(wanted)) + ") but label " +
                std::to_string(batch.labels(i)) +
-               (batch.labels(i) == static_cast<std::int64_t>(data.labels(position)) ? ", the label of image " +
-                    std::to_string(position) + " in storage order" : "") +
+               (batch.labels(i) == static_cast<std::int64_t>(data.labels(position))
+                    ? ", the label of image " + std::to_string(position) + " in storage order"
+                    : "") +
                ": take the label from the same index as the image";
       }
       const xt::xtensor<float, 3> entry = xt::view(images, i), expected = xt::view(plain, wanted);
       if (xt::amax(xt::abs(entry - expected))() > 1e-5f) {
-        return where + ": image " + std::to_string(wanted) + " was changed although settings.augment is false "
+        return where + ": image " + std::to_string(wanted) +
+               " was changed although settings.augment is false "
                "(augmentation belongs to training batches only, never to test images)";
       }
     }
@@ -283,9 +294,9 @@ std::string check_make_batch(const MakeBatchFunction& make_batch) {
              std::to_string(order[i]) + " cropped and flipped";
     }
     if (augmented.labels(i) != static_cast<std::int64_t>(data.labels(order[i]))) {
-      return "labels shuffled apart from their images when augmenting: entry " + std::to_string(i) +
-             " has label " + std::to_string(augmented.labels(i)) + ", its image " + std::to_string(order[i]) +
-             " has label " + std::to_string(data.labels(order[i]));
+      return "labels shuffled apart from their images when augmenting: entry " + std::to_string(i) + " has label " +
+             std::to_string(augmented.labels(i)) + ", its image " + std::to_string(order[i]) + " has label " +
+             std::to_string(data.labels(order[i]));
     }
     const xt::xtensor<float, 3> entry = xt::view(augmented.images.host(), i), original = xt::view(plain, order[i]);
     any_changed = any_changed || xt::amax(xt::abs(entry - original))() > 1e-5f;
@@ -314,13 +325,14 @@ std::string check_train_step(const TrainStepFunction& train_step) {
 
   const StepResult one = train_step(*model, optimizer, first);
   if (optimizer.gradients.size() != 1) {
-    return optimizer.gradients.empty() ? "optimizer.step() was never called: the weights did not change"
-                                       : "one training step called optimizer.step() " +
-                                             std::to_string(optimizer.gradients.size()) + " times";
+    return optimizer.gradients.empty()
+               ? "optimizer.step() was never called: the weights did not change"
+               : "one training step called optimizer.step() " + std::to_string(optimizer.gradients.size()) + " times";
   }
   const double norm = std::sqrt(std::inner_product(optimizer.gradients[0].begin(), optimizer.gradients[0].end(),
                                                    optimizer.gradients[0].begin(), 0.0));
-  if (norm == 0.0) return "the optimizer stepped with zero gradients: call model.backward() with the loss's dlogits before step()";
+  if (norm == 0.0)
+    return "the optimizer stepped with zero gradients: call model.backward() with the loss's dlogits before step()";
   if (relative_difference(optimizer.gradients[0], first_gradient) > 1e-4) {
     return "the first step's gradient is not the gradient of the batch's mean cross-entropy (relative difference " +
            text(relative_difference(optimizer.gradients[0], first_gradient)) +
@@ -349,7 +361,8 @@ std::string check_train_step(const TrainStepFunction& train_step) {
              "(optimizer.zero_grad()), as the tutorial's loop does";
     }
     return "the second step's gradient is not the gradient of its batch's loss at the weights after the first step "
-           "(relative difference " + text(relative_difference(optimizer.gradients[1], second_gradient)) + ")";
+           "(relative difference " +
+           text(relative_difference(optimizer.gradients[1], second_gradient)) + ")";
   }
   return "";
 }
@@ -418,8 +431,8 @@ std::string check_train_epoch(const TrainEpochFunction& train_epoch) {
     if (close(optimizer.rates[i], learning_rate_at(schedule, static_cast<std::int64_t>(4 + i)), 1e-12)) {
       return "the rate is one step ahead: set the rate for step t before taking step t";
     }
-    return "step " + std::to_string(3 + i) + " used learning rate " + text(optimizer.rates[i]) + ", the schedule gives " +
-           text(wanted);
+    return "step " + std::to_string(3 + i) + " used learning rate " + text(optimizer.rates[i]) +
+           ", the schedule gives " + text(wanted);
   }
   if (run.after.size() != 4) {
     return "after_step was called " + std::to_string(run.after.size()) + " times for 4 steps: call it after every step";
@@ -458,7 +471,8 @@ std::string check_train_epoch(const TrainEpochFunction& train_epoch) {
     const double wanted = *momentum_at(one_cycle, static_cast<std::int64_t>(3 + i));
     if (!close(cycled.momenta[i], wanted, 1e-12)) {
       return "with one-cycle, step " + std::to_string(3 + i) + " ran with momentum " + text(cycled.momenta[i]) +
-             ", the schedule gives " + text(wanted) + ": one-cycle moves the momentum too (momentum_at, when it "
+             ", the schedule gives " + text(wanted) +
+             ": one-cycle moves the momentum too (momentum_at, when it "
              "has a value)";
     }
   }
@@ -550,7 +564,8 @@ std::string check_evaluate(const EvaluateFunction& evaluate) {
   }
   if (result.confusion.size() != 10 || counted != count) {
     return "the confusion matrix has " + std::to_string(result.confusion.size()) + " rows and counts " +
-           std::to_string(counted) + " images; it should be 10 x 10 (one row per true class, one column per "
+           std::to_string(counted) +
+           " images; it should be 10 x 10 (one row per true class, one column per "
            "predicted class) and count all 37 images once";
   }
   if (result.confusion != expected.confusion) {
@@ -564,7 +579,8 @@ std::string check_evaluate(const EvaluateFunction& evaluate) {
            "are (normalised as in training, in their order)";
   }
   if (!close(result.loss, expected.loss, 1e-5)) {
-    return "the loss is " + text(result.loss) + ", the mean cross-entropy over the 37 images is " + text(expected.loss) +
+    return "the loss is " + text(result.loss) + ", the mean cross-entropy over the 37 images is " +
+           text(expected.loss) +
            " (batches of 16, 16 and 5: weight each batch's mean by its size, or the smaller last batch counts as much "
            "as a full one)";
   }

@@ -14,22 +14,19 @@ bool all_zero(const std::vector<double>& values) {
 
 }  // namespace
 
-std::string compare_all_close(const std::vector<double>& actual,
-                              const std::vector<std::size_t>& actual_shape,
-                              const std::vector<double>& expected,
-                              const std::vector<std::size_t>& expected_shape,
+std::string compare_all_close(const std::vector<double>& actual, const std::vector<std::size_t>& actual_shape,
+                              const std::vector<double>& expected, const std::vector<std::size_t>& expected_shape,
                               const Tolerance& tolerance) {
   std::ostringstream report;
   report << std::setprecision(9);
   if (actual_shape != expected_shape) {
-    report << "shape mismatch: actual " << format_shape(actual_shape) << ", expected "
-           << format_shape(expected_shape);
+    report << "shape mismatch: actual " << format_shape(actual_shape) << ", expected " << format_shape(expected_shape);
     return report.str();
   }
   for (std::size_t i = 0; i < actual.size(); ++i) {
     if (!std::isfinite(actual[i]) || !std::isfinite(expected[i])) {
-      report << "non-finite value at index " << format_shape(unravel_index(i, actual_shape))
-             << ": actual " << actual[i] << ", expected " << expected[i];
+      report << "non-finite value at index " << format_shape(unravel_index(i, actual_shape)) << ": actual " << actual[i]
+             << ", expected " << expected[i];
       return report.str();
     }
   }
@@ -61,13 +58,11 @@ std::string compare_all_close(const std::vector<double>& actual,
 
   report << violations << " of " << actual.size() << " elements differ beyond tolerance\n"
          << "  max abs error " << max_abs_error << ", max rel error " << max_rel_error << "\n"
-         << "  worst at index " << format_shape(unravel_index(worst, actual_shape)) << ": actual "
-         << actual[worst] << ", expected " << expected[worst] << " (" << worst_excess
-         << "x the allowed error)\n"
+         << "  worst at index " << format_shape(unravel_index(worst, actual_shape)) << ": actual " << actual[worst]
+         << ", expected " << expected[worst] << " (" << worst_excess << "x the allowed error)\n"
          << "  first differing elements (index: actual vs expected):";
   for (std::size_t i : first_violations) {
-    report << "\n    " << format_shape(unravel_index(i, actual_shape)) << ": " << actual[i]
-           << " vs " << expected[i];
+    report << "\n    " << format_shape(unravel_index(i, actual_shape)) << ": " << actual[i] << " vs " << expected[i];
   }
   return report.str();
 }

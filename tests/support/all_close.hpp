@@ -25,10 +25,8 @@
 namespace resnet::testing {
 
 /// Compares flat arrays of the given shapes; returns "" on success, else the report.
-std::string compare_all_close(const std::vector<double>& actual,
-                              const std::vector<std::size_t>& actual_shape,
-                              const std::vector<double>& expected,
-                              const std::vector<std::size_t>& expected_shape,
+std::string compare_all_close(const std::vector<double>& actual, const std::vector<std::size_t>& actual_shape,
+                              const std::vector<double>& expected, const std::vector<std::size_t>& expected_shape,
                               const Tolerance& tolerance);
 
 template <std::size_t N>
@@ -43,16 +41,14 @@ class AllCloseMatcher : public Catch::Matchers::Impl::MatcherUntypedBase {
   template <class A>
   bool match(const xt::xtensor<A, N>& actual) const {
     report_ = compare_all_close(std::vector<double>(actual.begin(), actual.end()),
-                                {actual.shape().begin(), actual.shape().end()}, expected_,
-                                expected_shape_, tolerance_);
+                                {actual.shape().begin(), actual.shape().end()}, expected_, expected_shape_, tolerance_);
     return report_.empty();
   }
 
   std::string describe() const override {
     std::ostringstream text;
-    text << "is close to the expected tensor of shape " << format_shape(expected_shape_)
-         << " (rtol " << tolerance_.rtol << ", atol " << tolerance_.atol << ": "
-         << tolerance_.reason << ")";
+    text << "is close to the expected tensor of shape " << format_shape(expected_shape_) << " (rtol " << tolerance_.rtol
+         << ", atol " << tolerance_.atol << ": " << tolerance_.reason << ")";
     if (!report_.empty()) text << "\n" << report_;
     return text.str();
   }

@@ -52,8 +52,8 @@ nlohmann::json golden_cases(const std::string& name, std::size_t at_least) {
   std::ifstream file(golden_path(name));
   nlohmann::json cases = nlohmann::json::parse(file).at("cases");
   if (cases.size() < at_least) {
-    throw DataError("golden file " + name + " has " + std::to_string(cases.size()) +
-                    " cases, expected at least " + std::to_string(at_least));
+    throw DataError("golden file " + name + " has " + std::to_string(cases.size()) + " cases, expected at least " +
+                    std::to_string(at_least));
   }
   return cases;
 }

@@ -26,8 +26,7 @@ inline double hash_uniform(std::uint64_t seed, std::uint64_t i) {
 /// A tensor of hashed values: element i (row-major) is T(hash_uniform(seed, i) * scale).
 /// For T = double the values are first rounded to float32, as the goldens' inputs are.
 template <class T, std::size_t N>
-xt::xtensor<T, N> hash_tensor(std::uint64_t seed, const std::array<std::size_t, N>& shape,
-                              double scale = 1.0) {
+xt::xtensor<T, N> hash_tensor(std::uint64_t seed, const std::array<std::size_t, N>& shape, double scale = 1.0) {
   xt::xtensor<T, N> tensor = xt::xtensor<T, N>::from_shape(shape);
   std::uint64_t i = 0;
   for (T& value : tensor) value = static_cast<T>(static_cast<float>(hash_uniform(seed, i++) * scale));

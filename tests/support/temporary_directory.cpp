@@ -9,8 +9,7 @@ namespace resnet::testing {
 TemporaryDirectory::TemporaryDirectory() {
   std::random_device entropy;
   for (int attempt = 0; attempt < 100; ++attempt) {
-    path_ = std::filesystem::temp_directory_path() /
-            ("resnet-test-" + std::to_string(entropy()));
+    path_ = std::filesystem::temp_directory_path() / ("resnet-test-" + std::to_string(entropy()));
     if (std::filesystem::create_directory(path_)) return;
   }
   throw std::runtime_error("cannot create a temporary directory");

@@ -44,16 +44,16 @@ namespace resnet {
 /// @param values the variable, flattened; changed during the call, unchanged after it
 /// @param step h
 /// @return the estimated gradient, the shape of `values`
-xt::xtensor<double, 1> numerical_gradient(const std::function<double()>& loss,
-                                          xt::xtensor<double, 1>& values, double step);
+xt::xtensor<double, 1> numerical_gradient(const std::function<double()>& loss, xt::xtensor<double, 1>& values,
+                                          double step);
 
 /// @ingroup ch02
 /// @brief One tensor the checker perturbs: an input or a parameter of the op, flattened.
 struct GradCheckVariable {
-  std::string name;                  ///< "x", "weight", ...
-  std::vector<std::size_t> shape;    ///< its real shape, for reporting indices
-  xt::xtensor<double, 1> values;     ///< its values, flattened row-major
-  bool is_parameter = false;         ///< @brief parameters must accumulate their gradients
+  std::string name;                ///< "x", "weight", ...
+  std::vector<std::size_t> shape;  ///< its real shape, for reporting indices
+  xt::xtensor<double, 1> values;   ///< its values, flattened row-major
+  bool is_parameter = false;       ///< @brief parameters must accumulate their gradients
   /// @brief For the input of a sliding-window op: how many windows read each value (same size
   ///        as values). Lets the checker recognise "wrong exactly where windows overlap". Optional.
   std::vector<std::size_t> window_counts;
@@ -65,8 +65,8 @@ struct GradCheckVariable {
 /// @ingroup ch02
 /// @brief An op made checkable: its variables, its forward, and its backward, on flat tensors.
 struct GradCheckCase {
-  std::string op;                           ///< e.g. "conv2d, stride 2, padding 1"
-  std::vector<GradCheckVariable> variables; ///< @brief inputs and parameters, in order
+  std::string op;                            ///< e.g. "conv2d, stride 2, padding 1"
+  std::vector<GradCheckVariable> variables;  ///< @brief inputs and parameters, in order
   /// @brief The output for the current values of the variables, flattened.
   std::function<xt::xtensor<double, 1>(const std::vector<GradCheckVariable>&)> forward;
   /// @brief Adds the analytic gradient for upstream gradient `dy` (flattened output) into
@@ -128,9 +128,8 @@ GradCheckReport check_gradients(GradCheckCase& check, std::uint64_t seed = 1, do
 /// @param stride the windows' step
 /// @param padding added on every side
 /// @return one count per input value, N·C·H·W of them
-std::vector<std::size_t> window_counts(const std::vector<std::size_t>& input_shape,
-                                       std::size_t kernel_height, std::size_t kernel_width,
-                                       std::size_t stride, std::size_t padding);
+std::vector<std::size_t> window_counts(const std::vector<std::size_t>& input_shape, std::size_t kernel_height,
+                                       std::size_t kernel_width, std::size_t stride, std::size_t padding);
 
 /// @ingroup ch02
 /// @brief A variable for a GradCheckCase: the values of `tensor`, flattened, with its shape.

@@ -62,7 +62,6 @@ double kaiming_normal_std(const std::array<std::size_t, N>& shape, FanMode mode)
 /// @return a tensor of shape `shape`, for example (K, C, R, S) for a conv weight
 /// @see https://pytorch.org/docs/stable/nn.init.html#torch.nn.init.kaiming_normal_
 template <class T, std::size_t N>
-xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode,
-                                 Generator& generator);
+xt::xtensor<T, N> kaiming_normal(const std::array<std::size_t, N>& shape, FanMode mode, Generator& generator);
 
 }  // namespace resnet

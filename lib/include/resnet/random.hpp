@@ -63,8 +63,8 @@ class Generator {
 /// @return a tensor of shape `shape`
 /// @see https://pytorch.org/docs/stable/generated/torch.normal.html
 template <class T, std::size_t N>
-xt::xtensor<T, N> random_normal(const std::array<std::size_t, N>& shape, Generator& generator,
-                                double mean = 0.0, double stddev = 1.0) {
+xt::xtensor<T, N> random_normal(const std::array<std::size_t, N>& shape, Generator& generator, double mean = 0.0,
+                                double stddev = 1.0) {
   xt::xtensor<T, N> result(shape);
   for (T& value : result) value = static_cast<T>(mean + stddev * generator.normal());
   return result;
@@ -79,8 +79,8 @@ xt::xtensor<T, N> random_normal(const std::array<std::size_t, N>& shape, Generat
 /// @return a tensor of shape `shape`
 /// @see https://pytorch.org/docs/stable/generated/torch.rand.html
 template <class T, std::size_t N>
-xt::xtensor<T, N> random_uniform(const std::array<std::size_t, N>& shape, Generator& generator,
-                                 double low = 0.0, double high = 1.0) {
+xt::xtensor<T, N> random_uniform(const std::array<std::size_t, N>& shape, Generator& generator, double low = 0.0,
+                                 double high = 1.0) {
   xt::xtensor<T, N> result(shape);
   for (T& value : result) value = static_cast<T>(low + (high - low) * generator.uniform());
   return result;

@@ -36,13 +36,11 @@ std::string format_shape(const Shape& shape) {
 /// @param actual the shape received
 /// @param expected the shape required
 template <class Actual, class Expected>
-void require_shape(const std::string& op, const std::string& what, const Actual& actual,
-                   const Expected& expected) {
+void require_shape(const std::string& op, const std::string& what, const Actual& actual, const Expected& expected) {
   bool equal = actual.size() == expected.size();
   for (std::size_t i = 0; equal && i < actual.size(); ++i) equal = actual[i] == expected[i];
   if (!equal) {
-    throw ShapeError(op + ": " + what + " has shape " + format_shape(actual) + ", expected " +
-                     format_shape(expected));
+    throw ShapeError(op + ": " + what + " has shape " + format_shape(actual) + ", expected " + format_shape(expected));
   }
 }
 

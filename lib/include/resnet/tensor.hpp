@@ -147,8 +147,7 @@ class Tensor {
   /// @see https://pytorch.org/docs/stable/generated/torch.Tensor.size.html
   std::size_t dim(std::size_t axis) const {
     if (axis >= N) {
-      throw ShapeError("Tensor::dim: axis " + std::to_string(axis) + " out of range for rank " +
-                       std::to_string(N));
+      throw ShapeError("Tensor::dim: axis " + std::to_string(axis) + " out of range for rank " + std::to_string(N));
     }
     return shape()[axis];
   }
@@ -234,8 +233,8 @@ class Tensor {
   /// @throws ShapeError when the shapes differ; DeviceError when the devices differ
   Tensor& operator+=(const Tensor& other) {
     if (other.shape() != shape()) {
-      throw ShapeError("Tensor::operator+=: shapes " + format_shape(shape()) + " and " +
-                       format_shape(other.shape()) + " differ");
+      throw ShapeError("Tensor::operator+=: shapes " + format_shape(shape()) + " and " + format_shape(other.shape()) +
+                       " differ");
     }
     if (other.device_ != device_) {
       throw DeviceError("Tensor::operator+=: one tensor lives on " + to_string(device_) + ", the other on " +
@@ -280,15 +279,15 @@ class Tensor {
 
   void require_device(Device expected, const char* accessor) const {
     if (device_ != expected) {
-      throw DeviceError(std::string("Tensor::") + accessor + ": the tensor of shape " +
-                        format_shape(shape()) + " lives on " + to_string(device_) +
-                        "; copy it with to(Device::" + to_string(expected) + ") first");
+      throw DeviceError(std::string("Tensor::") + accessor + ": the tensor of shape " + format_shape(shape()) +
+                        " lives on " + to_string(device_) + "; copy it with to(Device::" + to_string(expected) +
+                        ") first");
     }
   }
 
   Device device_ = Device::cpu;
-  xt::xtensor<T, N> host_;             // the values when device_ == cpu
-  shape_type device_shape_{};          // the shape when device_ == cuda
+  xt::xtensor<T, N> host_;               // the values when device_ == cpu
+  shape_type device_shape_{};            // the shape when device_ == cuda
   cuda::DeviceBuffer<T> device_values_;  // the values when device_ == cuda
 };
 

@@ -43,8 +43,8 @@ void batchnorm_statistics(const BatchNormArrays<T>& a, std::size_t C, double M, 
 }  // namespace
 
 template <class T>
-void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::size_t C, std::size_t HW,
-                         bool training, double eps, double momentum, Launch where) {
+void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::size_t C, std::size_t HW, bool training,
+                         double eps, double momentum, Launch where) {
   const std::size_t values = N * C * HW;
   if (values == 0) return;
   if (training) channel_mean_variance(arrays.x, arrays.mean, arrays.variance, N, C, HW, where);
@@ -64,8 +64,8 @@ void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::s
 }
 
 template <class T>
-void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* inverse_std, T* dx, T* dgamma,
-                          T* dbeta, std::size_t N, std::size_t C, std::size_t HW, bool training, Launch where) {
+void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* inverse_std, T* dx, T* dgamma, T* dbeta,
+                          std::size_t N, std::size_t C, std::size_t HW, bool training, Launch where) {
   const std::size_t values = N * C * HW;
   if (values == 0) return;
   // dbeta_c = sum dy and dgamma_c = sum dy x_hat. dx holds the products for the second
@@ -84,18 +84,17 @@ void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* 
     if (e >= values) return;
     const std::size_t c = e / HW % C;
     const T scale_c = gamma[c] * inverse_std[c];
-    dx[e] = training ? scale_c * (dy[e] - dbeta[c] * one_over_m - x_hat[e] * dgamma[c] * one_over_m)
-                     : scale_c * dy[e];
+    dx[e] = training ? scale_c * (dy[e] - dbeta[c] * one_over_m - x_hat[e] * dgamma[c] * one_over_m) : scale_c * dy[e];
   });
 }
 
 template void batchnorm2d_forward<float>(const BatchNormArrays<float>&, std::size_t, std::size_t, std::size_t, bool,
                                          double, double, Launch);
-template void batchnorm2d_forward<double>(const BatchNormArrays<double>&, std::size_t, std::size_t, std::size_t,
-                                          bool, double, double, Launch);
+template void batchnorm2d_forward<double>(const BatchNormArrays<double>&, std::size_t, std::size_t, std::size_t, bool,
+                                          double, double, Launch);
 template void batchnorm2d_backward<float>(const float*, const float*, const float*, const float*, float*, float*,
                                           float*, std::size_t, std::size_t, std::size_t, bool, Launch);
-template void batchnorm2d_backward<double>(const double*, const double*, const double*, const double*, double*,
-                                           double*, double*, std::size_t, std::size_t, std::size_t, bool, Launch);
+template void batchnorm2d_backward<double>(const double*, const double*, const double*, const double*, double*, double*,
+                                           double*, std::size_t, std::size_t, std::size_t, bool, Launch);
 
 }  // namespace resnet::cuda

@@ -30,8 +30,8 @@ void transpose(const float* a, float* a_transposed, std::size_t rows, std::size_
 namespace {
 
 // out[b, a, i] = in[a, b, i] for in of shape (A, B, inner): swaps the two outer axes.
-void swap_outer_axes(const char* kernel, const float* in, float* out, std::size_t A, std::size_t B,
-                     std::size_t inner, Launch where) {
+void swap_outer_axes(const char* kernel, const float* in, float* out, std::size_t A, std::size_t B, std::size_t inner,
+                     Launch where) {
   const std::size_t values = A * B * inner;
   if (values == 0) return;
   launch(kernel, grid_1d(values), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
@@ -52,7 +52,7 @@ std::size_t Conv2dWorkspace::values_needed(const WindowShape& s) {
 }
 
 void im2col_gemm_forward(const float* x, const float* weight, const float* bias, float* y, float* columns,
-                    float* workspace, const WindowShape& s, GemmKernel kernel, Launch where) {
+                         float* workspace, const WindowShape& s, GemmKernel kernel, Launch where) {
   const std::size_t CRS = s.C * s.R * s.S, NPQ = s.N * s.P * s.Q, PQ = s.P * s.Q;
   if (s.K * NPQ == 0) return;
   im2col(x, columns, s, where);
@@ -70,12 +70,12 @@ void im2col_gemm_forward(const float* x, const float* weight, const float* bias,
 }
 
 void im2col_gemm_backward(const float* dy, const float* weight, const float* columns, float* dx, float* dweight,
-                     float* dbias, float* workspace, const WindowShape& s, GemmKernel kernel, Launch where) {
+                          float* dbias, float* workspace, const WindowShape& s, GemmKernel kernel, Launch where) {
   const std::size_t CRS = s.C * s.R * s.S, NPQ = s.N * s.P * s.Q, PQ = s.P * s.Q;
-  float* dy_matrix = workspace;                               // (K, NPQ)
-  float* columns_transposed = dy_matrix + s.K * NPQ;          // (NPQ, CRS)
-  float* weight_transposed = columns_transposed + NPQ * CRS;  // (CRS, K)
-  float* dcolumns = weight_transposed + CRS * s.K;            // (CRS, NPQ)
+  float* dy_matrix = workspace;                                             // (K, NPQ)
+  float* columns_transposed = dy_matrix + s.K * NPQ;                        // (NPQ, CRS)
+  float* weight_transposed = columns_transposed + NPQ * CRS;                // (CRS, K)
+  float* dcolumns = weight_transposed + CRS * s.K;                          // (CRS, NPQ)
   swap_outer_axes("conv2d_dy_matrix", dy, dy_matrix, s.N, s.K, PQ, where);  // (N, K, PQ) -> (K, N, PQ)
   if (dbias != nullptr) channel_sums(dy, dbias, s.N, s.K, PQ, where);
   transpose(columns, columns_transposed, CRS, NPQ, where);

@@ -7,8 +7,8 @@
 namespace resnet::cuda {
 
 template <class T>
-void cross_entropy_forward(const T* logits, const std::int64_t* labels, T* probabilities, T* row_losses,
-                           std::size_t N, std::size_t K, Launch where) {
+void cross_entropy_forward(const T* logits, const std::int64_t* labels, T* probabilities, T* row_losses, std::size_t N,
+                           std::size_t K, Launch where) {
   if (N == 0) return;
   launch("cross_entropy_forward", grid_1d(N, 128), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
     const std::size_t n = t.global_x();
@@ -39,12 +39,12 @@ void cross_entropy_backward(T dloss, const T* probabilities, const std::int64_t*
 }
 
 template void cross_entropy_forward<float>(const float*, const std::int64_t*, float*, float*, std::size_t, std::size_t,
-                                          Launch);
+                                           Launch);
 template void cross_entropy_backward<float>(float, const float*, const std::int64_t*, float*, std::size_t, std::size_t,
-                                           Launch);
-template void cross_entropy_forward<double>(const double*, const std::int64_t*, double*, double*, std::size_t, std::size_t,
-                                          Launch);
-template void cross_entropy_backward<double>(double, const double*, const std::int64_t*, double*, std::size_t, std::size_t,
-                                           Launch);
+                                            Launch);
+template void cross_entropy_forward<double>(const double*, const std::int64_t*, double*, double*, std::size_t,
+                                            std::size_t, Launch);
+template void cross_entropy_backward<double>(double, const double*, const std::int64_t*, double*, std::size_t,
+                                             std::size_t, Launch);
 
 }  // namespace resnet::cuda

@@ -34,7 +34,7 @@ std::size_t rounded_size(std::size_t bytes) {
 // Where blocks come from when the cache has none of the size: the GPU, or host memory.
 void* new_block(std::size_t bytes, bool emulated) {
   if (emulated) return std::aligned_alloc(block_granularity, bytes);  // bytes is a multiple of the alignment
-  return runtime::allocate(bytes);                                  // null: out of memory
+  return runtime::allocate(bytes);                                    // null: out of memory
 }
 
 void free_block(void* block, bool emulated) noexcept {
@@ -74,9 +74,10 @@ class CachingAllocator {
         block = new_block(size, emulated);
       }
       if (block == nullptr) {
-        throw DeviceError("cudaMalloc(" + std::to_string(bytes) + " bytes): out of memory, even after "
-                          "releasing the allocator's cache (" + std::to_string(stats_.bytes_in_use) +
-                          " bytes in use); try a smaller batch");
+        throw DeviceError("cudaMalloc(" + std::to_string(bytes) +
+                          " bytes): out of memory, even after "
+                          "releasing the allocator's cache (" +
+                          std::to_string(stats_.bytes_in_use) + " bytes in use); try a smaller batch");
       }
       ++stats_.device_allocations;
     }
@@ -210,7 +211,8 @@ BatchUploader::~BatchUploader() {
   if (emulated_) return;
   for (int slot = 0; slot < 2; ++slot) {
     try {
-      if (copied_[slot] != nullptr) runtime::synchronize_event(copied_[slot]);  // nothing still reads the staging buffer
+      if (copied_[slot] != nullptr)
+        runtime::synchronize_event(copied_[slot]);  // nothing still reads the staging buffer
     } catch (...) {  // a failed copy was reported where it was waited for; free what we can
     }
     runtime::release_pinned(staging_[slot]);

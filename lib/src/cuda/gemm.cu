@@ -60,8 +60,8 @@ std::string shape_text(std::size_t rows, std::size_t columns) {
 
 // Throws std::invalid_argument naming the rung when a non-empty matrix has a null pointer
 // or a size is beyond what the launches allow.
-void check_arguments(GemmKernel kernel, const float* a, const float* b, const float* c, std::size_t M,
-                     std::size_t N, std::size_t K) {
+void check_arguments(GemmKernel kernel, const float* a, const float* b, const float* c, std::size_t M, std::size_t N,
+                     std::size_t K) {
   const std::string name = "gemm " + gemm_kernel_name(kernel);
   auto require_data = [&](const float* pointer, const char* matrix, std::size_t rows, std::size_t columns) {
     if (pointer == nullptr && rows > 0 && columns > 0) {
@@ -75,8 +75,8 @@ void check_arguments(GemmKernel kernel, const float* a, const float* b, const fl
   if (M > kLargestRowsOrColumns || N > kLargestRowsOrColumns || K > kLargestInner) {
     throw std::invalid_argument(name + ": (M, N, K) = (" + std::to_string(M) + ", " + std::to_string(N) + ", " +
                                 std::to_string(K) + ") is too large for one launch (M, N at most " +
-                                std::to_string(kLargestRowsOrColumns) + ", K at most " +
-                                std::to_string(kLargestInner) + ")");
+                                std::to_string(kLargestRowsOrColumns) + ", K at most " + std::to_string(kLargestInner) +
+                                ")");
   }
 }
 

@@ -37,9 +37,9 @@ namespace detail {
 void gemm_coalesced(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K,
                     Launch where) {
   // x covers the columns of C, y its rows.
-  const Grid grid{Dim3{static_cast<unsigned>(ceil_div(N, kCoalescedBlock)),
-                       static_cast<unsigned>(ceil_div(M, kCoalescedBlock)), 1},
-                  Dim3{kCoalescedBlock, kCoalescedBlock, 1}};
+  const Grid grid{
+      Dim3{static_cast<unsigned>(ceil_div(N, kCoalescedBlock)), static_cast<unsigned>(ceil_div(M, kCoalescedBlock)), 1},
+      Dim3{kCoalescedBlock, kCoalescedBlock, 1}};
   launch("gemm_02_coalesced", grid, where,
          [=] RESNET_HOST_DEVICE(const ThreadIndex& t) { gemm_coalesced_thread(t, a, b, c, M, N, K); });
 }

@@ -33,11 +33,11 @@ namespace resnet::cuda {
 #ifdef __CUDACC__
 namespace {
 
-constexpr int kBlockM = 128;  // BM: rows of C per block
-constexpr int kBlockN = 128;  // BN: columns of C per block
-constexpr int kBlockK = 8;    // BK: the step along K
-constexpr int kThreadM = 8;   // TM: rows of C per thread
-constexpr int kThreadN = 8;   // TN: columns of C per thread
+constexpr int kBlockM = 128;                                           // BM: rows of C per block
+constexpr int kBlockN = 128;                                           // BN: columns of C per block
+constexpr int kBlockK = 8;                                             // BK: the step along K
+constexpr int kThreadM = 8;                                            // TM: rows of C per thread
+constexpr int kThreadN = 8;                                            // TN: columns of C per thread
 constexpr int kThreads = (kBlockM / kThreadM) * (kBlockN / kThreadN);  // 256
 
 __global__ void __launch_bounds__(kThreads)
@@ -105,8 +105,7 @@ void gemm_register_2d(const float* a, const float* b, float* c, std::size_t M, s
                       Launch where) {
   if (where == Launch::host_emulation) gpu_only_rung("gemm_04_register_2d");
   const dim3 blocks(static_cast<unsigned>(ceil_div(N, kBlockN)), static_cast<unsigned>(ceil_div(M, kBlockM)));
-  gemm_register_2d_kernel<<<blocks, kThreads>>>(a, b, c, static_cast<int>(M), static_cast<int>(N),
-                                                static_cast<int>(K));
+  gemm_register_2d_kernel<<<blocks, kThreads>>>(a, b, c, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K));
   check_launch("gemm_04_register_2d");
 }
 #else

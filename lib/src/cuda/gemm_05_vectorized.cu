@@ -35,11 +35,11 @@ namespace resnet::cuda {
 #ifdef __CUDACC__
 namespace {
 
-constexpr int kBlockM = 128;  // BM: rows of C per block
-constexpr int kBlockN = 128;  // BN: columns of C per block
-constexpr int kBlockK = 8;    // BK: the step along K
-constexpr int kThreadM = 8;   // TM: rows of C per thread
-constexpr int kThreadN = 8;   // TN: columns of C per thread
+constexpr int kBlockM = 128;                                           // BM: rows of C per block
+constexpr int kBlockN = 128;                                           // BN: columns of C per block
+constexpr int kBlockK = 8;                                             // BK: the step along K
+constexpr int kThreadM = 8;                                            // TM: rows of C per thread
+constexpr int kThreadN = 8;                                            // TN: columns of C per thread
 constexpr int kThreads = (kBlockM / kThreadM) * (kBlockN / kThreadN);  // 256
 
 // matrix[row, col .. col + 3] of a (rows, cols) row-major matrix, zero where outside it.
@@ -130,8 +130,8 @@ void gemm_vectorized(const float* a, const float* b, float* c, std::size_t M, st
   if (where == Launch::host_emulation) gpu_only_rung("gemm_05_vectorized");
   // Every row of A, B and C starts on a 16-byte boundary when the rows hold a multiple of
   // 4 floats and the matrices themselves start on one (cudaMalloc gives 256 bytes).
-  const bool aligned = K % 4 == 0 && N % 4 == 0 && is_16_byte_aligned(a) && is_16_byte_aligned(b) &&
-                       is_16_byte_aligned(c);
+  const bool aligned =
+      K % 4 == 0 && N % 4 == 0 && is_16_byte_aligned(a) && is_16_byte_aligned(b) && is_16_byte_aligned(c);
   const dim3 blocks(static_cast<unsigned>(ceil_div(N, kBlockN)), static_cast<unsigned>(ceil_div(M, kBlockM)));
   const int m = static_cast<int>(M), n = static_cast<int>(N), k = static_cast<int>(K);
   if (aligned) {

@@ -57,11 +57,11 @@ constexpr int kBlockK = 32;   // the step along K
 constexpr int kWarpsM = 2;    // the block's 8 warps, as 2 rows
 constexpr int kWarpsN = 4;    //   of 4
 constexpr int kThreads = 32 * kWarpsM * kWarpsN;
-constexpr int kWarpM = kBlockM / kWarpsM;  // 64 rows of C per warp
-constexpr int kWarpN = kBlockN / kWarpsN;  // 32 columns of C per warp
+constexpr int kWarpM = kBlockM / kWarpsM;                        // 64 rows of C per warp
+constexpr int kWarpN = kBlockN / kWarpsN;                        // 32 columns of C per warp
 constexpr int kFragmentM = 16, kFragmentN = 16, kFragmentK = 8;  // the TF32 WMMA shape m16n16k8
-constexpr int kFragmentsM = kWarpM / kFragmentM;  // 4
-constexpr int kFragmentsN = kWarpN / kFragmentN;  // 2
+constexpr int kFragmentsM = kWarpM / kFragmentM;                 // 4
+constexpr int kFragmentsN = kWarpN / kFragmentN;                 // 2
 // Row lengths of the shared tiles, padded by 4 floats. WMMA wants a multiple of 4 floats
 // (16 bytes) and fragment pointers on 32-byte boundaries, which these keep.
 constexpr int kATileStride = kBlockK + 4;  // 36
@@ -72,8 +72,8 @@ namespace wmma = nvcuda::wmma;
 __global__ void __launch_bounds__(kThreads)
     gemm_tf32_wmma_kernel(const float* a, const float* b, float* c, int M, int N, int K) {
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
-  __shared__ __align__(128) float a_tile[kBlockM * kATileStride];                  // (128, 32 + 4)
-  __shared__ __align__(128) float b_tile[kBlockK * kBTileStride];                  // (32, 128 + 4)
+  __shared__ __align__(128) float a_tile[kBlockM * kATileStride];                        // (128, 32 + 4)
+  __shared__ __align__(128) float b_tile[kBlockK * kBTileStride];                        // (32, 128 + 4)
   __shared__ __align__(128) float scratch[kWarpsM * kWarpsN * kFragmentM * kFragmentN];  // 16 x 16 per warp
   const int row0 = static_cast<int>(blockIdx.y) * kBlockM, col0 = static_cast<int>(blockIdx.x) * kBlockN;
   const int tid = static_cast<int>(threadIdx.x), warp = tid / 32, lane = tid % 32;
@@ -157,8 +157,10 @@ void require_tf32_tensor_cores() {
                       cudaGetErrorString(status));
   }
   if (major < 8) {
-    throw DeviceError("gemm_06_tf32_wmma needs TF32 tensor cores, compute capability 8.0 (Ampere) or newer; "
-                      "this GPU has " + std::to_string(major) + "." + std::to_string(minor));
+    throw DeviceError(
+        "gemm_06_tf32_wmma needs TF32 tensor cores, compute capability 8.0 (Ampere) or newer; "
+        "this GPU has " +
+        std::to_string(major) + "." + std::to_string(minor));
   }
 }
 
@@ -173,8 +175,7 @@ void gemm_tf32_wmma(const float* a, const float* b, float* c, std::size_t M, std
   if (where == Launch::host_emulation) gpu_only_rung("gemm_06_tf32_wmma");
   require_tf32_tensor_cores();
   const dim3 blocks(static_cast<unsigned>(ceil_div(N, kBlockN)), static_cast<unsigned>(ceil_div(M, kBlockM)));
-  gemm_tf32_wmma_kernel<<<blocks, kThreads>>>(a, b, c, static_cast<int>(M), static_cast<int>(N),
-                                              static_cast<int>(K));
+  gemm_tf32_wmma_kernel<<<blocks, kThreads>>>(a, b, c, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K));
   check_launch("gemm_06_tf32_wmma");
 }
 #else

@@ -75,8 +75,7 @@ void copy(void* destination, const void* source, std::size_t bytes, Copy directi
     case Copy::device_to_host:
       return check(cudaMemcpy(destination, source, bytes, cudaMemcpyDeviceToHost), "cudaMemcpy (device to host)");
     case Copy::device_to_device:
-      return check(cudaMemcpy(destination, source, bytes, cudaMemcpyDeviceToDevice),
-                   "cudaMemcpy (device to device)");
+      return check(cudaMemcpy(destination, source, bytes, cudaMemcpyDeviceToDevice), "cudaMemcpy (device to device)");
   }
 }
 

@@ -36,8 +36,7 @@ void adam_update(T* value, const T* grad, T* exp_avg, T* exp_avg_sq, std::size_t
 }
 
 template <class T>
-void sgd_update(T* value, const T* grad, T* momentum_buffer, std::size_t count, const SgdStep& step,
-                Launch where) {
+void sgd_update(T* value, const T* grad, T* momentum_buffer, std::size_t count, const SgdStep& step, Launch where) {
   if (count == 0) return;
   // The same arithmetic, in the same order, as resnet::sgd_update on the CPU.
   const T learning_rate = static_cast<T>(step.learning_rate), momentum = static_cast<T>(step.momentum);

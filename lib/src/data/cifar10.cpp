@@ -49,16 +49,15 @@ bool holds_split(const fs::path& directory, Split split) {
 }  // namespace
 
 const std::array<std::string, 10>& cifar10_class_names() {
-  static const std::array<std::string, 10> names = {
-      "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+  static const std::array<std::string, 10> names = {"airplane", "automobile", "bird",  "cat",  "deer",
+                                                    "dog",      "frog",       "horse", "ship", "truck"};
   return names;
 }
 
 Cifar10Data read_cifar10_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError("cannot open CIFAR-10 file " + path + kDownloadHint);
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
-                                std::istreambuf_iterator<char>());
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw DataError("reading CIFAR-10 file " + path + " failed");
   if (bytes.empty()) throw DataError("CIFAR-10 file " + path + " is empty" + kDownloadHint);
   if (bytes.size() % Cifar10Format::record_bytes != 0) {
@@ -96,13 +95,12 @@ Cifar10Data load_cifar10(const std::string& directory, Split split) {
     parts.push_back(read_cifar10_file((folder / train_file_name(number)).string()));
   }
   if (parts.empty()) {
-    throw DataError("CIFAR-10 folder " + directory + " has no " + train_file_name(1) +
-                    kDownloadHint);
+    throw DataError("CIFAR-10 folder " + directory + " has no " + train_file_name(1) + kDownloadHint);
   }
   for (int later = number + 1; later <= 9; ++later) {
     if (fs::exists(folder / train_file_name(later))) {
-      throw DataError("CIFAR-10 folder " + directory + " has " + train_file_name(later) +
-                      " but not " + train_file_name(number) + ": the download is incomplete");
+      throw DataError("CIFAR-10 folder " + directory + " has " + train_file_name(later) + " but not " +
+                      train_file_name(number) + ": the download is incomplete");
     }
   }
   return parts.size() == 1 ? parts.front() : concatenate(parts);
@@ -115,9 +113,10 @@ Cifar10Location find_cifar10(const std::string& requested) {
         return {candidate.string(), false};
       }
     }
-    throw DataError("no CIFAR-10 data in " + requested + " (expected data_batch_1.bin and "
-                    "test_batch.bin there or in its cifar-10-batches-bin folder)" + kDownloadHint +
-                    ", or leave out --data to use the committed sample");
+    throw DataError("no CIFAR-10 data in " + requested +
+                    " (expected data_batch_1.bin and "
+                    "test_batch.bin there or in its cifar-10-batches-bin folder)" +
+                    kDownloadHint + ", or leave out --data to use the committed sample");
   }
   const fs::path data_dir(config::data_directory);
   const fs::path full = data_dir / "cifar-10-batches-bin";
@@ -130,8 +129,8 @@ Cifar10Location find_cifar10(const std::string& requested) {
   if (holds_split(sample, Split::train) && holds_split(sample, Split::test)) {
     return {sample.string(), true};
   }
-  throw DataError("no CIFAR-10 data found: neither " + full.string() + " nor the sample " +
-                  sample.string() + kDownloadHint);
+  throw DataError("no CIFAR-10 data found: neither " + full.string() + " nor the sample " + sample.string() +
+                  kDownloadHint);
 }
 
 }  // namespace resnet

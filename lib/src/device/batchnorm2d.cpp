@@ -61,8 +61,8 @@ template BatchNorm2dOutput<float> batchnorm2d_forward(const Tensor<float, 4>&, c
                                                       const Tensor<float, 1>&, Tensor<float, 1>&, Tensor<float, 1>&,
                                                       bool, double, double);
 template BatchNorm2dOutput<double> batchnorm2d_forward(const Tensor<double, 4>&, const Tensor<double, 1>&,
-                                                       const Tensor<double, 1>&, Tensor<double, 1>&,
-                                                       Tensor<double, 1>&, bool, double, double);
+                                                       const Tensor<double, 1>&, Tensor<double, 1>&, Tensor<double, 1>&,
+                                                       bool, double, double);
 template BatchNorm2dGrads<float> batchnorm2d_backward(const Tensor<float, 4>&, const Tensor<float, 1>&,
                                                       const BatchNorm2dCache<float>&);
 template BatchNorm2dGrads<double> batchnorm2d_backward(const Tensor<double, 4>&, const Tensor<double, 1>&,

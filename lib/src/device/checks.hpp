@@ -13,7 +13,8 @@ namespace resnet::device {
 template <class T, std::size_t N>
 void require_on_gpu(const Tensor<T, N>& tensor, const char* op, const char* what) {
   if (tensor.device() != Device::cuda) {
-    throw DeviceError(std::string(op) + ": the " + what + " is on the CPU but the pass runs on the GPU; move "
+    throw DeviceError(std::string(op) + ": the " + what +
+                      " is on the CPU but the pass runs on the GPU; move "
                       "the model with model.to(Device::cuda) and its inputs with tensor.to(Device::cuda)");
   }
 }
@@ -25,7 +26,8 @@ const float* gemm_values(const Tensor<T, N>& tensor, const char* op) {
   if constexpr (std::is_same_v<T, float>) {
     return tensor.device_data();
   } else {
-    throw DeviceError(std::string(op) + ": the GEMM rungs of chapter 6 compute in float; this tensor holds "
+    throw DeviceError(std::string(op) +
+                      ": the GEMM rungs of chapter 6 compute in float; this tensor holds "
                       "doubles");
   }
 }

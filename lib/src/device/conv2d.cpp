@@ -14,12 +14,12 @@ namespace {
 
 // y = conv2d(x, weight) + bias with the sizes s, through im2col and a GEMM; keeps im2col(x)
 // for the backward pass. The convolution and the linear layer both come here.
-Conv2dCache im2col_gemm_forward(const float* x, const float* weight, const float* bias, float* y,
-                                const WindowShape& s, cuda::GemmKernel gemm) {
+Conv2dCache im2col_gemm_forward(const float* x, const float* weight, const float* bias, float* y, const WindowShape& s,
+                                cuda::GemmKernel gemm) {
   Conv2dCache cache{s, cuda::DeviceBuffer<float>(s.C * s.R * s.S * s.N * s.P * s.Q)};
   cuda::DeviceBuffer<float> product(s.K * s.N * s.P * s.Q);
   cuda::im2col_gemm_forward(x, weight, bias, y, cache.columns.data(), product.data(), s, runnable_gemm(gemm),
-                       cuda::device_launch());
+                            cuda::device_launch());
   return cache;
 }
 
@@ -28,7 +28,7 @@ void im2col_gemm_backward(const float* dy, const float* weight, float* dx, float
                           const Conv2dCache& cache, cuda::GemmKernel gemm) {
   cuda::DeviceBuffer<float> workspace(cuda::Conv2dWorkspace::values_needed(cache.window));
   cuda::im2col_gemm_backward(dy, weight, cache.columns.data(), dx, dweight, dbias, workspace.data(), cache.window,
-                        runnable_gemm(gemm), cuda::device_launch());
+                             runnable_gemm(gemm), cuda::device_launch());
 }
 
 // A linear layer is a 1x1 convolution: x (N, F) is (N, F, 1, 1), the weight (K, F) is (K, F, 1, 1).
@@ -85,8 +85,8 @@ LinearOutput<T> linear_forward(const Tensor<T, 2>& x, const Tensor<T, 2>& weight
   require_on_gpu(bias, "Linear.forward", "bias");
   const std::size_t K = weight.dim(0), F = weight.dim(1);
   if (x.dim(1) != F) {
-    throw ShapeError("Linear.forward: x has shape " + format_shape(x.shape()) + ", expected (N, " +
-                     std::to_string(F) + ")");
+    throw ShapeError("Linear.forward: x has shape " + format_shape(x.shape()) + ", expected (N, " + std::to_string(F) +
+                     ")");
   }
   const WindowShape s = linear_window(x.dim(0), F, K);
   LinearOutput<T> out{Tensor<T, 2>::empty({s.N, K}, Device::cuda), {}};

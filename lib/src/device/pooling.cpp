@@ -43,8 +43,8 @@ Tensor<T, 4> global_avg_pool2d_backward(const Tensor<T, 4>& dy, const std::array
                 std::array<std::size_t, 4>{x_shape[0], x_shape[1], 1, 1});
   require_on_gpu(dy, "AdaptiveAvgPool2d.backward", "gradient dy");
   auto dx = Tensor<T, 4>::empty(x_shape, Device::cuda);
-  cuda::global_avg_pool2d_backward(dy.device_data(), dx.device_data(), x_shape[0] * x_shape[1],
-                                   x_shape[2] * x_shape[3], cuda::device_launch());
+  cuda::global_avg_pool2d_backward(dy.device_data(), dx.device_data(), x_shape[0] * x_shape[1], x_shape[2] * x_shape[3],
+                                   cuda::device_launch());
   return dx;
 }
 

@@ -46,8 +46,7 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (descriptor < 0) {
-    throw DataError("cannot write " + path + ": cannot create " + temporary + " (" +
-                    system_error_text() + ")");
+    throw DataError("cannot write " + path + ": cannot create " + temporary + " (" + system_error_text() + ")");
   }
   // fsync before the rename: otherwise a power loss can leave the new name pointing at a
   // file whose contents never reached the disk.
@@ -55,14 +54,13 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   const std::string reason = ok ? "" : system_error_text();
   if (::close(descriptor) != 0 || !ok) {
     std::remove(temporary.c_str());
-    throw DataError("cannot write " + path + ": writing " + std::to_string(bytes.size()) +
-                    " bytes failed (" + (ok ? system_error_text() : reason) + ")");
+    throw DataError("cannot write " + path + ": writing " + std::to_string(bytes.size()) + " bytes failed (" +
+                    (ok ? system_error_text() : reason) + ")");
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     const std::string rename_reason = system_error_text();
     std::remove(temporary.c_str());
-    throw DataError("cannot write " + path + ": rename from " + temporary + " failed (" +
-                    rename_reason + ")");
+    throw DataError("cannot write " + path + ": rename from " + temporary + " failed (" + rename_reason + ")");
   }
   sync_directory(std::filesystem::path(path).parent_path());
 }

@@ -18,8 +18,8 @@ StateDict file_tensors(const Checkpoint& checkpoint) {
   tensors.reserve(checkpoint.model.size() + checkpoint.optimizer.size());
   for (const auto& [name, entry] : checkpoint.model) {
     if (starts_with(name, kOptimizerPrefix)) {
-      throw std::invalid_argument("save_checkpoint: model tensor '" + name + "' starts with '" +
-                                  kOptimizerPrefix + "', which marks optimizer state in the file");
+      throw std::invalid_argument("save_checkpoint: model tensor '" + name + "' starts with '" + kOptimizerPrefix +
+                                  "', which marks optimizer state in the file");
     }
     tensors.emplace_back(name, entry);
   }

@@ -46,8 +46,7 @@ std::string read_element_type(std::istream& in, const std::string& path) {
   const std::size_t key = header.find("'descr'");
   const std::size_t open_quote = header.find('\'', header.find(':', key));
   const std::size_t close_quote = header.find('\'', open_quote + 1);
-  if (!in || key == std::string::npos || open_quote == std::string::npos ||
-      close_quote == std::string::npos) {
+  if (!in || key == std::string::npos || open_quote == std::string::npos || close_quote == std::string::npos) {
     throw DataError(path + ": the .npy header is truncated or has no 'descr' entry");
   }
   return header.substr(open_quote + 1, close_quote - open_quote - 1);
@@ -67,19 +66,17 @@ xt::xtensor<T, N> read_as(const std::string& path) {
     }
   }();
   if (!in) {
-    throw DataError(path + ": truncated: the header promises shape " +
-                    format_shape(loaded.shape()) + " but the file ends early");
+    throw DataError(path + ": truncated: the header promises shape " + format_shape(loaded.shape()) +
+                    " but the file ends early");
   }
   if (loaded.dimension() != N) {
-    throw DataError(path + ": holds an array of shape " + format_shape(loaded.shape()) +
-                    " (rank " + std::to_string(loaded.dimension()) + "), expected rank " +
-                    std::to_string(N));
+    throw DataError(path + ": holds an array of shape " + format_shape(loaded.shape()) + " (rank " +
+                    std::to_string(loaded.dimension()) + "), expected rank " + std::to_string(N));
   }
   std::array<std::size_t, N> shape{};
   std::copy(loaded.shape().begin(), loaded.shape().end(), shape.begin());
   xt::xtensor<T, N> result(shape);
-  std::transform(loaded.begin(), loaded.end(), result.begin(),
-                 [](FileT value) { return static_cast<T>(value); });
+  std::transform(loaded.begin(), loaded.end(), result.begin(), [](FileT value) { return static_cast<T>(value); });
   return result;
 }
 
@@ -99,8 +96,7 @@ xt::xtensor<T, N> load_npy(const std::string& path) {
     if (file_type == "<f4") return read_as<float, T, N>(path);
     if (file_type == "<f8") return read_as<double, T, N>(path);
   }
-  throw DataError(path + ": holds elements of type " + file_type + ", expected " +
-                  npy_type_name<T>());
+  throw DataError(path + ": holds elements of type " + file_type + ", expected " + npy_type_name<T>());
 }
 
 template <class T, std::size_t N>

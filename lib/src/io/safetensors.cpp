@@ -111,9 +111,8 @@ std::string header_text(const StateDict& tensors, const Metadata& metadata) {
                                   (name == kMetadataKey ? "' is reserved for the metadata" : "' appears twice"));
     }
     const std::uint64_t end = offset + entry.values.size() * element_size(entry.dtype);
-    header[name] = {{"dtype", safetensors_dtype_name(entry.dtype)},
-                    {"shape", entry.shape},
-                    {"data_offsets", {offset, end}}};
+    header[name] = {
+        {"dtype", safetensors_dtype_name(entry.dtype)}, {"shape", entry.shape}, {"data_offsets", {offset, end}}};
     offset = end;
   }
   std::string text;
@@ -255,8 +254,8 @@ TensorRecord parse_tensor(const std::string& name, const json& entry, std::uint6
   record.begin = offsets[0];
   record.end = offsets[1];
   const auto bytes = byte_size(record.shape, record.dtype);
-  const std::string described = "tensor '" + name + "' (" + safetensors_dtype_name(record.dtype) + ", shape " +
-                                format_shape(record.shape) + ")";
+  const std::string described =
+      "tensor '" + name + "' (" + safetensors_dtype_name(record.dtype) + ", shape " + format_shape(record.shape) + ")";
   if (!bytes || *bytes != record.end - record.begin) {
     fail(source, described + " needs " + (bytes ? std::to_string(*bytes) : std::string("more than 2^64")) +
                      " bytes, but its data_offsets " + byte_range(record.begin, record.end) + " hold " +
@@ -277,8 +276,8 @@ void check_tiling(const std::vector<TensorRecord>& sorted, std::uint64_t data_si
   for (const TensorRecord& record : sorted) {
     const std::string where = "tensor '" + record.name + "' at bytes " + byte_range(record.begin, record.end);
     if (record.begin < covered) {
-      fail(source, where + " overlaps tensor '" + previous->name + "' at bytes " +
-                       byte_range(previous->begin, previous->end));
+      fail(source,
+           where + " overlaps tensor '" + previous->name + "' at bytes " + byte_range(previous->begin, previous->end));
     }
     if (record.begin > covered) {
       fail(source, "the data section has a gap: bytes " + byte_range(covered, record.begin) +

@@ -7,8 +7,8 @@
 namespace resnet {
 
 template <class T>
-std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels,
-                                               std::size_t stride, Generator& generator) {
+std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels, std::size_t stride,
+                                               Generator& generator) {
   auto projection = std::make_unique<Sequential<T>>();
   projection->append(std::make_unique<Conv2d<T>>(in_channels, out_channels, 1, stride, 0, Bias::none, generator));
   projection->append(std::make_unique<BatchNorm2d<T>>(out_channels));
@@ -16,8 +16,7 @@ std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::siz
 }
 
 template <class T>
-std::vector<std::size_t> BasicBlock<T>::summarize(const std::vector<std::size_t>& input_shape,
-                                                  Summary& summary) const {
+std::vector<std::size_t> BasicBlock<T>::summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const {
   summary.begin("BasicBlock");
   std::vector<std::size_t> shape = summary.child("conv1", conv1, input_shape);
   shape = summary.child("bn1", bn1, shape);
@@ -31,8 +30,7 @@ std::vector<std::size_t> BasicBlock<T>::summarize(const std::vector<std::size_t>
 }
 
 template <class T>
-std::vector<std::size_t> Bottleneck<T>::summarize(const std::vector<std::size_t>& input_shape,
-                                                  Summary& summary) const {
+std::vector<std::size_t> Bottleneck<T>::summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const {
   summary.begin("Bottleneck");
   std::vector<std::size_t> shape = summary.child("conv1", conv1, input_shape);
   shape = summary.child("bn1", bn1, shape);

@@ -11,8 +11,8 @@
 namespace resnet {
 
 template <class T>
-Conv2d<T>::Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size,
-                  std::size_t stride_, std::size_t padding_, Bias bias_kind, Generator& generator)
+Conv2d<T>::Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size, std::size_t stride_,
+                  std::size_t padding_, Bias bias_kind, Generator& generator)
     : weight(kaiming_normal<T>(std::array<std::size_t, 4>{out_channels, in_channels, kernel_size, kernel_size},
                                FanMode::fan_out, generator)),
       stride(stride_),
@@ -36,8 +36,8 @@ Tensor<T, 4> Conv2d<T>::gpu_forward(const Tensor<T, 4>& x) {
 
 template <class T>
 Tensor<T, 4> Conv2d<T>::gpu_backward(const Tensor<T, 4>& dy) {
-  auto grads = device::conv2d_backward(dy, weight.value, bias.has_value(), forward_cache(gpu_cache_, "Conv2d"),
-                                       this->gemm());
+  auto grads =
+      device::conv2d_backward(dy, weight.value, bias.has_value(), forward_cache(gpu_cache_, "Conv2d"), this->gemm());
   weight.grad += grads.dweight;  // accumulate, as on the CPU
   if (bias) bias->grad += grads.dbias;
   return std::move(grads.dx);

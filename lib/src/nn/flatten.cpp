@@ -17,7 +17,8 @@ Tensor<T, 2> Flatten<T>::forward(const Tensor<T, 4>& x) {
 template <class T>
 Tensor<T, 4> Flatten<T>::backward(const Tensor<T, 2>& dy) {
   const auto& shape = forward_cache(input_shape_, "Flatten");
-  require_shape("Flatten.backward", "dy", dy.shape(), std::array<std::size_t, 2>{shape[0], shape[1] * shape[2] * shape[3]});
+  require_shape("Flatten.backward", "dy", dy.shape(),
+                std::array<std::size_t, 2>{shape[0], shape[1] * shape[2] * shape[3]});
   return dy.reshaped(shape);
 }
 

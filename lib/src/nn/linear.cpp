@@ -52,7 +52,8 @@ std::vector<std::size_t> Linear<T>::summarize(const std::vector<std::size_t>& in
   const std::size_t K = weight.value.shape()[0];
   const std::size_t C = weight.value.shape()[1];
   if (input_shape.size() != 2 || input_shape[1] != C) {
-    throw ShapeError("Linear.summarize: expects (N, " + std::to_string(C) + "), got shape " + format_shape(input_shape));
+    throw ShapeError("Linear.summarize: expects (N, " + std::to_string(C) + "), got shape " +
+                     format_shape(input_shape));
   }
   const std::size_t N = input_shape[0];
   summary.leaf("Linear", {N, K}, this->parameter_count(), N * K * C);  // chapter 5's "Counting by hand"

@@ -89,8 +89,9 @@ std::vector<std::size_t> Module<T>::summarize(const std::vector<std::size_t>&, S
 template <class T>
 void Module<T>::to(Device device) {
   if (device == Device::cuda && !std::is_same_v<T, float>) {
-    throw DeviceError("Module::to(Device::cuda): this model holds doubles, and the GPU passes of chapter 6 compute "
-                      "in float; build the model with float (gradient checks in double stay on the CPU)");
+    throw DeviceError(
+        "Module::to(Device::cuda): this model holds doubles, and the GPU passes of chapter 6 compute "
+        "in float; build the model with float (gradient checks in double stay on the CPU)");
   }
   if (device == Device::cuda) cuda::device_launch();  // a clear error when there is no device
   for (const auto& named : named_parameters()) named.parameter->move_to(device);
@@ -147,8 +148,7 @@ void Module<T>::load_state_dict(const StateDict& state) {
                          name.compare(name.size() - 19, 19, "num_batches_tracked") == 0;
     if (found == given.end() && counter) continue;
     if (found == given.end()) {
-      throw ShapeError("load_state_dict: missing entry '" + name + "' (shape " +
-                       format_shape(tensor->shape()) + ")");
+      throw ShapeError("load_state_dict: missing entry '" + name + "' (shape " + format_shape(tensor->shape()) + ")");
     }
     const StateEntry& entry = *found->second;
     if (entry.shape != tensor->shape()) {
@@ -162,16 +162,15 @@ void Module<T>::load_state_dict(const StateDict& state) {
                        " values for shape " + format_shape(entry.shape));
     }
     if ((entry.dtype == DType::int64) != (tensor->dtype() == DType::int64)) {
-      throw ShapeError("load_state_dict: '" + name + "' is " + to_string(entry.dtype) +
-                       ", the model stores " + to_string(tensor->dtype()));
+      throw ShapeError("load_state_dict: '" + name + "' is " + to_string(entry.dtype) + ", the model stores " +
+                       to_string(tensor->dtype()));
     }
     given.erase(found);
     to_load.emplace_back(name, tensor);
   }
   for (const auto& [name, entry] : state) {  // the first extra entry, in the order given
     if (given.count(name) > 0) {
-      throw ShapeError("load_state_dict: unexpected entry '" + name +
-                       "' (this model has no tensor of that name)");
+      throw ShapeError("load_state_dict: unexpected entry '" + name + "' (this model has no tensor of that name)");
     }
   }
   for (const auto& [name, tensor] : to_load) tensor->set_values(by_name.at(name)->values);

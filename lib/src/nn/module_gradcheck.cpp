@@ -42,8 +42,7 @@ GradCheckCase module_gradient_check(const std::string& name, Layer<double, 4, Ou
     set_parameters(layer, v);
     return flattened(layer.forward(Tensor<double, 4>::from_host(shaped<4>(v[0]))).host());
   };
-  check.backward = [&layer, output_shape](const std::vector<GradCheckVariable>& v,
-                                          const xt::xtensor<double, 1>& dy,
+  check.backward = [&layer, output_shape](const std::vector<GradCheckVariable>& v, const xt::xtensor<double, 1>& dy,
                                           std::vector<xt::xtensor<double, 1>>& grads) {
     set_parameters(layer, v);
     layer.forward(Tensor<double, 4>::from_host(shaped<4>(v[0])));

@@ -36,11 +36,9 @@ Tensor<T, 4> MaxPool2d<T>::backward(const Tensor<T, 4>& dy) {
 }
 
 template <class T>
-std::vector<std::size_t> MaxPool2d<T>::summarize(const std::vector<std::size_t>& input_shape,
-                                                 Summary& summary) const {
-  const WindowShape shape = pool2d_shape("MaxPool2d.summarize",
-                                         image_shape_for_summary("MaxPool2d.summarize", input_shape), kernel, stride,
-                                         padding);
+std::vector<std::size_t> MaxPool2d<T>::summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const {
+  const WindowShape shape = pool2d_shape(
+      "MaxPool2d.summarize", image_shape_for_summary("MaxPool2d.summarize", input_shape), kernel, stride, padding);
   const std::array<std::size_t, 4> y = shape.output_shape();
   const std::vector<std::size_t> output(y.begin(), y.end());
   summary.leaf("MaxPool2d", output, 0, 0);

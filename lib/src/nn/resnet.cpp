@@ -40,11 +40,11 @@ struct ZooEntry {
 
 const std::vector<ZooEntry>& zoo() {
   static const std::vector<ZooEntry> entries = {
-      {"resnet20", BlockKind::basic, {3, 3, 3}, true},         // depth 6n + 2 with n = 3
-      {"resnet32", BlockKind::basic, {5, 5, 5}, true},         // n = 5
-      {"resnet44", BlockKind::basic, {7, 7, 7}, true},         // n = 7
-      {"resnet56", BlockKind::basic, {9, 9, 9}, true},         // n = 9
-      {"resnet110", BlockKind::basic, {18, 18, 18}, true},     // n = 18
+      {"resnet20", BlockKind::basic, {3, 3, 3}, true},      // depth 6n + 2 with n = 3
+      {"resnet32", BlockKind::basic, {5, 5, 5}, true},      // n = 5
+      {"resnet44", BlockKind::basic, {7, 7, 7}, true},      // n = 7
+      {"resnet56", BlockKind::basic, {9, 9, 9}, true},      // n = 9
+      {"resnet110", BlockKind::basic, {18, 18, 18}, true},  // n = 18
       {"resnet18", BlockKind::basic, {2, 2, 2, 2}, false},
       {"resnet34", BlockKind::basic, {3, 4, 6, 3}, false},
       {"resnet50", BlockKind::bottleneck, {3, 4, 6, 3}, false},
@@ -71,7 +71,8 @@ ResNetConfig resnet_config(const std::string& name, std::size_t classes, Stem st
     config.name = name;
     config.block = entry.block;
     config.blocks = entry.blocks;
-    config.widths = entry.cifar_family ? std::vector<std::size_t>{16, 32, 64} : std::vector<std::size_t>{64, 128, 256, 512};
+    config.widths =
+        entry.cifar_family ? std::vector<std::size_t>{16, 32, 64} : std::vector<std::size_t>{64, 128, 256, 512};
     config.stem = entry.cifar_family ? Stem::cifar : stem;
     config.classes = classes;
     config.shortcut = plain ? Shortcut::none : Shortcut::residual;
@@ -79,7 +80,8 @@ ResNetConfig resnet_config(const std::string& name, std::size_t classes, Stem st
   }
   std::string known;
   for (const std::string& known_name : resnet_names()) known += (known.empty() ? "" : ", ") + known_name;
-  throw std::invalid_argument("unknown model '" + name + "' (known: " + known + "; 'plain' instead of 'resnet' removes the shortcuts)");
+  throw std::invalid_argument("unknown model '" + name + "' (known: " + known +
+                              "; 'plain' instead of 'resnet' removes the shortcuts)");
 }
 
 template <class T>

@@ -7,8 +7,7 @@
 namespace resnet {
 
 template <class T>
-std::vector<std::size_t> Sequential<T>::summarize(const std::vector<std::size_t>& input_shape,
-                                                  Summary& summary) const {
+std::vector<std::size_t> Sequential<T>::summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const {
   summary.begin("Sequential");
   std::vector<std::size_t> shape = input_shape;
   for (std::size_t i = 0; i < layers_.size(); ++i) shape = summary.child(std::to_string(i), *layers_[i], shape);

@@ -113,7 +113,8 @@ std::string Summary::to_string(std::size_t max_depth) const {
   text += "Total params: " + with_thousands(total_parameters()) + "\n";
   text += "Total mult-adds (M): " + in_millions(static_cast<double>(total_multiply_accumulates())) + "\n";
   text += "Input shape: " + format_shape(input_shape_) + " (" + with_thousands(input_values) + " values)\n";
-  text += "Params size (MB, float32): " + in_millions(4.0 * static_cast<double>(total_parameters())) + "\n";  // 4 bytes each
+  text += "Params size (MB, float32): " + in_millions(4.0 * static_cast<double>(total_parameters())) +
+          "\n";  // 4 bytes each
   text += rule + "\n";
   return text;
 }

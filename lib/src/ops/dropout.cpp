@@ -47,7 +47,8 @@ xt::xtensor<T, N> dropout_backward(const xt::xtensor<T, N>& dy, const DropoutCac
 
 template xt::xtensor<std::uint8_t, 2> dropout_mask(const std::array<std::size_t, 2>&, double, Generator&);
 template xt::xtensor<std::uint8_t, 4> dropout_mask(const std::array<std::size_t, 4>&, double, Generator&);
-template DropoutOutput<float, 2> dropout_forward(const xt::xtensor<float, 2>&, const xt::xtensor<std::uint8_t, 2>&, double);
+template DropoutOutput<float, 2> dropout_forward(const xt::xtensor<float, 2>&, const xt::xtensor<std::uint8_t, 2>&,
+                                                 double);
 template DropoutOutput<double, 2> dropout_forward(const xt::xtensor<double, 2>&, const xt::xtensor<std::uint8_t, 2>&,
                                                   double);
 template xt::xtensor<float, 2> dropout_backward(const xt::xtensor<float, 2>&, const DropoutCache<float, 2>&);

@@ -15,8 +15,8 @@ void finish(const std::string& op, WindowShape& shape, const std::string& shapes
   // those before any arithmetic can overflow.
   constexpr std::size_t kLargest = std::size_t{1} << 31;
   if (shape.stride > kLargest || shape.padding > kLargest) {
-    throw ShapeError(op + ": stride and padding must be small non-negative numbers (" +
-                     shapes_text + "; a negative value converted to an unsigned size?)");
+    throw ShapeError(op + ": stride and padding must be small non-negative numbers (" + shapes_text +
+                     "; a negative value converted to an unsigned size?)");
   }
   if (shape.stride == 0) throw ShapeError(op + ": stride must be at least 1 (" + shapes_text + ")");
   if (shape.R == 0 || shape.S == 0) throw ShapeError(op + ": the window is empty (" + shapes_text + ")");
@@ -24,8 +24,8 @@ void finish(const std::string& op, WindowShape& shape, const std::string& shapes
   const std::size_t padded_width = shape.W + 2 * shape.padding;
   if (shape.R > padded_height || shape.S > padded_width) {
     throw ShapeError(op + ": the " + std::to_string(shape.R) + "x" + std::to_string(shape.S) +
-                     " window is larger than the padded input " + std::to_string(padded_height) +
-                     "x" + std::to_string(padded_width) + " (" + shapes_text + ")");
+                     " window is larger than the padded input " + std::to_string(padded_height) + "x" +
+                     std::to_string(padded_width) + " (" + shapes_text + ")");
   }
   shape.P = (padded_height - shape.R) / shape.stride + 1;
   shape.Q = (padded_width - shape.S) / shape.stride + 1;
@@ -33,8 +33,8 @@ void finish(const std::string& op, WindowShape& shape, const std::string& shapes
 
 }  // namespace
 
-OutputRange outputs_inside(std::size_t input_size, std::size_t output_size, std::size_t offset,
-                           std::size_t stride, std::size_t padding) {
+OutputRange outputs_inside(std::size_t input_size, std::size_t output_size, std::size_t offset, std::size_t stride,
+                           std::size_t padding) {
   // o * stride >= padding - offset  gives the first; o * stride <= input_size - 1 + padding - offset the last.
   const std::size_t first = offset >= padding ? 0 : (padding - offset + stride - 1) / stride;
   if (input_size + padding <= offset) return {0, 0};  // the whole axis reads padding
@@ -43,14 +43,14 @@ OutputRange outputs_inside(std::size_t input_size, std::size_t output_size, std:
 }
 
 WindowShape conv2d_shape(const std::string& op, const std::array<std::size_t, 4>& x_shape,
-                         const std::array<std::size_t, 4>& weight_shape, std::size_t stride,
-                         std::size_t padding) {
-  const std::string shapes_text = "x " + format_shape(x_shape) + ", weight " +
-                                  format_shape(weight_shape) + ", stride " +
-                                  std::to_string(stride) + ", padding " + std::to_string(padding);
+                         const std::array<std::size_t, 4>& weight_shape, std::size_t stride, std::size_t padding) {
+  const std::string shapes_text = "x " + format_shape(x_shape) + ", weight " + format_shape(weight_shape) +
+                                  ", stride " + std::to_string(stride) + ", padding " + std::to_string(padding);
   if (x_shape[1] != weight_shape[1]) {
-    throw ShapeError(op + ": x has " + std::to_string(x_shape[1]) + " channels but the weight "
-                     "expects " + std::to_string(weight_shape[1]) + " (" + shapes_text + ")");
+    throw ShapeError(op + ": x has " + std::to_string(x_shape[1]) +
+                     " channels but the weight "
+                     "expects " +
+                     std::to_string(weight_shape[1]) + " (" + shapes_text + ")");
   }
   WindowShape shape;
   shape.N = x_shape[0];
@@ -66,14 +66,15 @@ WindowShape conv2d_shape(const std::string& op, const std::array<std::size_t, 4>
   return shape;
 }
 
-WindowShape pool2d_shape(const std::string& op, const std::array<std::size_t, 4>& x_shape,
-                         std::size_t kernel, std::size_t stride, std::size_t padding) {
-  const std::string shapes_text = "x " + format_shape(x_shape) + ", kernel " +
-                                  std::to_string(kernel) + ", stride " + std::to_string(stride) +
-                                  ", padding " + std::to_string(padding);
+WindowShape pool2d_shape(const std::string& op, const std::array<std::size_t, 4>& x_shape, std::size_t kernel,
+                         std::size_t stride, std::size_t padding) {
+  const std::string shapes_text = "x " + format_shape(x_shape) + ", kernel " + std::to_string(kernel) + ", stride " +
+                                  std::to_string(stride) + ", padding " + std::to_string(padding);
   if (2 * padding > kernel) {
-    throw ShapeError(op + ": padding must be at most half the kernel size, so that every window "
-                     "covers some of the input (" + shapes_text + ")");
+    throw ShapeError(op +
+                     ": padding must be at most half the kernel size, so that every window "
+                     "covers some of the input (" +
+                     shapes_text + ")");
   }
   WindowShape shape;
   shape.N = x_shape[0];

@@ -61,8 +61,9 @@ void Optimizer<T>::load_state_dict(const StateDict& state) {
     const auto found = by_name.find(name);
     if (found == by_name.end()) throw ShapeError("optimizer load_state_dict: missing entry '" + name + "'");
     if (found->second->values.size() != size) {
-      throw ShapeError("optimizer load_state_dict: '" + name + "' holds " + std::to_string(found->second->values.size()) +
-                       " values, the parameter has " + std::to_string(size));
+      throw ShapeError("optimizer load_state_dict: '" + name + "' holds " +
+                       std::to_string(found->second->values.size()) + " values, the parameter has " +
+                       std::to_string(size));
     }
     return *found->second;
   };
@@ -86,7 +87,9 @@ void Optimizer<T>::load_state_dict(const StateDict& state) {
 
 template <class T>
 Sgd<T>::Sgd(std::vector<NamedParameter<T>> parameters, const SgdSettings& settings)
-    : Optimizer<T>(std::move(parameters)), settings_(settings), momentum_buffers_(this->add_buffers("momentum_buffer")) {
+    : Optimizer<T>(std::move(parameters)),
+      settings_(settings),
+      momentum_buffers_(this->add_buffers("momentum_buffer")) {
   if (settings.learning_rate < 0 || settings.momentum < 0 || settings.weight_decay < 0) {
     throw std::invalid_argument("SGD: learning rate, momentum and weight decay must not be negative");
   }
@@ -148,9 +151,9 @@ void Adam<T>::step() {
     T* exp_avg = data_of(exp_avg_[i]);
     T* exp_avg_sq = data_of(exp_avg_sq_[i]);
     if (parameter.device() == Device::cuda) {  // chapter 6: the same update as a kernel
-      const cuda::AdamStep step{settings_.learning_rate, settings_.beta1,        settings_.beta2,
-                                settings_.eps,           settings_.weight_decay, settings_.decoupled_weight_decay,
-                                this->steps_};
+      const cuda::AdamStep step{
+          settings_.learning_rate,          settings_.beta1, settings_.beta2, settings_.eps, settings_.weight_decay,
+          settings_.decoupled_weight_decay, this->steps_};
       cuda::adam_update(parameter.value_data(), parameter.grad_data(), exp_avg, exp_avg_sq, parameter.size(), step,
                         cuda::device_launch());
     } else {

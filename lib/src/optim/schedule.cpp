@@ -17,7 +17,8 @@ std::string to_string(ScheduleKind kind) {
 }
 
 ScheduleKind schedule_from_string(const std::string& name) {
-  for (ScheduleKind kind : {ScheduleKind::constant, ScheduleKind::step, ScheduleKind::cosine, ScheduleKind::one_cycle}) {
+  for (ScheduleKind kind :
+       {ScheduleKind::constant, ScheduleKind::step, ScheduleKind::cosine, ScheduleKind::one_cycle}) {
     if (to_string(kind) == name) return kind;
   }
   throw std::invalid_argument("unknown schedule '" + name + "' (expected constant, step, cosine or one-cycle)");

@@ -16,7 +16,8 @@ constexpr std::size_t kFullTestSet = 10000;
 // run, so the spread between seeds and machines is unknown; the run itself moves by up to
 // 4 points between consecutive epochs after epoch 2. A second seed's run would replace
 // this guess. A test checks these numbers against the run's committed metrics.jsonl.
-constexpr std::array<double, 10> kReferenceAccuracy = {0.5616, 0.6618, 0.6928, 0.7089, 0.7047, 0.7250, 0.7063, 0.7456, 0.7321, 0.7413};
+constexpr std::array<double, 10> kReferenceAccuracy = {0.5616, 0.6618, 0.6928, 0.7089, 0.7047,
+                                                       0.7250, 0.7063, 0.7456, 0.7321, 0.7413};
 constexpr double kBandMargin = 0.06;
 
 }  // namespace

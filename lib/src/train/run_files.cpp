@@ -12,9 +12,14 @@ namespace resnet {
 namespace {
 
 nlohmann::json to_json(const EpochMetrics& m) {
-  return {{"epoch", m.epoch},           {"train_loss", m.train_loss},       {"train_accuracy", m.train_accuracy},
-          {"test_loss", m.test_loss},   {"test_accuracy", m.test_accuracy}, {"learning_rate", m.learning_rate},
-          {"seconds", m.seconds},       {"images_per_second", m.images_per_second}};
+  return {{"epoch", m.epoch},
+          {"train_loss", m.train_loss},
+          {"train_accuracy", m.train_accuracy},
+          {"test_loss", m.test_loss},
+          {"test_accuracy", m.test_accuracy},
+          {"learning_rate", m.learning_rate},
+          {"seconds", m.seconds},
+          {"images_per_second", m.images_per_second}};
 }
 
 EpochMetrics from_json(const nlohmann::json& j) {

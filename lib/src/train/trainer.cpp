@@ -76,7 +76,9 @@ Cifar10Data first_images(const Cifar10Data& data, std::size_t count) {
 }
 
 Trainer::Trainer(const TrainingOptions& options, const Cifar10Data& train, const Cifar10Data& test)
-    : options_(options), train_(first_images(train, options.train_images)), test_(first_images(test, options.test_images)) {
+    : options_(options),
+      train_(first_images(train, options.train_images)),
+      test_(first_images(test, options.test_images)) {
   if (options.epochs == 0) throw std::invalid_argument("training needs at least one epoch");
   Generator generator(options.seed);
   ResNetConfig config = resnet_config(options.model, Cifar10Format::classes, options.stem);
@@ -200,10 +202,9 @@ std::vector<EpochMetrics> Trainer::run(const std::function<void(const StepProgre
     progress_ = {};
     const auto start = Clock::now();
     const auto first_step = static_cast<std::int64_t>(epoch * steps + steps_done_in_epoch_);
-    const EpochTotals totals = train_epoch(*model_, *optimizer_, schedule_, first_step, next_batch,  // task 7.9
-                                           [&](const StepResult& step) {
-                                             return after_step(step, epoch, seconds_since(start), on_step);
-                                           });
+    const EpochTotals totals =
+        train_epoch(*model_, *optimizer_, schedule_, first_step, next_batch,  // task 7.9
+                    [&](const StepResult& step) { return after_step(step, epoch, seconds_since(start), on_step); });
     if (stopped_) return done;
     EpochMetrics metrics;
     metrics.epoch = epoch + 1;

@@ -19,10 +19,14 @@ constexpr double kLeft = 80, kRight = 200, kTop = 40, kBottom = 60;  // margins,
 std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else out += c;
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else
+      out += c;
   }
   return out;
 }
@@ -67,8 +71,8 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSetti
     }
     for (std::size_t i = 0; i < line.x.size(); ++i) {
       if (!std::isfinite(line.x[i]) || !std::isfinite(line.y[i])) {
-        throw ShapeError("line_plot_svg: series '" + line.label + "' has a non-finite point (" +
-                         number(line.x[i]) + ", " + number(line.y[i]) + ")");
+        throw ShapeError("line_plot_svg: series '" + line.label + "' has a non-finite point (" + number(line.x[i]) +
+                         ", " + number(line.y[i]) + ")");
       }
       if (settings.log_y && !(line.y[i] > 0)) {
         throw ShapeError("line_plot_svg: series '" + line.label + "' has y = " + number(line.y[i]) +
@@ -94,17 +98,17 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSetti
 
   std::ostringstream svg;
   svg << std::fixed << std::setprecision(1);
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << settings.width << "\" height=\""
-      << settings.height << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << settings.width << "\" height=\"" << settings.height
+      << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">"
-      << escape(settings.title) << "</text>\n";
+      << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << escape(settings.title)
+      << "</text>\n";
   // Grid and ticks.
   for (double tick : linear_ticks(x.low, x.high)) {
-    svg << "<line x1=\"" << px(tick) << "\" y1=\"" << kTop << "\" x2=\"" << px(tick) << "\" y2=\""
-        << kTop + plot_height << "\" stroke=\"#e0e0e0\"/>\n"
-        << "<text x=\"" << px(tick) << "\" y=\"" << kTop + plot_height + 16
-        << "\" text-anchor=\"middle\">" << number(tick) << "</text>\n";
+    svg << "<line x1=\"" << px(tick) << "\" y1=\"" << kTop << "\" x2=\"" << px(tick) << "\" y2=\"" << kTop + plot_height
+        << "\" stroke=\"#e0e0e0\"/>\n"
+        << "<text x=\"" << px(tick) << "\" y=\"" << kTop + plot_height + 16 << "\" text-anchor=\"middle\">"
+        << number(tick) << "</text>\n";
   }
   std::vector<double> y_ticks;
   if (settings.log_y) {
@@ -113,17 +117,17 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSetti
     y_ticks = linear_ticks(y.low, y.high);
   }
   for (double tick : y_ticks) {
-    svg << "<line x1=\"" << kLeft << "\" y1=\"" << py(tick) << "\" x2=\"" << kLeft + plot_width
-        << "\" y2=\"" << py(tick) << "\" stroke=\"#e0e0e0\"/>\n"
-        << "<text x=\"" << kLeft - 6 << "\" y=\"" << py(tick) + 4 << "\" text-anchor=\"end\">"
-        << number(tick) << "</text>\n";
+    svg << "<line x1=\"" << kLeft << "\" y1=\"" << py(tick) << "\" x2=\"" << kLeft + plot_width << "\" y2=\""
+        << py(tick) << "\" stroke=\"#e0e0e0\"/>\n"
+        << "<text x=\"" << kLeft - 6 << "\" y=\"" << py(tick) + 4 << "\" text-anchor=\"end\">" << number(tick)
+        << "</text>\n";
   }
-  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << plot_width << "\" height=\""
-      << plot_height << "\" fill=\"none\" stroke=\"black\"/>\n"
-      << "<text x=\"" << kLeft + plot_width / 2 << "\" y=\"" << height - 18
-      << "\" text-anchor=\"middle\">" << escape(settings.x_label) << "</text>\n"
-      << "<text transform=\"translate(20," << kTop + plot_height / 2
-      << ") rotate(-90)\" text-anchor=\"middle\">" << escape(settings.y_label) << "</text>\n";
+  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << plot_width << "\" height=\"" << plot_height
+      << "\" fill=\"none\" stroke=\"black\"/>\n"
+      << "<text x=\"" << kLeft + plot_width / 2 << "\" y=\"" << height - 18 << "\" text-anchor=\"middle\">"
+      << escape(settings.x_label) << "</text>\n"
+      << "<text transform=\"translate(20," << kTop + plot_height / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
+      << escape(settings.y_label) << "</text>\n";
   // The lines, their markers and the legend.
   for (std::size_t s = 0; s < series.size(); ++s) {
     const char* color = kColors[s % (sizeof(kColors) / sizeof(kColors[0]))];
@@ -135,18 +139,16 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSetti
           << color << "\"/>\n";
     }
     const double legend_y = kTop + 10 + 20.0 * static_cast<double>(s);
-    svg << "<line x1=\"" << kLeft + plot_width + 12 << "\" y1=\"" << legend_y << "\" x2=\""
-        << kLeft + plot_width + 36 << "\" y2=\"" << legend_y << "\" stroke=\"" << color
-        << "\" stroke-width=\"2\"/>\n"
-        << "<text x=\"" << kLeft + plot_width + 42 << "\" y=\"" << legend_y + 4 << "\">"
-        << escape(series[s].label) << "</text>\n";
+    svg << "<line x1=\"" << kLeft + plot_width + 12 << "\" y1=\"" << legend_y << "\" x2=\"" << kLeft + plot_width + 36
+        << "\" y2=\"" << legend_y << "\" stroke=\"" << color << "\" stroke-width=\"2\"/>\n"
+        << "<text x=\"" << kLeft + plot_width + 42 << "\" y=\"" << legend_y + 4 << "\">" << escape(series[s].label)
+        << "</text>\n";
   }
   svg << "</svg>\n";
   return svg.str();
 }
 
-void write_line_plot(const std::string& path, const std::vector<PlotSeries>& series,
-                     const PlotSettings& settings) {
+void write_line_plot(const std::string& path, const std::vector<PlotSeries>& series, const PlotSettings& settings) {
   write_file_atomically(path, line_plot_svg(series, settings));
 }
 

@@ -15,8 +15,9 @@ TEST_CASE("the full set has 50,000 + 10,000 images, 5,000 + 1,000 per class", "[
   REQUIRE(train.images.shape() == std::array<std::size_t, 4>{50000, 3, 32, 32});
   REQUIRE(test.images.shape() == std::array<std::size_t, 4>{10000, 3, 32, 32});
   for (std::uint8_t label = 0; label < 10; ++label) {
-    INFO("class " << static_cast<int>(label) << ": CIFAR-10 has exactly 5,000 training and 1,000 test images of "
-         "every class");
+    INFO("class " << static_cast<int>(label)
+                  << ": CIFAR-10 has exactly 5,000 training and 1,000 test images of "
+                     "every class");
     CHECK(std::count(train.labels.begin(), train.labels.end(), label) == 5000);
     CHECK(std::count(test.labels.begin(), test.labels.end(), label) == 1000);
   }
@@ -33,9 +34,12 @@ TEST_CASE("the full training set has CIFAR-10's published channel means", "[ch01
   const std::array<double, 3> published{0.4914, 0.4822, 0.4465};
   for (std::size_t c = 0; c < 3; ++c) {
     const double mean = xt::mean(xt::cast<double>(xt::view(train.images, xt::all(), c)))() / 255.0;
-    INFO("channel " << c << " (0 red, 1 green, 2 blue): mean pixel value " << mean << " on the 0-1 scale, CIFAR-10's "
-         "published training mean is " << published[c] << " (within 0.005); means swapped or all alike point at "
-         "the planar channel order or the record layout");
+    INFO("channel " << c << " (0 red, 1 green, 2 blue): mean pixel value " << mean
+                    << " on the 0-1 scale, CIFAR-10's "
+                       "published training mean is "
+                    << published[c]
+                    << " (within 0.005); means swapped or all alike point at "
+                       "the planar channel order or the record layout");
     CHECK(std::abs(mean - published[c]) < 0.005);
   }
 }

@@ -110,7 +110,8 @@ void check_parity(const std::string& case_name, Compare what) {
                   generator);
   load_model(fixture_path(case_name + ".weights.safetensors"), model);  // torchvision's weights, converted
 
-  const resnet::testing::ScaleTolerance scaled = std::is_same_v<T, float> ? tolerance::network_float32 : tolerance::network_float64;
+  const resnet::testing::ScaleTolerance scaled =
+      std::is_same_v<T, float> ? tolerance::network_float32 : tolerance::network_float64;
   WorstError worst;
   auto compare = [&](const std::string& name, const xt::xtensor<double, 1>& ours, const xt::xtensor<double, 1>& torch) {
     INFO(case_name << ": " << name);
@@ -166,7 +167,9 @@ void check_case(const std::string& case_name) {
 
 }  // namespace
 
-TEST_CASE("ResNet-34 with the ImageNet stem matches torchvision: logits, loss, every gradient, running statistics, eval", "[ch05][parity][golden][slow][5.2]") {
+TEST_CASE(
+    "ResNet-34 with the ImageNet stem matches torchvision: logits, loss, every gradient, running statistics, eval",
+    "[ch05][parity][golden][slow][5.2]") {
   check_case("resnet34_imagenet");
 }
 
@@ -174,10 +177,6 @@ TEST_CASE("ResNet-34 with the CIFAR stem matches torchvision", "[ch05][parity][g
   check_case("resnet34_cifar");
 }
 
-TEST_CASE("ResNet-18 matches torchvision", "[ch05][parity][golden][slow][5.2]") {
-  check_case("resnet18_imagenet");
-}
+TEST_CASE("ResNet-18 matches torchvision", "[ch05][parity][golden][slow][5.2]") { check_case("resnet18_imagenet"); }
 
-TEST_CASE("ResNet-50 matches torchvision", "[ch05][parity][golden][slow][5.2]") {
-  check_case("resnet50_imagenet");
-}
+TEST_CASE("ResNet-50 matches torchvision", "[ch05][parity][golden][slow][5.2]") { check_case("resnet50_imagenet"); }

@@ -27,8 +27,8 @@ std::vector<GemmSize> all_sizes() {
 // Integers in [-8, 8] are exact in TF32 (4 significant bits), and so are their products
 // (at most 64); with K <= 64 every partial sum is an integer of at most 4096, exact
 // whatever order and precision the tensor cores add in.
-const std::vector<GemmSize> kTf32IntegerSizes = {{1, 1, 1}, {33, 17, 63}, {64, 64, 64}, {70, 3, 29}, {257, 259, 40},
-                                                 {130, 4, 12}, {260, 256, 36}};
+const std::vector<GemmSize> kTf32IntegerSizes = {{1, 1, 1},      {33, 17, 63}, {64, 64, 64},  {70, 3, 29},
+                                                 {257, 259, 40}, {130, 4, 12}, {260, 256, 36}};
 
 }  // namespace
 
@@ -67,8 +67,9 @@ TEST_CASE("every rung on the GPU writes zeros when K is 0", "[ch06][gemm][gpu]")
     float* c = arrays.output(M * N);
     cuda::gemm(kernel, nullptr, nullptr, c, M, N, 0, kGpu);
     const xt::xtensor<float, 2> got = arrays.result(c, std::array<std::size_t, 2>{M, N});
-    INFO("C was filled with NaN before the call: with K = 0 every entry is a sum of no terms and must be written "
-         "as 0, not left as it was");
+    INFO(
+        "C was filled with NaN before the call: with K = 0 every entry is a sum of no terms and must be written "
+        "as 0, not left as it was");
     CHECK(std::all_of(got.begin(), got.end(), [](float value) { return value == 0.0f; }));
   }
 }

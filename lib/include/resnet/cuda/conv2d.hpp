@@ -20,8 +20,7 @@ namespace resnet::cuda {
 /// @param columns      columns of a
 /// @param where        GPU or host emulation
 /// @see https://pytorch.org/docs/stable/generated/torch.t.html
-void transpose(const float* a, float* a_transposed, std::size_t rows, std::size_t columns,
-               Launch where = Launch::gpu);
+void transpose(const float* a, float* a_transposed, std::size_t rows, std::size_t columns, Launch where = Launch::gpu);
 
 /// @ingroup ch06
 /// @brief The scratch space of conv2d_forward() and conv2d_backward().
@@ -48,7 +47,7 @@ struct Conv2dWorkspace {
 /// @param where     GPU or host emulation
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.conv2d.html
 void im2col_gemm_forward(const float* x, const float* weight, const float* bias, float* y, float* columns,
-                    float* workspace, const WindowShape& shape, GemmKernel kernel, Launch where = Launch::gpu);
+                         float* workspace, const WindowShape& shape, GemmKernel kernel, Launch where = Launch::gpu);
 
 /// @ingroup ch06
 /// @brief The gradients of conv2d_forward() with respect to x, the weight and the bias: the
@@ -66,7 +65,7 @@ void im2col_gemm_forward(const float* x, const float* weight, const float* bias,
 /// @param kernel    the GEMM rung to use
 /// @param where     GPU or host emulation
 void im2col_gemm_backward(const float* dy, const float* weight, const float* columns, float* dx, float* dweight,
-                     float* dbias, float* workspace, const WindowShape& shape, GemmKernel kernel,
-                     Launch where = Launch::gpu);
+                          float* dbias, float* workspace, const WindowShape& shape, GemmKernel kernel,
+                          Launch where = Launch::gpu);
 
 }  // namespace resnet::cuda

@@ -112,16 +112,16 @@ void channel_mean_variance(const T* x, T* mean, T* variance, std::size_t N, std:
 ///        rest C.
 template <class T>
 struct BatchNormArrays {
-  const T* x = nullptr;         ///< (N, C, HW) input
-  const T* gamma = nullptr;     ///< (C) scale (PyTorch's `weight`)
-  const T* beta = nullptr;      ///< (C) shift (PyTorch's `bias`)
-  T* running_mean = nullptr;    ///< (C) updated in train mode, read in eval mode
-  T* running_var = nullptr;     ///< (C) updated in train mode (unbiased), read in eval mode
-  T* y = nullptr;               ///< (N, C, HW) output
-  T* x_hat = nullptr;           ///< (N, C, HW) output: the normalised input, for the backward pass
-  T* inverse_std = nullptr;     ///< (C) output: 1 / sqrt(variance + eps) used, for the backward pass
-  T* mean = nullptr;            ///< (C) output: the mean used (the batch's or the running one)
-  T* variance = nullptr;        ///< (C) scratch: the batch's biased variance (train mode)
+  const T* x = nullptr;       ///< (N, C, HW) input
+  const T* gamma = nullptr;   ///< (C) scale (PyTorch's `weight`)
+  const T* beta = nullptr;    ///< (C) shift (PyTorch's `bias`)
+  T* running_mean = nullptr;  ///< (C) updated in train mode, read in eval mode
+  T* running_var = nullptr;   ///< (C) updated in train mode (unbiased), read in eval mode
+  T* y = nullptr;             ///< (N, C, HW) output
+  T* x_hat = nullptr;         ///< (N, C, HW) output: the normalised input, for the backward pass
+  T* inverse_std = nullptr;   ///< (C) output: 1 / sqrt(variance + eps) used, for the backward pass
+  T* mean = nullptr;          ///< (C) output: the mean used (the batch's or the running one)
+  T* variance = nullptr;      ///< (C) scratch: the batch's biased variance (train mode)
 };
 
 /// @ingroup ch06
@@ -144,8 +144,8 @@ struct BatchNormArrays {
 /// @param where    GPU or host emulation
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
 template <class T>
-void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::size_t C, std::size_t HW,
-                         bool training, double eps, double momentum, Launch where = Launch::gpu);
+void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::size_t C, std::size_t HW, bool training,
+                         double eps, double momentum, Launch where = Launch::gpu);
 
 /// @ingroup ch06
 /// @brief The gradients of batch norm with respect to x, gamma and beta, in the mode of the
@@ -166,9 +166,8 @@ void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::s
 /// @param where       GPU or host emulation
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
 template <class T>
-void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* inverse_std, T* dx, T* dgamma,
-                          T* dbeta, std::size_t N, std::size_t C, std::size_t HW, bool training,
-                          Launch where = Launch::gpu);
+void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* inverse_std, T* dx, T* dgamma, T* dbeta,
+                          std::size_t N, std::size_t C, std::size_t HW, bool training, Launch where = Launch::gpu);
 
 /// @ingroup ch06
 /// @brief The im2col matrix of a convolution's input (task 6.5), one thread per entry: the
@@ -260,8 +259,8 @@ void max_pool2d_backward(const T* dy, const std::size_t* argmax, T* dx, const Wi
 /// @param where         GPU or host emulation
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
 template <class T>
-void cross_entropy_forward(const T* logits, const std::int64_t* labels, T* probabilities, T* row_losses,
-                           std::size_t N, std::size_t K, Launch where = Launch::gpu);
+void cross_entropy_forward(const T* logits, const std::int64_t* labels, T* probabilities, T* row_losses, std::size_t N,
+                           std::size_t K, Launch where = Launch::gpu);
 
 /// @ingroup ch06
 /// @brief The gradient of the mean loss with respect to the logits, times dloss, one thread

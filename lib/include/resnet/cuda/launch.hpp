@@ -64,10 +64,10 @@ struct Grid {
 /// @brief Where one thread is: its block in the grid and its place in the block, with the
 ///        sizes of both, i.e. CUDA's blockIdx, threadIdx, blockDim and gridDim.
 struct ThreadIndex {
-  Dim3 block;        ///< blockIdx
-  Dim3 thread;       ///< threadIdx
-  Dim3 block_size;   ///< blockDim
-  Dim3 grid_size;    ///< gridDim
+  Dim3 block;       ///< blockIdx
+  Dim3 thread;      ///< threadIdx
+  Dim3 block_size;  ///< blockDim
+  Dim3 grid_size;   ///< gridDim
 
   /// @brief The thread's index along x over the whole grid: blockIdx.x * blockDim.x + threadIdx.x.
   RESNET_HOST_DEVICE std::size_t global_x() const {
@@ -79,9 +79,7 @@ struct ThreadIndex {
   }
   /// @brief The number of threads along x in the whole grid: gridDim.x * blockDim.x (the
   ///        stride of a grid-stride loop).
-  RESNET_HOST_DEVICE std::size_t threads_x() const {
-    return static_cast<std::size_t>(grid_size.x) * block_size.x;
-  }
+  RESNET_HOST_DEVICE std::size_t threads_x() const { return static_cast<std::size_t>(grid_size.x) * block_size.x; }
 };
 
 /// @ingroup ch06

@@ -56,10 +56,10 @@ Launch device_launch();
 /// @ingroup ch06
 /// @brief What the caching allocator holds (see allocate()).
 struct MemoryStats {
-  std::size_t bytes_in_use = 0;       ///< in live allocations (rounded sizes)
-  std::size_t bytes_cached = 0;       ///< freed and kept for reuse
-  std::size_t device_allocations = 0; ///< calls to cudaMalloc (or host allocations when emulated) so far
-  std::size_t reuses = 0;             ///< requests served from the cache so far
+  std::size_t bytes_in_use = 0;        ///< in live allocations (rounded sizes)
+  std::size_t bytes_cached = 0;        ///< freed and kept for reuse
+  std::size_t device_allocations = 0;  ///< calls to cudaMalloc (or host allocations when emulated) so far
+  std::size_t reuses = 0;              ///< requests served from the cache so far
 };
 /// @ingroup ch06
 /// @brief The caching allocator's counters.

@@ -52,12 +52,12 @@ ChannelStatistics channel_statistics(Normalization normalization);
 /// @ingroup ch07
 /// @brief How a DataLoader makes its batches.
 struct LoaderSettings {
-  std::size_t batch_size = 128;  ///< images per batch
-  bool shuffle = true;           ///< a new random order every epoch
-  bool drop_last = false;        ///< drop the last, smaller batch of an epoch
+  std::size_t batch_size = 128;                                     ///< images per batch
+  bool shuffle = true;                                              ///< a new random order every epoch
+  bool drop_last = false;                                           ///< drop the last, smaller batch of an epoch
   Normalization normalization = Normalization::mean_half_std_half;  ///< see Normalization
-  bool augment = false;  ///< @brief random crop (4 pixels of zero padding) and horizontal flip, as
-                         ///< torchvision's RandomCrop(32, padding=4) + RandomHorizontalFlip()
+  bool augment = false;    ///< @brief random crop (4 pixels of zero padding) and horizontal flip, as
+                           ///< torchvision's RandomCrop(32, padding=4) + RandomHorizontalFlip()
   std::uint64_t seed = 0;  ///< fixes the order and the augmentation of every epoch
   bool background = true;  ///< prepare the next batch on another thread
 };

@@ -19,12 +19,12 @@ namespace resnet {
 /// @ingroup core
 /// @brief Sizes of the CIFAR-10 binary format.
 struct Cifar10Format {
-  static constexpr std::size_t channels = 3;                              ///< RGB
-  static constexpr std::size_t height = 32;                               ///< rows
-  static constexpr std::size_t width = 32;                                ///< columns
-  static constexpr std::size_t pixel_bytes = channels * height * width;   ///< 3072
-  static constexpr std::size_t record_bytes = 1 + pixel_bytes;            ///< 3073
-  static constexpr std::size_t classes = 10;                              ///< labels 0-9
+  static constexpr std::size_t channels = 3;                             ///< RGB
+  static constexpr std::size_t height = 32;                              ///< rows
+  static constexpr std::size_t width = 32;                               ///< columns
+  static constexpr std::size_t pixel_bytes = channels * height * width;  ///< 3072
+  static constexpr std::size_t record_bytes = 1 + pixel_bytes;           ///< 3073
+  static constexpr std::size_t classes = 10;                             ///< labels 0-9
 };
 
 /// @ingroup core

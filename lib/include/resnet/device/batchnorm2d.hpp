@@ -15,18 +15,18 @@ namespace resnet::device {
 /// @brief What the backward pass of batch norm on the GPU needs.
 template <class T>
 struct BatchNorm2dCache {
-  std::array<std::size_t, 4> shape{};   ///< x's shape (N, C, H, W)
-  cuda::DeviceBuffer<T> x_hat;          ///< the normalised input, (N, C, H, W)
-  cuda::DeviceBuffer<T> inverse_std;    ///< 1 / sqrt(var + eps) per channel, (C)
-  bool training = false;                ///< which statistics the forward pass used
+  std::array<std::size_t, 4> shape{};  ///< x's shape (N, C, H, W)
+  cuda::DeviceBuffer<T> x_hat;         ///< the normalised input, (N, C, H, W)
+  cuda::DeviceBuffer<T> inverse_std;   ///< 1 / sqrt(var + eps) per channel, (C)
+  bool training = false;               ///< which statistics the forward pass used
 };
 
 /// @ingroup ch06
 /// @brief The output of batchnorm2d_forward() on the GPU.
 template <class T>
 struct BatchNorm2dOutput {
-  Tensor<T, 4> y;               ///< (N, C, H, W), on the GPU
-  BatchNorm2dCache<T> cache;    ///< for batchnorm2d_backward()
+  Tensor<T, 4> y;             ///< (N, C, H, W), on the GPU
+  BatchNorm2dCache<T> cache;  ///< for batchnorm2d_backward()
 };
 
 /// @ingroup ch06

@@ -17,18 +17,18 @@ namespace resnet::device {
 /// @brief What the backward pass of cross-entropy on the GPU needs.
 template <class T>
 struct CrossEntropyCache {
-  cuda::DeviceBuffer<T> probabilities;       ///< softmax of the logits, (N, K)
-  cuda::DeviceBuffer<std::int64_t> labels;   ///< (N)
-  std::size_t N = 0;                         ///< rows
-  std::size_t K = 0;                         ///< classes
+  cuda::DeviceBuffer<T> probabilities;      ///< softmax of the logits, (N, K)
+  cuda::DeviceBuffer<std::int64_t> labels;  ///< (N)
+  std::size_t N = 0;                        ///< rows
+  std::size_t K = 0;                        ///< classes
 };
 
 /// @ingroup ch06
 /// @brief The output of cross_entropy_forward() on the GPU.
 template <class T>
 struct CrossEntropyOutput {
-  T loss;                        ///< the mean over the batch, back on the CPU
-  CrossEntropyCache<T> cache;    ///< for cross_entropy_backward()
+  T loss;                      ///< the mean over the batch, back on the CPU
+  CrossEntropyCache<T> cache;  ///< for cross_entropy_backward()
 };
 
 /// @ingroup ch06

@@ -16,8 +16,8 @@ namespace resnet::device {
 ///        is the cache.
 template <class T, std::size_t N>
 struct DropoutOutput {
-  Tensor<T, N> y;             ///< x's shape, on the GPU
-  Tensor<T, N> scaled_keep;   ///< 1 / (1 - p) where kept, 0 where dropped, on the GPU
+  Tensor<T, N> y;            ///< x's shape, on the GPU
+  Tensor<T, N> scaled_keep;  ///< 1 / (1 - p) where kept, 0 where dropped, on the GPU
 };
 
 /// @ingroup ch06

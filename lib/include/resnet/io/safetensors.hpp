@@ -83,8 +83,7 @@ SafetensorsContents decode_safetensors(const std::string& bytes, const std::stri
 /// @param metadata string pairs kept in the header
 /// @throws DataError when the file cannot be written; see encode_safetensors() for the rest
 /// @see https://huggingface.co/docs/safetensors/api/torch#safetensors.torch.save_file
-void write_safetensors(const std::string& path, const StateDict& tensors,
-                       const Metadata& metadata = {});
+void write_safetensors(const std::string& path, const StateDict& tensors, const Metadata& metadata = {});
 
 /// @ingroup ch05
 /// @brief Reads and checks a safetensors file (see decode_safetensors()).

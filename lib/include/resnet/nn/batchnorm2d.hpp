@@ -39,11 +39,11 @@ class BatchNorm2d : public ImageLayer<T> {
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
-  Parameter<T, 1> weight;            ///< gamma, (C)
-  Parameter<T, 1> bias;              ///< beta, (C)
-  Buffer<T, 1> running_mean;         ///< (C)
-  Buffer<T, 1> running_var;          ///< (C), unbiased
-  CounterBuffer num_batches_tracked; ///< training batches seen
+  Parameter<T, 1> weight;               ///< gamma, (C)
+  Parameter<T, 1> bias;                 ///< beta, (C)
+  Buffer<T, 1> running_mean;            ///< (C)
+  Buffer<T, 1> running_var;             ///< (C), unbiased
+  CounterBuffer num_batches_tracked;    ///< training batches seen
   const BatchNormSettings<T> settings;  ///< eps and momentum
 
  private:

@@ -33,8 +33,8 @@ enum class Shortcut {
 /// @param generator the seeded source of the convolution's weights
 /// @return the Sequential of the two layers: (N, in_channels, H, W) to (N, out_channels, P, Q)
 template <class T>
-std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels,
-                                               std::size_t stride, Generator& generator);
+std::unique_ptr<Sequential<T>> make_projection(std::size_t in_channels, std::size_t out_channels, std::size_t stride,
+                                               Generator& generator);
 
 /// @ingroup ch04
 /// @brief ResNet-18/34's block (torchvision's `BasicBlock`): two 3x3 convolutions with batch
@@ -78,12 +78,12 @@ class BasicBlock : public ImageLayer<T> {
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
-  Conv2d<T> conv1;                          ///< 3x3, stride
-  BatchNorm2d<T> bn1;                       ///< after conv1
-  Conv2d<T> conv2;                          ///< 3x3
-  BatchNorm2d<T> bn2;                       ///< after conv2
+  Conv2d<T> conv1;                            ///< 3x3, stride
+  BatchNorm2d<T> bn1;                         ///< after conv1
+  Conv2d<T> conv2;                            ///< 3x3
+  BatchNorm2d<T> bn2;                         ///< after conv2
   std::unique_ptr<Sequential<T>> downsample;  ///< the projection, or null for identity
-  const Shortcut shortcut;                  ///< residual or none
+  const Shortcut shortcut;                    ///< residual or none
 
  private:
   ReLU<T> relu1_;  // after bn1

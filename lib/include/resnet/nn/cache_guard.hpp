@@ -14,7 +14,8 @@ namespace resnet {
 template <class Cache>
 const Cache& forward_cache(const std::optional<Cache>& cache, const char* layer) {
   if (!cache) {
-    throw std::logic_error(std::string(layer) + ".backward called before forward: there is no "
+    throw std::logic_error(std::string(layer) +
+                           ".backward called before forward: there is no "
                            "forward pass to go back through");
   }
   return *cache;

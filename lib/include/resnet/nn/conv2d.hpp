@@ -40,8 +40,8 @@ class Conv2d : public ImageLayer<T> {
   /// @param padding zeros added on every side
   /// @param bias_kind Bias::learned to add a learned bias (ResNet's convolutions have none)
   /// @param generator the seeded source of the initial weights
-  Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size,
-         std::size_t stride, std::size_t padding, Bias bias_kind, Generator& generator);
+  Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size, std::size_t stride,
+         std::size_t padding, Bias bias_kind, Generator& generator);
 
   /// @brief y = conv2d(x, weight, bias).
   /// @param x (N, C, H, W)
@@ -54,10 +54,10 @@ class Conv2d : public ImageLayer<T> {
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
-  Parameter<T, 4> weight;                ///< (K, C, R, R)
-  std::optional<Parameter<T, 1>> bias;   ///< (K), with Bias::learned
-  const std::size_t stride;              ///< as constructed
-  const std::size_t padding;             ///< as constructed
+  Parameter<T, 4> weight;               ///< (K, C, R, R)
+  std::optional<Parameter<T, 1>> bias;  ///< (K), with Bias::learned
+  const std::size_t stride;             ///< as constructed
+  const std::size_t padding;            ///< as constructed
 
  private:
   Tensor<T, 4> gpu_forward(const Tensor<T, 4>& x);  // chapter 6: resnet/device/conv2d.hpp

@@ -41,12 +41,12 @@ class Dropout : public Layer<T, 2, 2> {
   /// @brief Adds this module's row to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
-  const double p;            ///< the probability of dropping
+  const double p;             ///< the probability of dropping
   CounterBuffer masks_drawn;  ///< training forward passes so far: which mask comes next
 
  private:
   std::uint64_t seed_;
-  bool identity_ = false;                      // the last forward pass was in evaluation mode
+  bool identity_ = false;  // the last forward pass was in evaluation mode
   std::optional<DropoutCache<T, 2>> cache_;
   std::optional<Tensor<T, 2>> gpu_scaled_keep_;  // the same, for a forward pass on the GPU
 };

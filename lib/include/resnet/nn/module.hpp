@@ -20,8 +20,8 @@ class Summary;
 /// @brief A parameter with its full dotted name, as Module::named_parameters() lists them.
 template <class T>
 struct NamedParameter {
-  std::string name;               ///< e.g. "layer1.0.conv1.weight"
-  ParameterBase<T>* parameter;    ///< owned by the module
+  std::string name;             ///< e.g. "layer1.0.conv1.weight"
+  ParameterBase<T>* parameter;  ///< owned by the module
 };
 
 /// @ingroup ch03

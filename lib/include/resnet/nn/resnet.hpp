@@ -51,14 +51,14 @@ enum class BlockKind {
 /// @ingroup ch05
 /// @brief Everything that decides a ResNet's architecture.
 struct ResNetConfig {
-  std::string name = "resnet34";                      ///< for summaries and checkpoints
-  BlockKind block = BlockKind::basic;                 ///< the block type
-  std::vector<std::size_t> blocks = {3, 4, 6, 3};     ///< blocks per stage
+  std::string name = "resnet34";                          ///< for summaries and checkpoints
+  BlockKind block = BlockKind::basic;                     ///< the block type
+  std::vector<std::size_t> blocks = {3, 4, 6, 3};         ///< blocks per stage
   std::vector<std::size_t> widths = {64, 128, 256, 512};  ///< planes per stage (stem: widths[0])
-  Stem stem = Stem::imagenet;                         ///< the first layers
-  std::size_t classes = 1000;                         ///< outputs of the final linear layer
-  Shortcut shortcut = Shortcut::residual;             ///< none: the "plain" network of the paper
-  double dropout = 0.0;                               ///< dropout before fc (0: none, as torchvision)
+  Stem stem = Stem::imagenet;                             ///< the first layers
+  std::size_t classes = 1000;                             ///< outputs of the final linear layer
+  Shortcut shortcut = Shortcut::residual;                 ///< none: the "plain" network of the paper
+  double dropout = 0.0;                                   ///< dropout before fc (0: none, as torchvision)
 };
 
 /// @ingroup ch05
@@ -106,11 +106,11 @@ class ResNet : public Layer<T, 4, 2> {
   /// @brief Channels of the features the classifier sees (512 for ResNet-34, 2048 for ResNet-50).
   std::size_t feature_channels() const { return fc.weight.value.shape()[1]; }
 
-  Conv2d<T> conv1;                      ///< the stem's convolution
-  BatchNorm2d<T> bn1;                   ///< the stem's batch norm
+  Conv2d<T> conv1;                        ///< the stem's convolution
+  BatchNorm2d<T> bn1;                     ///< the stem's batch norm
   std::unique_ptr<MaxPool2d<T>> maxpool;  ///< the ImageNet stem's max-pool; null for the CIFAR stem
-  Linear<T> fc;                         ///< the classifier
-  std::unique_ptr<Dropout<T>> dropout;  ///< before fc when config.dropout > 0, else null
+  Linear<T> fc;                           ///< the classifier
+  std::unique_ptr<Dropout<T>> dropout;    ///< before fc when config.dropout > 0, else null
 
  private:
   ResNetConfig config_;
@@ -216,8 +216,7 @@ std::unique_ptr<ResNet<T>> resnet50(std::size_t classes, Stem stem, Generator& g
 /// @brief Any model of the zoo by name (see resnet_config()).
 /// @return the model: images (N, 3, H, W) to logits (N, classes)
 template <class T = float>
-std::unique_ptr<ResNet<T>> make_resnet(const std::string& name, std::size_t classes, Stem stem,
-                                       Generator& generator) {
+std::unique_ptr<ResNet<T>> make_resnet(const std::string& name, std::size_t classes, Stem stem, Generator& generator) {
   return std::make_unique<ResNet<T>>(resnet_config(name, classes, stem), generator);
 }
 

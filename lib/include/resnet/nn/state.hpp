@@ -117,12 +117,9 @@ class Parameter : public ParameterBase<T> {
   /// @brief A parameter with the given initial value and a zero gradient.
   /// @param initial the value, any shape of rank N (the gradient gets the same shape)
   explicit Parameter(xt::xtensor<T, N> initial)
-      : value(Tensor<T, N>::from_host(std::move(initial))),
-        grad(Tensor<T, N>::zeros(value.shape())) {}
+      : value(Tensor<T, N>::from_host(std::move(initial))), grad(Tensor<T, N>::zeros(value.shape())) {}
 
-  std::vector<std::size_t> shape() const override {
-    return {value.shape().begin(), value.shape().end()};
-  }
+  std::vector<std::size_t> shape() const override { return {value.shape().begin(), value.shape().end()}; }
   DType dtype() const override { return sizeof(T) == 4 ? DType::float32 : DType::float64; }
   std::vector<double> values() const override { return values_of(value); }
   void set_values(const std::vector<double>& values) override { assign_values(value, values); }
@@ -149,9 +146,7 @@ class Buffer : public StateTensor {
   /// @param initial the value, any shape of rank N
   explicit Buffer(xt::xtensor<T, N> initial) : value(Tensor<T, N>::from_host(std::move(initial))) {}
 
-  std::vector<std::size_t> shape() const override {
-    return {value.shape().begin(), value.shape().end()};
-  }
+  std::vector<std::size_t> shape() const override { return {value.shape().begin(), value.shape().end()}; }
   DType dtype() const override { return sizeof(T) == 4 ? DType::float32 : DType::float64; }
   std::vector<double> values() const override { return values_of(value); }
   void set_values(const std::vector<double>& values) override { assign_values(value, values); }

@@ -25,9 +25,9 @@ struct BatchNormSettings {
 /// @brief What batchnorm2d_backward() needs from the forward pass.
 template <class T>
 struct BatchNorm2dCache {
-  xt::xtensor<T, 4> x_hat;          ///< the normalised input \f$ \hat{x} \f$, (N, C, H, W)
-  xt::xtensor<T, 1> inverse_std;    ///< \f$ 1 / \sqrt{\sigma^2_c + \epsilon} \f$ used, (C)
-  xt::xtensor<T, 1> gamma;          ///< the scale used, (C)
+  xt::xtensor<T, 4> x_hat;                    ///< the normalised input \f$ \hat{x} \f$, (N, C, H, W)
+  xt::xtensor<T, 1> inverse_std;              ///< \f$ 1 / \sqrt{\sigma^2_c + \epsilon} \f$ used, (C)
+  xt::xtensor<T, 1> gamma;                    ///< the scale used, (C)
   BatchNormMode mode = BatchNormMode::train;  ///< which statistics were used
 };
 
@@ -74,8 +74,7 @@ struct BatchNorm2dGrads {
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm2d.html
 template <class T>
 BatchNorm2dOutput<T> batchnorm2d_forward(const xt::xtensor<T, 4>& x, const xt::xtensor<T, 1>& gamma,
-                                         const xt::xtensor<T, 1>& beta,
-                                         const xt::xtensor<T, 1>& running_mean,
+                                         const xt::xtensor<T, 1>& beta, const xt::xtensor<T, 1>& running_mean,
                                          const xt::xtensor<T, 1>& running_var, BatchNormMode mode,
                                          const BatchNormSettings<T>& settings = {});
 

@@ -21,8 +21,7 @@ namespace resnet {
 /// @return the broadcast shape, as many axes as the longer of a and b
 /// @throws ShapeError naming both shapes and the first axis where they conflict
 /// @see https://pytorch.org/docs/stable/notes/broadcasting.html
-std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a,
-                                          const std::vector<std::size_t>& b);
+std::vector<std::size_t> broadcast_shapes(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b);
 
 /// @ingroup ch01
 /// @brief Per-channel normalisation \f$ y_{nchw} = (x_{nchw} - \mu_c) / \sigma_c \f$, by

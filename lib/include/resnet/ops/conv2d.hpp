@@ -35,8 +35,8 @@ struct Conv2dCache {
 /// @brief The output of a convolution and its cache.
 template <class T>
 struct Conv2dOutput {
-  xt::xtensor<T, 4> y;    ///< (N, K, P, Q)
-  Conv2dCache<T> cache;   ///< for the backward pass
+  xt::xtensor<T, 4> y;   ///< (N, K, P, Q)
+  Conv2dCache<T> cache;  ///< for the backward pass
 };
 
 /// @ingroup ch02
@@ -65,9 +65,8 @@ struct Conv2dGrads {
 /// @throws ShapeError naming the shapes (see conv2d_shape()), or when the bias is not (K)
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.conv2d.html
 template <class T>
-Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x, const xt::xtensor<T, 4>& weight,
-                               const OptionalBias<T>& bias, std::size_t stride,
-                               std::size_t padding);
+Conv2dOutput<T> conv2d_forward(const xt::xtensor<T, 4>& x, const xt::xtensor<T, 4>& weight, const OptionalBias<T>& bias,
+                               std::size_t stride, std::size_t padding);
 
 /// @ingroup ch02
 /// @brief The gradients of a convolution with respect to x, the weight and the bias, given

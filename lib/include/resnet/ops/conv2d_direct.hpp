@@ -25,8 +25,7 @@ namespace resnet {
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.conv2d.html
 template <class T>
 Conv2dOutput<T> conv2d_direct_forward(const xt::xtensor<T, 4>& x, const xt::xtensor<T, 4>& weight,
-                                      const OptionalBias<T>& bias,
-                                      std::size_t stride, std::size_t padding);
+                                      const OptionalBias<T>& bias, std::size_t stride, std::size_t padding);
 
 /// @ingroup ch02
 /// @brief The gradients of the loss with respect to x, the weight and the bias, given dy,

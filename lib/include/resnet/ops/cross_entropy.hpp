@@ -25,8 +25,8 @@ void check_class_labels(const xt::xtensor<std::int64_t, 1>& labels, std::size_t 
 /// @brief What cross_entropy_backward() needs from the forward pass.
 template <class T>
 struct CrossEntropyCache {
-  xt::xtensor<T, 2> probabilities;     ///< softmax of the logits, (N, K)
-  xt::xtensor<std::int64_t, 1> labels; ///< the classes, (N)
+  xt::xtensor<T, 2> probabilities;      ///< softmax of the logits, (N, K)
+  xt::xtensor<std::int64_t, 1> labels;  ///< the classes, (N)
 };
 
 /// @ingroup ch02

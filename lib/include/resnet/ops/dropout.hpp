@@ -24,8 +24,8 @@ struct DropoutCache {
 /// @brief The output of dropout_forward().
 template <class T, std::size_t N>
 struct DropoutOutput {
-  xt::xtensor<T, N> y;          ///< x's shape
-  DropoutCache<T, N> cache;     ///< for dropout_backward()
+  xt::xtensor<T, N> y;       ///< x's shape
+  DropoutCache<T, N> cache;  ///< for dropout_backward()
 };
 
 /// @ingroup ch03

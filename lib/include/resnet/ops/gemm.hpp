@@ -39,7 +39,7 @@ enum class Transpose { no, yes };
 /// @param c the result, (M, N) row-major
 /// @see https://www.netlib.org/lapack/explore-html/d1/d54/group__double__blas__level3.html
 template <class T>
-void gemm(Transpose transpose_a, Transpose transpose_b, std::size_t M, std::size_t N,
-          std::size_t K, T alpha, const T* a, const T* b, T beta, T* c);
+void gemm(Transpose transpose_a, Transpose transpose_b, std::size_t M, std::size_t N, std::size_t K, T alpha,
+          const T* a, const T* b, T beta, T* c);
 
 }  // namespace resnet

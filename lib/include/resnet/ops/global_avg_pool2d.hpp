@@ -52,7 +52,6 @@ GlobalAvgPool2dOutput<T> global_avg_pool2d_forward(const xt::xtensor<T, 4>& x);
 /// @return dx, (N, C, H, W)
 /// @throws ShapeError when dy is not (N, C)
 template <class T>
-GlobalAvgPool2dGrads<T> global_avg_pool2d_backward(const xt::xtensor<T, 2>& dy,
-                                                   const GlobalAvgPool2dCache& cache);
+GlobalAvgPool2dGrads<T> global_avg_pool2d_backward(const xt::xtensor<T, 2>& dy, const GlobalAvgPool2dCache& cache);
 
 }  // namespace resnet

@@ -32,7 +32,6 @@ std::array<std::size_t, N> row_major_strides(const std::array<std::size_t, N>& s
 ///         is out of bounds
 /// @see https://pytorch.org/docs/stable/generated/torch.Tensor.storage_offset.html
 template <std::size_t N>
-std::size_t flat_offset(const std::array<std::size_t, N>& shape,
-                        const std::array<std::size_t, N>& index);
+std::size_t flat_offset(const std::array<std::size_t, N>& shape, const std::array<std::size_t, N>& index);
 
 }  // namespace resnet

@@ -48,8 +48,8 @@ struct MaxPool2dGrads {
 /// @throws ShapeError as pool2d_shape()
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.MaxPool2d.html
 template <class T>
-MaxPool2dOutput<T> max_pool2d_forward(const xt::xtensor<T, 4>& x, std::size_t kernel,
-                                      std::size_t stride, std::size_t padding);
+MaxPool2dOutput<T> max_pool2d_forward(const xt::xtensor<T, 4>& x, std::size_t kernel, std::size_t stride,
+                                      std::size_t padding);
 
 /// @ingroup ch02
 /// @brief The gradient of the loss with respect to x, given dy, as the backward pass of

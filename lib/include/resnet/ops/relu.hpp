@@ -19,8 +19,8 @@ struct ReluCache {
 /// @brief The output of relu_forward() and its cache.
 template <class T, std::size_t N>
 struct ReluOutput {
-  xt::xtensor<T, N> y;     ///< same shape as x
-  ReluCache<T, N> cache;   ///< for relu_backward()
+  xt::xtensor<T, N> y;    ///< same shape as x
+  ReluCache<T, N> cache;  ///< for relu_backward()
 };
 
 /// @ingroup ch02

@@ -59,8 +59,8 @@ struct OutputRange {
 /// @param stride the windows' step
 /// @param padding added on every side
 /// @return the range [first, last) of such o, within 0 ... output_size
-OutputRange outputs_inside(std::size_t input_size, std::size_t output_size, std::size_t offset,
-                           std::size_t stride, std::size_t padding);
+OutputRange outputs_inside(std::size_t input_size, std::size_t output_size, std::size_t offset, std::size_t stride,
+                           std::size_t padding);
 
 /// @ingroup ch02
 /// @brief Checks and computes the sizes of a convolution of x (N, C, H, W) with a
@@ -74,8 +74,7 @@ OutputRange outputs_inside(std::size_t input_size, std::size_t output_size, std:
 /// @throws ShapeError naming the op and the shapes when the channels differ, the stride
 ///         is 0, the kernel is empty or larger than the padded input
 WindowShape conv2d_shape(const std::string& op, const std::array<std::size_t, 4>& x_shape,
-                         const std::array<std::size_t, 4>& weight_shape, std::size_t stride,
-                         std::size_t padding);
+                         const std::array<std::size_t, 4>& weight_shape, std::size_t stride, std::size_t padding);
 
 /// @ingroup ch02
 /// @brief Checks and computes the sizes of a pooling window `kernel` x `kernel` over x
@@ -88,7 +87,7 @@ WindowShape conv2d_shape(const std::string& op, const std::array<std::size_t, 4>
 ///        least one real input)
 /// @return every size, with K = C, R = S = kernel, and P and Q from the formula of WindowShape
 /// @throws ShapeError naming the op and the shapes when a rule above is broken
-WindowShape pool2d_shape(const std::string& op, const std::array<std::size_t, 4>& x_shape,
-                         std::size_t kernel, std::size_t stride, std::size_t padding);
+WindowShape pool2d_shape(const std::string& op, const std::array<std::size_t, 4>& x_shape, std::size_t kernel,
+                         std::size_t stride, std::size_t padding);
 
 }  // namespace resnet

@@ -32,11 +32,11 @@ struct SgdSettings {
 /// @brief The settings of Adam and AdamW (torch.optim.Adam's defaults; AdamW's default
 ///        weight decay is 0.01, set it explicitly).
 struct AdamSettings {
-  double learning_rate = 1e-3;  ///< lr
-  double beta1 = 0.9;           ///< decay of the running mean of gradients
-  double beta2 = 0.999;         ///< decay of the running mean of squared gradients
-  double eps = 1e-8;            ///< added to the denominator
-  double weight_decay = 0.0;    ///< Adam: L2 added to the gradient; AdamW: decoupled
+  double learning_rate = 1e-3;          ///< lr
+  double beta1 = 0.9;                   ///< decay of the running mean of gradients
+  double beta2 = 0.999;                 ///< decay of the running mean of squared gradients
+  double eps = 1e-8;                    ///< added to the denominator
+  double weight_decay = 0.0;            ///< Adam: L2 added to the gradient; AdamW: decoupled
   bool decoupled_weight_decay = false;  ///< true for AdamW: w -= lr * weight_decay * w, apart from the gradient
 };
 

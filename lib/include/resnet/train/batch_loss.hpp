@@ -15,9 +15,9 @@ namespace resnet {
 /// @brief A batch's loss, its logits on the CPU (for the predictions) and, when asked for,
 ///        the gradient of the loss with respect to the logits, on the logits' device.
 struct BatchLoss {
-  float loss = 0.0f;              ///< the mean cross-entropy over the batch
-  xt::xtensor<float, 2> logits;   ///< (B, classes), on the CPU
-  Tensor<float, 2> dlogits;       ///< (B, classes), on the logits' device; empty without gradient
+  float loss = 0.0f;             ///< the mean cross-entropy over the batch
+  xt::xtensor<float, 2> logits;  ///< (B, classes), on the CPU
+  Tensor<float, 2> dlogits;      ///< (B, classes), on the logits' device; empty without gradient
 };
 
 /// @ingroup ch07

@@ -19,11 +19,11 @@ namespace resnet {
 /// @ingroup ch06
 /// @brief One tensor compared between the devices.
 struct DeviceDifference {
-  std::string part;        ///< e.g. "conv1", "layer2.0", "fc"
-  std::string pass;        ///< "forward" or "backward"
-  std::string tensor;      ///< e.g. "output", "input gradient", "conv1.weight gradient", "bn1.running_mean"
-  double worst = 0.0;      ///< the largest |gpu - cpu| / max(|cpu|_max, 1e-6) over the tensor
-  bool within = true;      ///< worst <= the tolerance (false also for a NaN or a shape mismatch)
+  std::string part;    ///< e.g. "conv1", "layer2.0", "fc"
+  std::string pass;    ///< "forward" or "backward"
+  std::string tensor;  ///< e.g. "output", "input gradient", "conv1.weight gradient", "bn1.running_mean"
+  double worst = 0.0;  ///< the largest |gpu - cpu| / max(|cpu|_max, 1e-6) over the tensor
+  bool within = true;  ///< worst <= the tolerance (false also for a NaN or a shape mismatch)
 };
 
 /// @ingroup ch06

@@ -43,25 +43,25 @@ OptimizerKind optimizer_from_string(const std::string& name);
 ///        recipe: ResNet-34 with the ImageNet stem, Adam with lr 1e-3, batch 128, 10 epochs,
 ///        normalisation 0.5 / 0.5, no augmentation.
 struct TrainingOptions {
-  std::string model = "resnet34";                     ///< a name resnet_config() knows
-  Stem stem = Stem::imagenet;                         ///< the stem
-  std::size_t epochs = 10;                            ///< passes over the training set
-  std::size_t batch_size = 128;                       ///< images per step
-  bool drop_last = false;                             ///< drop each epoch's last, smaller batch
-  OptimizerKind optimizer = OptimizerKind::adam;      ///< the update rule
-  double learning_rate = 1e-3;                        ///< the base (or, one-cycle, the peak) rate
-  double momentum = 0.9;                              ///< SGD's momentum (Adam's beta1 stays 0.9)
-  bool nesterov = false;                              ///< SGD: Nesterov momentum
-  double weight_decay = 0.0;                          ///< as the optimizer defines it
-  ScheduleKind schedule = ScheduleKind::constant;     ///< the learning-rate schedule
+  std::string model = "resnet34";                                   ///< a name resnet_config() knows
+  Stem stem = Stem::imagenet;                                       ///< the stem
+  std::size_t epochs = 10;                                          ///< passes over the training set
+  std::size_t batch_size = 128;                                     ///< images per step
+  bool drop_last = false;                                           ///< drop each epoch's last, smaller batch
+  OptimizerKind optimizer = OptimizerKind::adam;                    ///< the update rule
+  double learning_rate = 1e-3;                                      ///< the base (or, one-cycle, the peak) rate
+  double momentum = 0.9;                                            ///< SGD's momentum (Adam's beta1 stays 0.9)
+  bool nesterov = false;                                            ///< SGD: Nesterov momentum
+  double weight_decay = 0.0;                                        ///< as the optimizer defines it
+  ScheduleKind schedule = ScheduleKind::constant;                   ///< the learning-rate schedule
   Normalization normalization = Normalization::mean_half_std_half;  ///< the inputs' normalisation
-  bool augment = false;                               ///< random crop and flip for training
-  std::uint64_t seed = 0;                             ///< weights, order, augmentation
-  std::string run_directory = "runs/latest";          ///< checkpoints, metrics.jsonl, curves
-  std::size_t train_images = 0;                       ///< train on the first N only (0: all)
-  std::size_t test_images = 0;                        ///< evaluate on the first N only (0: all)
-  Device device = Device::cpu;                        ///< where the model trains (cuda: chapter 6)
-  double dropout = 0.0;                               ///< dropout before the classifier (0: none)
+  bool augment = false;                                             ///< random crop and flip for training
+  std::uint64_t seed = 0;                                           ///< weights, order, augmentation
+  std::string run_directory = "runs/latest";                        ///< checkpoints, metrics.jsonl, curves
+  std::size_t train_images = 0;                                     ///< train on the first N only (0: all)
+  std::size_t test_images = 0;                                      ///< evaluate on the first N only (0: all)
+  Device device = Device::cpu;                                      ///< where the model trains (cuda: chapter 6)
+  double dropout = 0.0;                                             ///< dropout before the classifier (0: none)
 };
 
 /// @ingroup ch07
@@ -85,14 +85,14 @@ struct EpochMetrics {
 /// @ingroup ch07
 /// @brief What a progress display sees after every training step.
 struct StepProgress {
-  std::size_t epoch = 0;          ///< from 1
-  std::size_t epochs = 0;         ///< in the run
-  std::size_t step = 0;           ///< in this epoch, from 1
-  std::size_t steps = 0;          ///< per epoch
-  double loss = 0.0;              ///< running mean over the epoch so far
-  double accuracy = 0.0;          ///< running accuracy over the epoch so far
-  double images_per_second = 0.0; ///< over the epoch so far
-  double seconds = 0.0;           ///< since the epoch began
+  std::size_t epoch = 0;           ///< from 1
+  std::size_t epochs = 0;          ///< in the run
+  std::size_t step = 0;            ///< in this epoch, from 1
+  std::size_t steps = 0;           ///< per epoch
+  double loss = 0.0;               ///< running mean over the epoch so far
+  double accuracy = 0.0;           ///< running accuracy over the epoch so far
+  double images_per_second = 0.0;  ///< over the epoch so far
+  double seconds = 0.0;            ///< since the epoch began
 };
 
 /// @ingroup ch07

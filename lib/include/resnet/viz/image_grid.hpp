@@ -29,8 +29,8 @@ struct GridLayout {
 /// @param y row of the text's top edge
 /// @param text the characters to draw (printable ASCII; '\n' starts a new line)
 /// @param color the RGB colour of the strokes
-void draw_text(xt::xtensor<std::uint8_t, 3>& canvas, std::size_t x, std::size_t y,
-               const std::string& text, std::array<std::uint8_t, 3> color);
+void draw_text(xt::xtensor<std::uint8_t, 3>& canvas, std::size_t x, std::size_t y, const std::string& text,
+               std::array<std::uint8_t, 3> color);
 
 /// @ingroup core
 /// @brief Lays out images in a grid on a white background, each with its caption underneath.
@@ -41,7 +41,6 @@ void draw_text(xt::xtensor<std::uint8_t, 3>& canvas, std::size_t x, std::size_t 
 /// @throws ShapeError when the images are not RGB or the captions do not match the count
 /// @see https://pytorch.org/vision/stable/generated/torchvision.utils.make_grid.html
 xt::xtensor<std::uint8_t, 3> image_grid(const xt::xtensor<std::uint8_t, 4>& images,
-                                        const std::vector<std::string>& captions,
-                                        const GridLayout& layout = {});
+                                        const std::vector<std::string>& captions, const GridLayout& layout = {});
 
 }  // namespace resnet

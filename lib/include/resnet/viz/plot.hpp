@@ -21,10 +21,10 @@ struct PlotSeries {
 /// @ingroup core
 /// @brief Titles, axes and size of a plot.
 struct PlotSettings {
-  std::string title;     ///< above the plot
-  std::string x_label;   ///< under the x axis
-  std::string y_label;   ///< beside the y axis
-  bool log_y = false;    ///< a logarithmic y axis (every y must then be positive)
+  std::string title;         ///< above the plot
+  std::string x_label;       ///< under the x axis
+  std::string y_label;       ///< beside the y axis
+  bool log_y = false;        ///< a logarithmic y axis (every y must then be positive)
   std::size_t width = 720;   ///< pixels
   std::size_t height = 420;  ///< pixels
 };
@@ -45,7 +45,6 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSetti
 /// @param series the lines to draw
 /// @param settings titles, axes and size
 /// @throws ShapeError as line_plot_svg(); DataError when the file cannot be written
-void write_line_plot(const std::string& path, const std::vector<PlotSeries>& series,
-                     const PlotSettings& settings);
+void write_line_plot(const std::string& path, const std::vector<PlotSeries>& series, const PlotSettings& settings);
 
 }  // namespace resnet
