@@ -1,10 +1,13 @@
 // `resnet compare-devices` (chapter 6): one batch through a model on the CPU and on the
 // GPU, part by part; prints every comparison and names the first part that diverges.
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 
 #include "commands.hpp"
+#include "number_checks.hpp"
 #include "resnet/cuda/gemm.hpp"
 #include "resnet/cuda/memory.hpp"
 #include "resnet/data/cifar10.hpp"
@@ -76,11 +79,13 @@ void add_compare_devices_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"imagenet", "cifar"}))
       ->capture_default_str();
   command->add_option("--batch", options->batch, "test images in the batch")
-      ->check(CLI::Range(2, 4096))
+      ->check(whole_in(2, 4096))
       ->capture_default_str();
-  command->add_option("--seed", options->seed, "the model's initial weights")->capture_default_str();
+  command->add_option("--seed", options->seed, "the model's initial weights")
+      ->check(whole_in(0, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str();
   command->add_option("--tolerance", options->tolerance, "relative tolerance (default 1e-4; 1e-2 with --tf32)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_real(1.0));
   command->add_flag("--eval", options->eval_mode, "compare in evaluation mode (batch norm's running statistics)");
   command->add_flag("--tf32", options->tf32, "use the TF32 tensor-core GEMM rung (differences near 1e-3 are expected)");
   command->add_option("--data", options->data_dir,

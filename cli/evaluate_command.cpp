@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "number_checks.hpp"
 #include "report.hpp"
 #include "resnet/io/checkpoint.hpp"
 #include "resnet/io/image.hpp"
@@ -106,7 +107,7 @@ void add_checkpoint_options(CLI::App* command, CheckpointOptions& options) {
       ->check(CLI::IsMember({"imagenet", "cifar"}));
   command->add_option("--normalization", options.normalization, "half or cifar10, when the checkpoint does not say")
       ->check(CLI::IsMember({"half", "cifar10"}));
-  command->add_option("--threads", options.threads, "CPU threads (0: one per core)")->check(CLI::Range(0, 1024));
+  command->add_option("--threads", options.threads, "CPU threads (0: one per core)")->check(whole_in(0, 1024));
 }
 
 }  // namespace

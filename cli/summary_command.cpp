@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "number_checks.hpp"
 #include "resnet/nn/resnet.hpp"
 #include "resnet/nn/summary.hpp"
 
@@ -41,16 +42,14 @@ void add_summary_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"imagenet", "cifar"}))
       ->capture_default_str();
   command->add_option("--classes", options->classes, "outputs of the classifier")
-      ->check(CLI::Range(1, 1000000))
+      ->check(whole_in(1, 1000000))
       ->capture_default_str();
-  command->add_option("--batch", options->batch, "images per batch")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
+  command->add_option("--batch", options->batch, "images per batch")->check(whole_in(1, 100000))->capture_default_str();
   command->add_option("--image-size", options->image_size, "height and width of the input images")
-      ->check(CLI::Range(1, 4096))
+      ->check(whole_in(1, 4096))
       ->capture_default_str();
   command->add_option("--depth", options->depth, "rows down to this depth (1: stages, 2: blocks, 3: layers)")
-      ->check(CLI::Range(1, 10))
+      ->check(whole_in(1, 10))
       ->capture_default_str();
   command->callback([options, &action] { action = [options] { return run_summary(*options); }; });
 }

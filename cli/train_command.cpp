@@ -4,7 +4,9 @@
 #include <atomic>
 #include <csignal>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.hpp"
+#include "number_checks.hpp"
 #include "report.hpp"
 #include "resnet/error.hpp"
 #include "resnet/malloc_tuning.hpp"
@@ -22,6 +25,10 @@
 namespace resnet::cli {
 
 namespace {
+
+// The most images --train-images and --test-images take: far above any CIFAR-10 split (a
+// larger count is a typo; a count above the split's size uses the whole split).
+constexpr std::uint64_t kMostImages = 1'000'000'000;
 
 struct TrainCommandOptions {
   TrainingOptions training;
@@ -150,22 +157,22 @@ void add_train_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"imagenet", "cifar"}))
       ->capture_default_str();
   command->add_option("--epochs", t.epochs, "passes over the training set")
-      ->check(CLI::Range(1, 10000))
+      ->check(whole_in(1, 10000))
       ->capture_default_str();
   command->add_option("--batch-size", t.batch_size, "images per step")
-      ->check(CLI::Range(1, 65536))
+      ->check(whole_in(1, 65536))
       ->capture_default_str();
   command->add_flag("--drop-last", t.drop_last, "drop each epoch's last, smaller batch");
   command->add_option("--optimizer", o->optimizer, "adam, adamw or sgd")
       ->check(CLI::IsMember({"adam", "adamw", "sgd"}))
       ->capture_default_str();
   command->add_option("--lr", t.learning_rate, "learning rate (one-cycle: the peak)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_real(10.0))
       ->capture_default_str();
-  command->add_option("--momentum", t.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  command->add_option("--momentum", t.momentum, "SGD momentum")->check(real_in(0.0, 1.0))->capture_default_str();
   command->add_flag("--nesterov", t.nesterov, "SGD with Nesterov momentum");
   command->add_option("--weight-decay", t.weight_decay, "weight decay")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(real_in(0.0, 1.0))
       ->capture_default_str();
   command->add_option("--schedule", o->schedule, "constant, step, cosine or one-cycle")
       ->check(CLI::IsMember({"constant", "step", "cosine", "one-cycle"}))
@@ -175,12 +182,14 @@ void add_train_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_flag("--augment", t.augment, "random crop (padding 4) and horizontal flip");
   command->add_option("--dropout", t.dropout, "dropout before the classifier, the probability of dropping (0: none)")
-      ->check(CLI::Range(0.0, 0.99))
+      ->check(real_in(0.0, 0.99))
       ->capture_default_str();
   command->add_option("--threads", o->threads, "CPU threads (0: one per core)")
-      ->check(CLI::Range(0, 1024))
+      ->check(whole_in(0, 1024))
       ->capture_default_str();
-  command->add_option("--seed", t.seed, "fixes weights, order and augmentation")->capture_default_str();
+  command->add_option("--seed", t.seed, "fixes weights, order and augmentation")
+      ->check(whole_in(0, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str();
   command->add_option("--data", o->data_dir, "CIFAR-10 folder (default: data/cifar-10-batches-bin, else the sample)");
   command
       ->add_option("--device", o->device,
@@ -189,8 +198,10 @@ void add_train_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_option("--run-dir", t.run_directory, "where checkpoints, metrics and curves go")->capture_default_str();
   command->add_flag("--resume", o->resume, "continue from the run folder's last.safetensors");
-  command->add_option("--train-images", t.train_images, "train on the first N images only (0: all)");
-  command->add_option("--test-images", t.test_images, "test on the first N images only (0: all)");
+  command->add_option("--train-images", t.train_images, "train on the first N images only (0: all)")
+      ->check(whole_in(0, kMostImages));
+  command->add_option("--test-images", t.test_images, "test on the first N images only (0: all)")
+      ->check(whole_in(0, kMostImages));
   command->callback([o, &action] { action = [o] { return run_train(*o); }; });
 }
 
