@@ -40,6 +40,10 @@ std::string from_metadata(const Checkpoint& checkpoint, const std::string& key, 
 // The model the checkpoint describes (or the options override), with its weights loaded.
 std::unique_ptr<ResNet<float>> load_trained_model(const CheckpointOptions& options, Normalization& normalization) {
   const Checkpoint checkpoint = load_checkpoint(options.checkpoint);
+  if (!checkpoint.checksummed) {
+    std::printf("NOTE: %s carries no checksums (written by another tool), so damage to it cannot be detected.\n",
+                options.checkpoint.c_str());
+  }
   const std::string model = from_metadata(checkpoint, "model", options.model, "");
   if (model.empty()) {
     throw std::invalid_argument(options.checkpoint + " does not say which model it holds: give --model (and --stem)");

@@ -18,7 +18,9 @@ to-pth          reads a safetensors file (a checkpoint written by the C++ code, 
 
 The safetensors format is written here with struct, json and numpy only (the `safetensors`
 package is not needed): an 8-byte little-endian header length N, N bytes of JSON header
-padded with spaces to a multiple of 8, then the raw little-endian tensor data.
+padded with spaces to a multiple of 8, then the raw little-endian tensor data. As the
+C++ writer does, the metadata gets "crc32:<name>" for every tensor: the CRC-32 of its bytes
+(zlib.crc32) as 8 hex digits; reading checks them when a file has them.
 save_safetensors() and load_safetensors() can be imported by other scripts.
 """
 import argparse
@@ -27,6 +29,7 @@ import os
 import struct
 import sys
 import tempfile
+import zlib
 
 import numpy as np
 
@@ -34,6 +37,7 @@ FORMAT_KEY = "format"
 CHECKPOINT_FORMAT = "resnet-from-scratch checkpoint 1"
 OPTIMIZER_PREFIX = "optimizer."
 MAX_HEADER_BYTES = 100_000_000  # what the official reader accepts
+CHECKSUM_PREFIX = "crc32:"  # metadata "crc32:<name>": the CRC-32 of the tensor's bytes
 DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8"), "I64": np.dtype("<i8")}
 
 
@@ -59,16 +63,19 @@ def encode_safetensors(tensors, metadata=None):
     """The bytes of a safetensors file holding `tensors` (name -> array or torch tensor,
     in their order) and `metadata` (str -> str)."""
     header, chunks, offset = {}, [], 0
-    if metadata:
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
-            raise FormatError("metadata must map strings to strings")
-        header["__metadata__"] = dict(metadata)
+    metadata = dict(metadata or {})
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        raise FormatError("metadata must map strings to strings")
+    if any(key.startswith(CHECKSUM_PREFIX) for key in metadata):
+        raise FormatError(f"metadata keys starting with '{CHECKSUM_PREFIX}' are reserved for the checksums")
+    header["__metadata__"] = metadata  # filled with the checksums below, before it is written
     for name, value in tensors.items():
         if name == "__metadata__":
             raise FormatError("the name '__metadata__' is reserved for the metadata")
         code, array = _as_numpy(value, name)
         data = array.tobytes()
         header[name] = {"dtype": code, "shape": list(array.shape), "data_offsets": [offset, offset + len(data)]}
+        metadata[CHECKSUM_PREFIX + name] = f"{zlib.crc32(data):08x}"
         chunks.append(data)
         offset += len(data)
     text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -149,6 +156,8 @@ def load_safetensors(path):
         raise FormatError(f"{path}: __metadata__ must map strings to strings")
     infos = sorted(((_tensor_info(name, entry, path), name) for name, entry in header.items()),
                    key=lambda item: (item[0][2], item[0][3]))
+    checksums = {key[len(CHECKSUM_PREFIX):]: metadata.pop(key) for key in list(metadata)
+                 if key.startswith(CHECKSUM_PREFIX)}
     tensors, covered = {}, 0
     for (code, shape, begin, end), name in infos:
         if begin != covered:
@@ -157,12 +166,29 @@ def load_safetensors(path):
         if end > len(body):
             raise FormatError(f"{path}: tensor '{name}' ends at byte {end} but the data section has "
                               f"{len(body)} bytes: the file is truncated")
+        _check_checksum(name, body[begin:end], checksums, path)
         tensors[name] = np.frombuffer(body, dtype=DTYPES[code], count=(end - begin) // DTYPES[code].itemsize,
                                       offset=begin).reshape(shape).copy()
         covered = end
     if covered != len(body):
         raise FormatError(f"{path}: {len(body) - covered} bytes at the end of the data section belong to no tensor")
+    unknown = checksums.keys() - tensors.keys()
+    if unknown:
+        raise FormatError(f"{path}: the metadata has a checksum for tensor '{sorted(unknown)[0]}', "
+                          "which the file does not hold")
     return tensors, metadata
+
+
+def _check_checksum(name, data, checksums, path):
+    """A file with checksums has one for every tensor, and the tensor's bytes match it."""
+    if not checksums:
+        return  # written by a tool that stores none
+    if name not in checksums:
+        raise FormatError(f"{path}: tensor '{name}' has no checksum while the other tensors have one")
+    computed = f"{zlib.crc32(data):08x}"
+    if computed != checksums[name]:
+        raise FormatError(f"{path}: tensor '{name}' does not match its checksum (stored CRC-32 {checksums[name]}, "
+                          f"its bytes give {computed}): the file was damaged after it was written")
 
 
 def _state_dict_of(loaded, path):

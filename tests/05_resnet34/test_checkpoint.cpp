@@ -14,6 +14,7 @@
 
 #include "resnet/error.hpp"
 #include "resnet/io/checkpoint.hpp"
+#include "resnet/io/crc32.hpp"
 #include "resnet/io/safetensors.hpp"
 #include "resnet/nn/batchnorm2d.hpp"
 #include "resnet/nn/conv2d.hpp"
@@ -348,6 +349,91 @@ TEST_CASE("random byte damage to a checkpoint never crashes the reader", "[ch05]
       CHECK_THAT(error.what(), Contains("damaged.safetensors: "));
     }
   }
+}
+
+TEST_CASE("crc32 gives zlib's CRC-32, in one piece or several", "[ch05][checkpoint][checksum]") {
+  // The check value of the CRC-32 catalogue, and values Python's zlib.crc32 gives.
+  const std::string digits = "123456789";
+  CHECK(crc32(digits.data(), digits.size()) == 0xCBF43926u);
+  CHECK(crc32("", 0) == 0u);
+  const std::string fox = "The quick brown fox jumps over the lazy dog";
+  CHECK(crc32(fox.data(), fox.size()) == 0x414FA339u);  // zlib.crc32(b"The quick brown fox ...")
+  CHECK(crc32(fox.data() + 10, fox.size() - 10, crc32(fox.data(), 10)) == 0x414FA339u);
+  CHECK(crc32_hex(0x0000BEEFu) == "0000beef");
+}
+
+TEST_CASE("a checkpoint carries a checksum per tensor, and damage to any tensor's bytes is named",
+          "[ch05][checkpoint][checksum][error]") {
+  const StateDict state = small_net<float>(1)->state_dict();
+  const std::string bytes = encode_safetensors(state, {{"epoch", "1"}});
+  const SafetensorsContents intact = decode_safetensors(bytes, "intact.safetensors");
+  CHECK(intact.checksummed);
+  CHECK(intact.metadata == Metadata{{"epoch", "1"}});  // the checksums are the reader's business
+  const nlohmann::json header = header_of(bytes);
+  INFO("the header's metadata: " << header.at("__metadata__").dump());
+  CHECK(header.at("__metadata__").size() == 1 + state.size());  // "epoch" and one "crc32:<name>" per tensor
+
+  // Every byte of the data section belongs to one tensor: change any one, and the reader
+  // must refuse the file, naming that tensor (a different valid file without the checksum).
+  const std::size_t data_begin = bytes.size() - [&] {
+    std::size_t size = 0;
+    for (const auto& [name, entry] : state) size += entry.values.size() * (entry.dtype == DType::float32 ? 4 : 8);
+    return size;
+  }();
+  for (std::size_t position = data_begin; position < bytes.size(); position += 3) {
+    std::string damaged = bytes;
+    damaged[position] = static_cast<char>(damaged[position] ^ (1 << (position % 8)));  // one flipped bit
+    const auto offset = position - data_begin;
+    std::string owner;
+    for (const auto& [name, entry] : header.items()) {
+      if (name != "__metadata__" && entry.at("data_offsets")[0] <= offset && offset < entry.at("data_offsets")[1]) {
+        owner = name;
+      }
+    }
+    INFO("bit " << position % 8 << " of byte " << position << " flipped; it belongs to tensor '" << owner << "'");
+    CHECK_THROWS_WITH(decode_safetensors(damaged, "damaged.safetensors"),
+                      Contains("damaged.safetensors: tensor '" + owner + "' does not match its checksum"));
+  }
+}
+
+TEST_CASE("a file without checksums loads unchecked, and inconsistent checksums are refused",
+          "[ch05][checkpoint][checksum][error]") {
+  const std::string f32 = R"("dtype": "F32", "shape": [1], "data_offsets": )";
+  const std::string one = std::string("\x00\x00\x80\x3f", 4);  // 1.0f
+  // Written by another tool: no checksum at all.
+  const SafetensorsContents plain = decode_safetensors(file_bytes("{\"a\": {" + f32 + "[0, 4]}}", one), "plain");
+  CHECK_FALSE(plain.checksummed);
+  CHECK(plain.tensors.at(0).second.values == std::vector<double>{1.0});
+  const std::string crc_of_one = crc32_hex(crc32(one.data(), 4));
+  const std::string two_tensors = "\"a\": {" + f32 + "[0, 4]}, \"b\": {" + f32 + "[4, 8]}";
+  auto file_with = [&](const std::string& metadata) {
+    return file_bytes("{\"__metadata__\": {" + metadata + "}, " + two_tensors + "}", one + one);
+  };
+  CHECK(decode_safetensors(file_with("\"crc32:a\": \"" + crc_of_one + "\", \"crc32:b\": \"" + crc_of_one + "\""), "f")
+            .checksummed);
+  CHECK_THROWS_WITH(decode_safetensors(file_with("\"crc32:a\": \"" + crc_of_one + "\""), "f"),
+                    Contains("f: tensor 'b' has no checksum, though 1 of the file's 2 tensors have one"));
+  CHECK_THROWS_WITH(decode_safetensors(file_with("\"crc32:a\": \"" + crc_of_one + "\", \"crc32:b\": \"" + crc_of_one +
+                                                 "\", \"crc32:c\": \"" + crc_of_one + "\""),
+                                       "f"),
+                    Contains("f: the metadata has a checksum for tensor 'c', which the file does not hold"));
+  CHECK_THROWS_WITH(decode_safetensors(file_with("\"crc32:a\": \"XYZ\", \"crc32:b\": \"" + crc_of_one + "\""), "f"),
+                    Contains("f: the checksum of tensor 'a' is 'XYZ', not 8 lower-case hex digits"));
+  CHECK_THROWS_WITH(encode_safetensors({}, {{"crc32:a", "00000000"}}),
+                    Contains("the metadata key 'crc32:a' is reserved"));
+}
+
+TEST_CASE("load_checkpoint says whether the file was checked against its checksums", "[ch05][checkpoint][checksum]") {
+  TemporaryDirectory folder;
+  const auto model = small_net<float>(1);
+  save_model(folder.file("ours.safetensors"), *model, {{"epoch", "1"}});
+  CHECK(load_checkpoint(folder.file("ours.safetensors")).checksummed);
+  // Weights as another tool writes them: no checksum; loaded, and said to be unchecked.
+  write_bytes(folder.file("plain.safetensors"),
+              file_bytes(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})", std::string(4, '\0')));
+  const Checkpoint plain = load_checkpoint(folder.file("plain.safetensors"));
+  CHECK_FALSE(plain.checksummed);
+  CHECK(plain.model.size() == 1);
 }
 
 TEST_CASE("the safetensors writer refuses a state dict that it could not read back", "[ch05][checkpoint][error]") {

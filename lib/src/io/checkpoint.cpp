@@ -63,6 +63,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     }
   }
   contents.metadata.erase("format");
+  checkpoint.checksummed = contents.checksummed;
   checkpoint.metadata = std::move(contents.metadata);
   return checkpoint;
 }

@@ -17,6 +17,7 @@
 
 #include "resnet/error.hpp"
 #include "resnet/io/atomic_file.hpp"
+#include "resnet/io/crc32.hpp"
 #include "resnet/shape.hpp"
 
 namespace resnet {
@@ -28,6 +29,10 @@ using nlohmann::json;
 // The official reader refuses larger headers; a corrupt length is usually far larger.
 constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
 constexpr const char* kMetadataKey = "__metadata__";
+// Metadata key "crc32:<name>" holds the CRC-32 of tensor <name>'s bytes, 8 hex digits.
+constexpr const char* kChecksumPrefix = "crc32:";
+
+bool is_checksum_key(const std::string& key) { return key.rfind(kChecksumPrefix, 0) == 0; }
 
 std::size_t element_size(DType dtype) { return dtype == DType::float32 ? 4 : 8; }
 
@@ -101,9 +106,13 @@ void check_entry(const std::string& name, const StateEntry& entry) {
 
 // The header: metadata first, then the tensors in the state dict's order, their data
 // back to back; padded with spaces to a multiple of 8 bytes so the data is aligned.
-std::string header_text(const StateDict& tensors, const Metadata& metadata) {
+// The metadata holds the caller's pairs and one "crc32:<name>" per tensor.
+std::string header_text(const StateDict& tensors, const Metadata& metadata, const std::vector<std::uint32_t>& crcs) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  if (!metadata.empty()) header[kMetadataKey] = metadata;
+  Metadata with_checksums = metadata;
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    with_checksums[kChecksumPrefix + tensors[i].first] = crc32_hex(crcs[i]);
+  if (!with_checksums.empty()) header[kMetadataKey] = with_checksums;
   std::uint64_t offset = 0;
   for (const auto& [name, entry] : tensors) {
     if (name == kMetadataKey || header.contains(name)) {
@@ -305,6 +314,56 @@ StateEntry read_values(const TensorRecord& record, const char* data) {
   return entry;
 }
 
+// The checksums of the metadata ("crc32:<name>"), taken out of it, parsed and checked.
+std::map<std::string, std::uint32_t> take_checksums(Metadata& metadata, const std::string& source) {
+  std::map<std::string, std::uint32_t> checksums;
+  for (auto key = metadata.begin(); key != metadata.end();) {
+    if (!is_checksum_key(key->first)) {
+      ++key;
+      continue;
+    }
+    const std::string name = key->first.substr(std::string(kChecksumPrefix).size());
+    const std::string& hex = key->second;
+    if (hex.size() != 8 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      fail(source, "the checksum of tensor '" + name + "' is '" + hex + "', not 8 lower-case hex digits");
+    }
+    checksums[name] = static_cast<std::uint32_t>(std::stoul(hex, nullptr, 16));
+    key = metadata.erase(key);
+  }
+  return checksums;
+}
+
+// Checks every tensor's bytes against its CRC-32 in the metadata (and removes those keys).
+// A file without checksums (written by another program) passes unchecked: returns false.
+// One with checksums must have one for each tensor and for no other name.
+bool verify_checksums(const std::vector<TensorRecord>& records, const char* data, Metadata& metadata,
+                      const std::string& source) {
+  std::map<std::string, std::uint32_t> checksums = take_checksums(metadata, source);
+  if (checksums.empty()) return false;
+  const std::size_t checksum_count = checksums.size();
+  for (const TensorRecord& record : records) {
+    const auto stored = checksums.find(record.name);
+    if (stored == checksums.end()) {
+      fail(source, "tensor '" + record.name + "' has no checksum, though " + std::to_string(checksum_count) +
+                       " of the file's " + std::to_string(records.size()) +
+                       " tensors have one: the header was edited or damaged");
+    }
+    const std::uint32_t computed = crc32(data + record.begin, record.end - record.begin);
+    if (computed != stored->second) {
+      fail(source, "tensor '" + record.name + "' does not match its checksum (stored CRC-32 " +
+                       crc32_hex(stored->second) + ", its bytes give " + crc32_hex(computed) +
+                       "): the file was damaged after it was written (a flipped bit, an incomplete copy); "
+                       "use another copy or an earlier checkpoint");
+    }
+    checksums.erase(stored);
+  }
+  if (!checksums.empty()) {
+    fail(source, "the metadata has a checksum for tensor '" + checksums.begin()->first +
+                     "', which the file does not hold: the header was edited or damaged");
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string safetensors_dtype_name(DType dtype) {
@@ -315,18 +374,27 @@ std::string safetensors_dtype_name(DType dtype) {
 
 std::string encode_safetensors(const StateDict& tensors, const Metadata& metadata) {
   for (const auto& [name, entry] : tensors) check_entry(name, entry);
-  const std::string header = header_text(tensors, metadata);
-  std::size_t data_size = 0;
-  for (const auto& named : tensors) data_size += named.second.values.size() * element_size(named.second.dtype);
+  for (const auto& [key, value] : metadata) {
+    if (is_checksum_key(key)) {
+      throw std::invalid_argument("encode_safetensors: the metadata key '" + key + "' is reserved (the keys '" +
+                                  kChecksumPrefix + "<name>' hold the tensors' checksums)");
+    }
+  }
+  // The data section first: the header carries each tensor's checksum.
+  std::string data;
+  std::vector<std::uint32_t> crcs;
+  for (const auto& [name, entry] : tensors) {
+    const std::size_t begin = data.size(), size = element_size(entry.dtype);
+    for (double value : entry.values) append_little_endian(data, value_bits(value, entry.dtype), size);
+    crcs.push_back(crc32(data.data() + begin, data.size() - begin));
+  }
+  const std::string header = header_text(tensors, metadata, crcs);
 
   std::string bytes;
-  bytes.reserve(8 + header.size() + data_size);
+  bytes.reserve(8 + header.size() + data.size());
   append_little_endian(bytes, header.size(), 8);
   bytes += header;
-  for (const auto& [name, entry] : tensors) {
-    const std::size_t size = element_size(entry.dtype);
-    for (double value : entry.values) append_little_endian(bytes, value_bits(value, entry.dtype), size);
-  }
+  bytes += data;
   return bytes;
 }
 
@@ -350,6 +418,7 @@ SafetensorsContents decode_safetensors(const std::string& bytes, const std::stri
   check_tiling(records, data_size, source_name);
 
   const char* data = bytes.data() + 8 + length;
+  contents.checksummed = verify_checksums(records, data, contents.metadata, source_name);
   for (const TensorRecord& record : records) contents.tensors.emplace_back(record.name, read_values(record, data));
   return contents;
 }

@@ -31,10 +31,12 @@ inline constexpr const char* kOptimizerPrefix = "optimizer.";
 /// @ingroup ch05
 /// @brief What a checkpoint holds: everything needed to resume a training run.
 struct Checkpoint {
-  StateDict model;      ///< Module::state_dict(): parameters and buffers, torchvision names
-  StateDict optimizer;  ///< the optimizer's state, names without the `optimizer.` prefix
-  Metadata metadata;    ///< @brief e.g. "epoch", "rng" (Generator::state()), "model", "classes";
-                        ///< the reserved "format" key is added on save and removed on load
+  StateDict model;           ///< Module::state_dict(): parameters and buffers, torchvision names
+  StateDict optimizer;       ///< the optimizer's state, names without the `optimizer.` prefix
+  Metadata metadata;         ///< @brief e.g. "epoch", "rng" (Generator::state()), "model", "classes";
+                             ///< the reserved "format" key is added on save and removed on load
+  bool checksummed = false;  ///< on load: every tensor's bytes matched the CRC-32 saved with it
+                             ///< (false for files written by other tools, which carry none)
 };
 
 /// @ingroup ch05

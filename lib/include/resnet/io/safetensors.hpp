@@ -34,8 +34,9 @@ using Metadata = std::map<std::string, std::string>;
 /// @ingroup ch05
 /// @brief Everything a safetensors file holds: its tensors and its metadata.
 struct SafetensorsContents {
-  StateDict tensors;  ///< in the order of their data in the file
-  Metadata metadata;  ///< empty when the file has no `__metadata__`
+  StateDict tensors;         ///< in the order of their data in the file
+  Metadata metadata;         ///< empty when the file has no `__metadata__`; without the checksums
+  bool checksummed = false;  ///< every tensor had a CRC-32 in the metadata, and it matched
 };
 
 /// @ingroup ch05
@@ -49,13 +50,16 @@ std::string safetensors_dtype_name(DType dtype);
 /// float32 entries are stored as IEEE single precision: each value is rounded from double
 /// by `static_cast<float>`, so a float64 value saved as float32 loses its last digits.
 /// float64 entries are stored exactly. int64 entries must hold whole numbers in the int64
-/// range. A file without metadata has no `__metadata__` entry, as Python's writer does.
+/// range. The metadata gets one more key per tensor, `"crc32:<name>"`: the CRC-32 (crc32.hpp)
+/// of the tensor's bytes in the file, as 8 hex digits. Other safetensors readers see them
+/// as ordinary metadata strings; decode_safetensors() checks them.
 /// @param tensors the named tensors; names must be distinct and not `__metadata__`
 /// @param metadata string pairs kept in the header (epoch, RNG state, ...)
 /// @return the file's bytes: header length, header, data
 /// @throws ShapeError when an entry's value count is not its shape's product, or an
 ///         int64 entry holds a value that is not a whole number in range
-/// @throws std::invalid_argument on a duplicated or reserved name
+/// @throws std::invalid_argument on a duplicated or reserved name (a tensor called
+///         `__metadata__`, a metadata key starting with `crc32:`)
 std::string encode_safetensors(const StateDict& tensors, const Metadata& metadata = {});
 
 /// @ingroup ch05
@@ -67,7 +71,10 @@ std::string encode_safetensors(const StateDict& tensors, const Metadata& metadat
 /// I64), a shape of non-negative integers and two data offsets whose distance is exactly
 /// the shape's product times the element size; the tensors cover the data section exactly
 /// (no gap, no overlap, no missing bytes at the end: a truncated file is caught here);
-/// `__metadata__` maps strings to strings.
+/// `__metadata__` maps strings to strings; when it holds checksums (`"crc32:<name>"`, as
+/// encode_safetensors() writes), every tensor has one, and its bytes match it. A file with
+/// no checksum at all (written by PyTorch's or another tool's writer) is read unchecked,
+/// with `checksummed` false. The checksum keys are not returned in `metadata`.
 /// Any order of tensors in the header is accepted; they come back in data-offset order.
 /// @param bytes the whole file
 /// @param source_name the file's name, for the error messages
