@@ -1,5 +1,6 @@
 // The `resnet` command line: `train`, `evaluate`, `predict` (chapter 7), `summary`
 // (chapter 5) and `compare-devices` (chapter 6). Run `resnet --help` or `resnet <command> --help`.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
   resnet::cli::add_summary_command(app, action);
   resnet::cli::add_compare_devices_command(app, action);
   CLI11_PARSE(app, argc, argv);
+  // A write past the file size limit (ulimit -f) then fails with an error that names the
+  // file, as a full disk does, instead of killing the program mid-save.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return action();
   } catch (const resnet::NotImplemented& missing) {

@@ -198,6 +198,12 @@ void add_train_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   command->add_option("--run-dir", t.run_directory, "where checkpoints, metrics and curves go")->capture_default_str();
   command->add_flag("--resume", o->resume, "continue from the run folder's last.safetensors");
+  command
+      ->add_option("--checkpoint-minutes", t.checkpoint_minutes,
+                   "also save last.safetensors mid-epoch every this many minutes: a killed run loses at most that "
+                   "(0: after every step)")
+      ->check(real_in(0.0, 1e6))
+      ->capture_default_str();
   command->add_option("--train-images", t.train_images, "train on the first N images only (0: all)")
       ->check(whole_in(0, kMostImages));
   command->add_option("--test-images", t.test_images, "test on the first N images only (0: all)")

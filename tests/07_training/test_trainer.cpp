@@ -123,6 +123,14 @@ TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run end
   CHECK(same_state(straight.model(), third.model()));
   CHECK(third.history().size() == 2);
   CHECK(third.history().back().test_accuracy == straight.history().back().test_accuracy);
+  for (std::size_t e = 0; e < 2; ++e) {
+    INFO("epoch " << e + 1
+                  << ": an epoch resumed mid-way must report the training loss and accuracy of the whole "
+                     "epoch, as the uninterrupted run does (the checkpoint keeps the totals so far)");
+    CHECK(third.history()[e].train_loss == straight.history()[e].train_loss);
+    CHECK(third.history()[e].train_accuracy == straight.history()[e].train_accuracy);
+    CHECK(third.history()[e].learning_rate == straight.history()[e].learning_rate);
+  }
 }
 
 TEST_CASE("a diverging run stops naming the step and keeps its last good checkpoint", "[ch07][trainer][errors][7.10]") {

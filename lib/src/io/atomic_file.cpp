@@ -16,6 +16,11 @@ namespace {
 
 std::string system_error_text() { return std::strerror(errno); }
 
+// What a failed write leaves behind: the file as it was.
+std::string what_is_left(const std::string& path) {
+  return std::filesystem::exists(path) ? "; the previous " + path + " is intact" : "; nothing was written";
+}
+
 // Writes all of `bytes` to an open file descriptor, retrying short writes.
 bool write_all(int descriptor, const std::string& bytes) {
   std::size_t written = 0;
@@ -46,7 +51,8 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (descriptor < 0) {
-    throw DataError("cannot write " + path + ": cannot create " + temporary + " (" + system_error_text() + ")");
+    const std::string reason = system_error_text();
+    throw DataError("cannot write " + path + ": cannot create " + temporary + " (" + reason + ")" + what_is_left(path));
   }
   // fsync before the rename: otherwise a power loss can leave the new name pointing at a
   // file whose contents never reached the disk.
@@ -55,12 +61,13 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   if (::close(descriptor) != 0 || !ok) {
     std::remove(temporary.c_str());
     throw DataError("cannot write " + path + ": writing " + std::to_string(bytes.size()) + " bytes failed (" +
-                    (ok ? system_error_text() : reason) + ")");
+                    (ok ? system_error_text() : reason) + ": is the disk full?)" + what_is_left(path));
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     const std::string rename_reason = system_error_text();
     std::remove(temporary.c_str());
-    throw DataError("cannot write " + path + ": rename from " + temporary + " failed (" + rename_reason + ")");
+    throw DataError("cannot write " + path + ": rename from " + temporary + " failed (" + rename_reason + ")" +
+                    what_is_left(path));
   }
   sync_directory(std::filesystem::path(path).parent_path());
 }

@@ -39,6 +39,41 @@ std::unique_ptr<Optimizer<float>> make_optimizer(const TrainingOptions& options,
   return std::make_unique<Adam<float>>(model.named_parameters(), settings);
 }
 
+// A double as text that reads back to the same bits (17 significant digits).
+std::string exact_text(double value) {
+  std::ostringstream text;
+  text.precision(17);
+  text << value;
+  return text.str();
+}
+
+// The epoch's running totals, kept in a mid-epoch checkpoint so that the resumed epoch's
+// metrics are those of an uninterrupted one.
+void put_epoch_totals(const EpochTotals& totals, Metadata& metadata) {
+  metadata["epoch_loss_sum"] = exact_text(totals.loss_sum);
+  metadata["epoch_correct"] = std::to_string(totals.correct);
+  metadata["epoch_images"] = std::to_string(totals.images);
+  metadata["epoch_steps"] = std::to_string(totals.steps);
+}
+
+EpochTotals epoch_totals_from(const Metadata& metadata, const std::string& path) {
+  auto field = [&](const std::string& key) {
+    const auto found = metadata.find(key);
+    if (found == metadata.end()) throw DataError(path + ": a mid-epoch checkpoint without '" + key + "'");
+    return found->second;
+  };
+  EpochTotals totals;
+  try {
+    totals.loss_sum = std::stod(field("epoch_loss_sum"));
+    totals.correct = std::stoul(field("epoch_correct"));
+    totals.images = std::stoul(field("epoch_images"));
+    totals.steps = std::stoul(field("epoch_steps"));
+  } catch (const std::logic_error&) {  // std::stod's and std::stoul's invalid_argument and out_of_range
+    throw DataError(path + ": the epoch's totals so far are not numbers");
+  }
+  return totals;
+}
+
 }  // namespace
 
 std::string to_string(OptimizerKind kind) {
@@ -118,6 +153,7 @@ void Trainer::save(const std::string& name) const {
                          {"best_test_accuracy", std::to_string(best_accuracy_)},
                          {"options", describe(options_)}};
   if (options_.dropout > 0) checkpoint.metadata["dropout"] = std::to_string(options_.dropout);
+  if (steps_done_in_epoch_ > 0) put_epoch_totals(progress_, checkpoint.metadata);
   std::filesystem::create_directories(options_.run_directory);
   save_checkpoint(run_file(name), checkpoint);
 }
@@ -147,6 +183,8 @@ std::size_t Trainer::resume() {
   } catch (const std::logic_error&) {  // std::stoul's invalid_argument and out_of_range
     throw DataError(path + ": its epoch, step or best accuracy is not a number");
   }
+  progress_ = steps_done_in_epoch_ > 0 ? epoch_totals_from(checkpoint.metadata, path) : EpochTotals{};
+  images_before_start_ = progress_.images;
   // The metrics of the epochs the checkpoint covers (a later, unsaved epoch is dropped).
   history_.clear();
   for (const EpochMetrics& m : read_metrics(run_file("metrics.jsonl"))) {
@@ -174,13 +212,19 @@ bool Trainer::after_step(const StepResult& step, std::size_t epoch, double secon
   ++progress_.steps;
   if (on_step) {
     const auto seen = static_cast<double>(progress_.images);
+    const auto trained_here = static_cast<double>(progress_.images - images_before_start_);
     on_step({epoch + 1, options_.epochs, steps_done_in_epoch_, steps, progress_.loss_sum / seen,
-             static_cast<double>(progress_.correct) / seen, seen / seconds, seconds});
+             static_cast<double>(progress_.correct) / seen, trained_here / seconds, seconds});
   }
-  if (stop_requested_ && steps_done_in_epoch_ < steps) {
+  if (steps_done_in_epoch_ == steps) return true;  // the epoch's end saves everything
+  if (stop_requested_) {
     save("last.safetensors");  // mid-epoch: resume continues at the next batch
     stopped_ = true;
     return false;
+  }
+  if (seconds_since(last_save_) >= 60.0 * options_.checkpoint_minutes) {
+    save("last.safetensors");  // a kill from now on loses at most checkpoint_minutes
+    last_save_ = Clock::now();
   }
   return true;
 }
@@ -199,21 +243,24 @@ std::vector<EpochMetrics> Trainer::run(const std::function<void(const StepProgre
   while (epochs_done_ < options_.epochs) {
     const std::size_t epoch = epochs_done_;  // from 0
     loader_->start_epoch(epoch, steps_done_in_epoch_);
-    progress_ = {};
+    const bool resumed_mid_epoch = steps_done_in_epoch_ > 0;  // progress_ holds the totals so far
+    if (!resumed_mid_epoch) {
+      progress_ = {};
+      images_before_start_ = 0;
+    }
     const auto start = Clock::now();
     const auto first_step = static_cast<std::int64_t>(epoch * steps + steps_done_in_epoch_);
     const EpochTotals totals =
         train_epoch(*model_, *optimizer_, schedule_, first_step, next_batch,  // task 7.9
                     [&](const StepResult& step) { return after_step(step, epoch, seconds_since(start), on_step); });
     if (stopped_) return done;
-    EpochMetrics metrics;
+    // The student's totals cover the steps of this call; after a mid-epoch resume the epoch's
+    // are progress_, summed step by step as train_epoch sums them, and so equal to the totals
+    // of an uninterrupted epoch to the last bit.
+    EpochMetrics metrics = epoch_metrics(resumed_mid_epoch ? progress_ : totals, seconds_since(start));
     metrics.epoch = epoch + 1;
-    metrics.seconds = seconds_since(start);
-    const auto seen = static_cast<double>(totals.images);
-    metrics.train_loss = totals.images > 0 ? totals.loss_sum / seen : 0.0;
-    metrics.train_accuracy = totals.images > 0 ? static_cast<double>(totals.correct) / seen : 0.0;
-    metrics.images_per_second = seen / metrics.seconds;
-    metrics.learning_rate = optimizer_->learning_rate();
+    metrics.images_per_second = static_cast<double>(progress_.images - images_before_start_) / metrics.seconds;
+    images_before_start_ = 0;
     const Evaluation test = evaluate();
     metrics.test_loss = test.loss;
     metrics.test_accuracy = test.accuracy;
@@ -228,16 +275,29 @@ std::vector<EpochMetrics> Trainer::run(const std::function<void(const StepProgre
   return done;
 }
 
+EpochMetrics Trainer::epoch_metrics(const EpochTotals& totals, double seconds) const {
+  EpochMetrics metrics;
+  metrics.seconds = seconds;
+  const auto seen = static_cast<double>(totals.images);
+  metrics.train_loss = totals.images > 0 ? totals.loss_sum / seen : 0.0;
+  metrics.train_accuracy = totals.images > 0 ? static_cast<double>(totals.correct) / seen : 0.0;
+  metrics.learning_rate = optimizer_->learning_rate();
+  return metrics;
+}
+
+// The epoch's files, `last.safetensors` last: it says which epoch is done, so a run killed
+// between two of these writes resumes from the previous epoch and writes them all again.
 void Trainer::finish_epoch(EpochMetrics metrics) {
   ++epochs_done_;
   steps_done_in_epoch_ = 0;
   history_.push_back(metrics);
   const bool best = metrics.test_accuracy > best_accuracy_;
   if (best) best_accuracy_ = metrics.test_accuracy;
-  save("last.safetensors");
-  if (best) save("best.safetensors");
   write_file_atomically(run_file("metrics.jsonl"), metrics_lines(history_));
   write_curves(options_.run_directory, history_, options_.model + ", " + to_string(options_.stem) + " stem");
+  if (best) save("best.safetensors");
+  save("last.safetensors");
+  last_save_ = Clock::now();
 }
 
 Evaluation Trainer::evaluate() { return resnet::evaluate(*model_, test_, options_.normalization); }  // task 7.10

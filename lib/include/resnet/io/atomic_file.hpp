@@ -15,7 +15,9 @@ namespace resnet {
 /// file or the complete new one, which is what keeps a checkpoint safe mid-save.
 /// @param path the file to write (replaced if it exists)
 /// @param bytes its complete contents
-/// @throws DataError naming the file when any step fails (the temporary file is removed)
+/// @throws DataError naming the file when any step fails (a full disk, a file size limit):
+///         the temporary file is removed, and the message says that the previous file, if
+///         there was one, is intact
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
 }  // namespace resnet

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -62,6 +63,9 @@ struct TrainingOptions {
   std::size_t test_images = 0;                                      ///< evaluate on the first N only (0: all)
   Device device = Device::cpu;                                      ///< where the model trains (cuda: chapter 6)
   double dropout = 0.0;                                             ///< dropout before the classifier (0: none)
+  /// @brief Also save `last.safetensors` mid-epoch once this many minutes have passed since the
+  ///        last save, so that a killed run loses at most that much work (0: after every step).
+  double checkpoint_minutes = 10.0;
 };
 
 /// @ingroup ch07
@@ -108,8 +112,11 @@ class TrainingDiverged : public std::runtime_error {
 ///
 /// Each epoch: train_epoch() over the loader's batches, with a callback after every step
 /// that checks the loss, reports progress and honours stop(). Then evaluation on the test
-/// set, a line in `metrics.jsonl`, `last.safetensors` (model, optimizer, epoch) and, when
-/// the test accuracy is the best so far, `best.safetensors`, all written atomically.
+/// set, a line in `metrics.jsonl`, `best.safetensors` when the test accuracy is the best so
+/// far, and `last.safetensors` (model, optimizer, epoch), all written atomically, in that
+/// order: `last` is written last, so a run killed between two of them resumes consistently.
+/// Mid-epoch, `last.safetensors` is also saved every `checkpoint_minutes` (with the epoch's
+/// running totals), so a run killed at any moment loses at most that much training.
 class Trainer {
  public:
   /// @brief A fresh model and optimizer from the options' seed, and the data (copied, cut
@@ -120,8 +127,9 @@ class Trainer {
   /// @throws std::invalid_argument for an unknown model, or zero epochs
   Trainer(const TrainingOptions& options, const Cifar10Data& train, const Cifar10Data& test);
 
-  /// @brief Continues from `run_directory/last.safetensors`: model, optimizer state, epoch
-  ///        and step within it. The result equals that of a run that was never interrupted.
+  /// @brief Continues from `run_directory/last.safetensors`: model, optimizer state, epoch,
+  ///        step within it and the epoch's totals so far. The weights, checkpoints and metrics
+  ///        (but the timings) equal those of a run that was never interrupted.
   /// @return the number of epochs already done
   /// @throws DataError when the checkpoint is missing, damaged or from another model
   std::size_t resume();
@@ -156,6 +164,7 @@ class Trainer {
 
  private:
   void save(const std::string& name) const;
+  EpochMetrics epoch_metrics(const EpochTotals& totals, double seconds) const;
   bool after_step(const StepResult& step, std::size_t epoch, double seconds,
                   const std::function<void(const StepProgress&)>& on_step);
   void finish_epoch(EpochMetrics metrics);
@@ -171,7 +180,9 @@ class Trainer {
   std::size_t steps_done_in_epoch_ = 0;  // non-zero after a resume from a stopped run
   double best_accuracy_ = -1.0;
   std::vector<EpochMetrics> history_;
-  EpochTotals progress_;  // the epoch so far, for the progress display
+  EpochTotals progress_;  // the epoch so far: the progress display, and the metrics after a mid-epoch resume
+  std::size_t images_before_start_ = 0;  // of progress_, trained before this process (a mid-epoch resume)
+  std::chrono::steady_clock::time_point last_save_ = std::chrono::steady_clock::now();  // for checkpoint_minutes
   std::atomic<bool> stop_requested_{false};
   bool stopped_ = false;
 };
