@@ -28,6 +28,10 @@ using nlohmann::json;
 
 // The official reader refuses larger headers; a corrupt length is usually far larger.
 constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
+// A real header nests three deep (the tensors, each tensor's fields, its shape). A hostile
+// one nested thousands deep overflowed the stack when an error message printed it with
+// json::dump, which recurses (found by tests/fuzz/fuzz_readers).
+constexpr int kMaxHeaderDepth = 64;
 constexpr const char* kMetadataKey = "__metadata__";
 // Metadata key "crc32:<name>" holds the CRC-32 of tensor <name>'s bytes, 8 hex digits.
 constexpr const char* kChecksumPrefix = "crc32:";
@@ -163,7 +167,11 @@ std::uint64_t header_length(const std::string& bytes, const std::string& source)
 json parse_header(const std::string& text, const std::string& source) {
   std::vector<std::set<std::string>> open_objects;  // the keys seen in each open object
   std::string duplicate;
-  const json::parser_callback_t note_keys = [&](int, json::parse_event_t event, json& parsed) {
+  const json::parser_callback_t note_keys = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > kMaxHeaderDepth) {
+      fail(source, "the header nests JSON deeper than " + std::to_string(kMaxHeaderDepth) +
+                       " levels: not a safetensors header");
+    }
     if (event == json::parse_event_t::object_start) open_objects.emplace_back();
     if (event == json::parse_event_t::object_end) open_objects.pop_back();
     if (event == json::parse_event_t::key && !open_objects.back().insert(parsed.get<std::string>()).second &&
@@ -380,21 +388,27 @@ std::string encode_safetensors(const StateDict& tensors, const Metadata& metadat
                                   kChecksumPrefix + "<name>' hold the tensors' checksums)");
     }
   }
-  // The data section first: the header carries each tensor's checksum.
-  std::string data;
-  std::vector<std::uint32_t> crcs;
-  for (const auto& [name, entry] : tensors) {
-    const std::size_t begin = data.size(), size = element_size(entry.dtype);
-    for (double value : entry.values) append_little_endian(data, value_bits(value, entry.dtype), size);
-    crcs.push_back(crc32(data.data() + begin, data.size() - begin));
-  }
-  const std::string header = header_text(tensors, metadata, crcs);
+  // The header carries each tensor's checksum, known only once the data is laid out. A
+  // checksum is always 8 hex digits, so a header with zeros in their place has the final
+  // length: write it, then the data, then the header again with the real checksums.
+  const std::vector<std::uint32_t> zeros(tensors.size(), 0);
+  const std::string placeholder = header_text(tensors, metadata, zeros);
+  std::size_t data_size = 0;
+  for (const auto& named : tensors) data_size += named.second.values.size() * element_size(named.second.dtype);
 
   std::string bytes;
-  bytes.reserve(8 + header.size() + data.size());
-  append_little_endian(bytes, header.size(), 8);
-  bytes += header;
-  bytes += data;
+  bytes.reserve(8 + placeholder.size() + data_size);
+  append_little_endian(bytes, placeholder.size(), 8);
+  bytes += placeholder;
+  std::vector<std::uint32_t> crcs;
+  for (const auto& [name, entry] : tensors) {
+    const std::size_t begin = bytes.size(), size = element_size(entry.dtype);
+    for (double value : entry.values) append_little_endian(bytes, value_bits(value, entry.dtype), size);
+    crcs.push_back(crc32(bytes.data() + begin, bytes.size() - begin));
+  }
+  const std::string header = header_text(tensors, metadata, crcs);
+  if (header.size() != placeholder.size()) throw std::logic_error("encode_safetensors: the header changed length");
+  bytes.replace(8, header.size(), header);
   return bytes;
 }
 
