@@ -133,6 +133,19 @@ TEST_CASE("a run stopped and resumed ends exactly where an uninterrupted run end
   }
 }
 
+TEST_CASE("a run creates its run folder and writes every file there", "[ch07][trainer][7.10]") {
+  resnet::testing::TemporaryDirectory directory;
+  TrainingOptions options = small_run((directory.path() / "new" / "folder").string());
+  options.epochs = 1;
+  options.checkpoint_minutes = 1e6;  // no mid-epoch save: the epoch's end is the first write
+  Trainer trainer(options, sample(Split::train), sample(Split::test));
+  trainer.run();
+  for (const char* name : {"metrics.jsonl", "loss.svg", "accuracy.svg", "best.safetensors", "last.safetensors"}) {
+    INFO(name << " must be written into the run folder, which the run creates");
+    CHECK(std::filesystem::exists(trainer.run_file(name)));
+  }
+}
+
 TEST_CASE("a diverging run stops naming the step and keeps its last good checkpoint", "[ch07][trainer][errors][7.10]") {
   resnet::testing::TemporaryDirectory directory;
   TrainingOptions options = small_run(directory.path().string());

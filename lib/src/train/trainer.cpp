@@ -293,6 +293,7 @@ void Trainer::finish_epoch(EpochMetrics metrics) {
   history_.push_back(metrics);
   const bool best = metrics.test_accuracy > best_accuracy_;
   if (best) best_accuracy_ = metrics.test_accuracy;
+  std::filesystem::create_directories(options_.run_directory);  // a run with no mid-epoch save has none yet
   write_file_atomically(run_file("metrics.jsonl"), metrics_lines(history_));
   write_curves(options_.run_directory, history_, options_.model + ", " + to_string(options_.stem) + " stem");
   if (best) save("best.safetensors");
