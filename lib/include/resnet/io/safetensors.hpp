@@ -50,8 +50,8 @@ std::string safetensors_dtype_name(DType dtype);
 /// float32 entries are stored as IEEE single precision: each value is rounded from double
 /// by `static_cast<float>`, so a float64 value saved as float32 loses its last digits.
 /// float64 entries are stored exactly. int64 entries must hold whole numbers in the int64
-/// range. The metadata gets one more key per tensor, `"crc32:<name>"`: the CRC-32 (crc32.hpp)
-/// of the tensor's bytes in the file, as 8 hex digits. Other safetensors readers see them
+/// range. The metadata gets one more key per tensor, `"crc32:" + name` (`"crc32:fc.bias"`):
+/// the CRC-32 (crc32.hpp) of the tensor's bytes in the file, as 8 hex digits. Other safetensors readers see them
 /// as ordinary metadata strings; decode_safetensors() checks them.
 /// @param tensors the named tensors; names must be distinct and not `__metadata__`
 /// @param metadata string pairs kept in the header (epoch, RNG state, ...)
@@ -71,7 +71,7 @@ std::string encode_safetensors(const StateDict& tensors, const Metadata& metadat
 /// I64), a shape of non-negative integers and two data offsets whose distance is exactly
 /// the shape's product times the element size; the tensors cover the data section exactly
 /// (no gap, no overlap, no missing bytes at the end: a truncated file is caught here);
-/// `__metadata__` maps strings to strings; when it holds checksums (`"crc32:<name>"`, as
+/// `__metadata__` maps strings to strings; when it holds checksums (`"crc32:" + name`, as
 /// encode_safetensors() writes), every tensor has one, and its bytes match it. A file with
 /// no checksum at all (written by PyTorch's or another tool's writer) is read unchecked,
 /// with `checksummed` false. The checksum keys are not returned in `metadata`.
