@@ -50,9 +50,15 @@ std::unique_ptr<ResNet<float>> load_trained_model(const CheckpointOptions& optio
   }
   const Stem stem = stem_from_string(from_metadata(checkpoint, "stem", options.stem, "imagenet"));
   normalization = normalization_from_string(from_metadata(checkpoint, "normalization", options.normalization, "half"));
-  const std::size_t classes = std::stoul(from_metadata(checkpoint, "classes", "", "10"));
-  ResNetConfig config = resnet_config(model, classes, stem);
-  config.dropout = std::stod(from_metadata(checkpoint, "dropout", "", "0"));  // its buffer is in the state
+  // The checkpoint's own numbers: a damaged or foreign value is a clear error, not "stoul".
+  const std::string classes_text = from_metadata(checkpoint, "classes", "", "10");
+  const std::string dropout_text = from_metadata(checkpoint, "dropout", "", "0");
+  if (!whole_in(1, 1000000)(classes_text).empty() || !real_in(0.0, 0.99)(dropout_text).empty()) {
+    throw DataError(options.checkpoint + ": its metadata gives classes '" + classes_text + "' and dropout '" +
+                    dropout_text + "' (expected 1 to 1,000,000 classes and a dropout from 0 to 0.99)");
+  }
+  ResNetConfig config = resnet_config(model, std::stoul(classes_text), stem);
+  config.dropout = std::stod(dropout_text);  // its buffer is in the state
   Generator generator(0);
   auto network = std::make_unique<ResNet<float>>(config, generator);
   load_model(options.checkpoint, *network);
