@@ -98,6 +98,11 @@ TEST_CASE("bad CIFAR-10 files are errors that name the file and the problem", "[
                                                                               Catch::Contains("data_batch_1.bin") &&
                                                                               Catch::Contains("download_cifar10.sh"));
   }
+  SECTION("a folder where the file should be") {
+    std::filesystem::create_directory(folder.file("data_batch_1.bin"));
+    CHECK_THROWS_WITH(read_cifar10_file(folder.file("data_batch_1.bin")),
+                      Catch::Contains("data_batch_1.bin") && Catch::Contains("is a folder"));
+  }
   SECTION("empty file") {
     write_bytes(folder.file("empty.bin"), "");
     CHECK_THROWS_WITH(read_cifar10_file(folder.file("empty.bin")), Catch::Contains("is empty"));

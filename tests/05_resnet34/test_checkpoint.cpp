@@ -458,3 +458,14 @@ TEST_CASE("the safetensors writer refuses a state dict that it could not read ba
   CHECK_THROWS_WITH(save_model(folder.file("no_such_folder/a.safetensors"), *small_net<float>(1)),
                     Contains("cannot write") && Contains("no_such_folder/a.safetensors"));
 }
+
+TEST_CASE("a safetensors header nested thousands deep is refused without a crash", "[ch05][checkpoint][error]") {
+  // Found by tests/fuzz/fuzz_readers: printing such a shape in the error message overflowed
+  // the stack (nlohmann::json::dump recurses once per level).
+  const std::string deep_shape = std::string(100000, '[') + "2" + std::string(100000, ']');
+  const std::string bytes = file_bytes(
+      R"({"a": {"dtype": "F32", "shape": )" + deep_shape + R"(, "data_offsets": [0, 8]}})", std::string(8, '\0'));
+  CHECK_THROWS_WITH(decode_safetensors(bytes, "deep.safetensors"),
+                    Contains("deep.safetensors: ") && Contains("nests JSON deeper than 64 levels"));
+  CHECK_NOTHROW(decode_safetensors(file_bytes(R"({"__metadata__": {"k": "[[[["}})", ""), "brackets_in_a_string"));
+}

@@ -55,6 +55,8 @@ const std::array<std::string, 10>& cifar10_class_names() {
 }
 
 Cifar10Data read_cifar10_file(const std::string& path) {
+  // (A folder opens as a file on Linux, and reading it throws std::ios_base::failure.)
+  if (fs::is_directory(path)) throw DataError("CIFAR-10 file " + path + " is a folder, not a batch file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError("cannot open CIFAR-10 file " + path + kDownloadHint);
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

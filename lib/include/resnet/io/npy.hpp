@@ -1,6 +1,8 @@
 /// @file
-/// @brief Arrays to and from NumPy's `.npy` files (through xtensor's xnpy), with every
-///        problem reported as a DataError naming the file.
+/// @brief Arrays to and from NumPy's `.npy` files, with every problem reported as a
+///        DataError naming the file. Writing goes through xtensor's xnpy; reading has a
+///        parser of its own, because xnpy's trusts the header (a hostile one makes it
+///        allocate gigabytes, or report a huge shape for a one-element buffer).
 #pragma once
 
 #include <cstddef>
@@ -14,8 +16,10 @@ namespace resnet {
 /// @brief Loads a rank-N array from a `.npy` file written by `numpy.save` or save_npy().
 ///
 /// A float32 file can be read as double and a float64 file as float (the values are
-/// converted); every other type must match exactly. Checked: the file exists and opens, its
-/// header is valid, its rank is N, and it holds all the bytes its header promises.
+/// converted); every other type must match exactly. Checked, before anything is allocated
+/// from the header: the file exists and opens, its header is valid (version 1, 2 or 3, a
+/// dict with exactly the keys 'descr', 'fortran_order' and 'shape', as numpy.load requires),
+/// its rank is N, and it holds all the bytes its header promises.
 /// Fortran-order files are read correctly (the values come back in row-major order).
 /// @tparam T float, double, std::uint8_t or std::int64_t
 /// @tparam N the expected rank, 1 to 4
