@@ -36,14 +36,29 @@ if(RESNET_BUILD_TESTS)
   endif()
 endif()
 
-# stb (PNG reading and writing) ships a pkg-config file and a shared library, no CMake config.
+# stb_image_write (the PNGs the project writes: sample grids, curves) ships a pkg-config file
+# and a shared library, no CMake config.
 find_path(STB_INCLUDE_DIR stb_image_write.h PATH_SUFFIXES stb)
 find_library(STB_LIBRARY stb)
 if(NOT STB_INCLUDE_DIR OR NOT STB_LIBRARY)
   message(FATAL_ERROR
-    "resnet: stb (stb_image, stb_image_write) not found. Install it with:\n"
+    "resnet: stb (stb_image_write) not found. Install it with:\n"
     "    sudo apt-get install libstb-dev")
 endif()
 add_library(resnet_stb INTERFACE)
 target_include_directories(resnet_stb SYSTEM INTERFACE ${STB_INCLUDE_DIR})
 target_link_libraries(resnet_stb INTERFACE ${STB_LIBRARY})
+
+# Reading images that come from outside (`resnet predict`): libpng for PNG and libjpeg-turbo's
+# TurboJPEG interface for JPEG, decoders that are fuzzed upstream and patched by Debian.
+resnet_require(PNG libpng-dev)
+find_path(TURBOJPEG_INCLUDE_DIR turbojpeg.h)
+find_library(TURBOJPEG_LIBRARY turbojpeg)
+if(NOT TURBOJPEG_INCLUDE_DIR OR NOT TURBOJPEG_LIBRARY)
+  message(FATAL_ERROR
+    "resnet: libjpeg-turbo's TurboJPEG library not found. Install it with:\n"
+    "    sudo apt-get install libturbojpeg0-dev")
+endif()
+add_library(resnet_turbojpeg INTERFACE)
+target_include_directories(resnet_turbojpeg SYSTEM INTERFACE ${TURBOJPEG_INCLUDE_DIR})
+target_link_libraries(resnet_turbojpeg INTERFACE ${TURBOJPEG_LIBRARY})

@@ -13,6 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${1:-.gpu-deps}"
 cifar="${RESNET_CIFAR10_PREPARE:-../shared/data/cifar10/prepare}"
 packages=(xtl-dev libxtensor-dev libxtensor-blas-dev libcli11-dev nlohmann-json3-dev catch2 libstb-dev libstb0
+          libpng-dev libpng16-16 zlib1g-dev libturbojpeg0-dev libturbojpeg0
           libopenblas-dev libopenblas-pthread-dev libopenblas0-pthread libgfortran5 libquadmath0)
 
 root="$(mktemp -d)"

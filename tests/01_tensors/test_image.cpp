@@ -1,14 +1,23 @@
 // PNG files and the captioned image grid.
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <xtensor/xview.hpp>
 
 #include "resnet/error.hpp"
+#include "resnet/io/crc32.hpp"
 #include "resnet/io/image.hpp"
 #include "resnet/random.hpp"
 #include "resnet/viz/image_grid.hpp"
 #include "support/all_close.hpp"
+#include "support/golden.hpp"
 #include "support/temporary_directory.hpp"
 
 using namespace resnet;
@@ -31,6 +40,83 @@ TEST_CASE("image files that cannot be written or read are clear errors", "[ch01]
   const xt::xtensor<std::uint8_t, 3> two_channels = xt::zeros<std::uint8_t>({4, 4, 2});
   CHECK_THROWS_AS(write_png(folder.file("x.png"), two_channels), ShapeError);
   CHECK_THROWS_WITH(read_image_rgb(folder.file("absent.png")), Catch::Contains("absent.png"));
+}
+
+TEST_CASE("PNG and JPEG files of every common kind decode to the pixels PyTorch's Pillow sees",
+          "[ch01][image][golden]") {
+  // tests/golden/make_golden.py wrote each file and the RGB pixels it must decode to: JPEGs
+  // decoded by Pillow with the same libjpeg-turbo (so exactly equal), PNGs as written, with
+  // alpha dropped and 16 bits scaled to 8.
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"ch01/image_rgb.jpg", "ch01/image_rgb_jpg_expected.npy"},
+      {"ch01/image_grey.jpg", "ch01/image_grey_jpg_expected.npy"},
+      {"ch01/image_rgba.png", "ch01/image_rgba_png_expected.npy"},
+      {"ch01/image_palette.png", "ch01/image_palette_png_expected.npy"},
+      {"ch01/image_grey16.png", "ch01/image_grey16_png_expected.npy"}};
+  for (const auto& [image_file, expected_file] : files) {
+    INFO("decoding " << image_file << ": every RGB byte must equal " << expected_file);
+    const auto expected = resnet::testing::load_golden<std::uint8_t, 3>(expected_file);
+    const auto image = read_image_rgb(resnet::testing::golden_path(image_file));
+    REQUIRE(image.shape() == expected.shape());
+    CHECK_THAT(image, AllClose(expected, tolerance::exact));
+  }
+}
+
+namespace {
+
+std::string big_endian_32(std::uint32_t value) {
+  return {static_cast<char>(value >> 24), static_cast<char>(value >> 16), static_cast<char>(value >> 8),
+          static_cast<char>(value)};
+}
+
+// A PNG chunk: [length] [type] [data] [CRC-32 of type and data], with a correct CRC, so that
+// libpng gets past the check and meets the problem each test plants.
+std::string png_chunk(const std::string& type, const std::string& data) {
+  const std::string body = type + data;
+  return big_endian_32(static_cast<std::uint32_t>(data.size())) + body + big_endian_32(crc32(body.data(), body.size()));
+}
+
+// The start of a PNG: its signature and the IHDR chunk of an 8-bit RGB image.
+std::string png_start(std::uint32_t width, std::uint32_t height) {
+  return std::string("\x89PNG\r\n\x1a\n", 8) +
+         png_chunk("IHDR", big_endian_32(width) + big_endian_32(height) + std::string("\x08\x02\x00\x00\x00", 5));
+}
+
+std::string golden_bytes(const std::string& name) {
+  std::ifstream in(resnet::testing::golden_path(name), std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("hostile or unreadable image files are refused with an error that names the file", "[ch01][image][error]") {
+  TemporaryDirectory folder;
+  auto check_refused = [&](const std::string& name, const std::string& bytes, const std::string& problem) {
+    resnet::testing::write_bytes(folder.file(name), bytes);
+    INFO("expected problem: " << problem);
+    CHECK_THROWS_AS(read_image_rgb(folder.file(name)), DataError);
+    CHECK_THROWS_WITH(read_image_rgb(folder.file(name)), Catch::Contains(name) && Catch::Contains(problem));
+  };
+  check_refused("x.gif", std::string("GIF89a\x01\x00\x01\x00", 10), "not a PNG or JPEG file");
+  check_refused("x.bmp", "BM" + std::string(60, '\0'), "not a PNG or JPEG file");
+  check_refused("empty.png", "", "not a PNG or JPEG file");
+  check_refused("huge.png", png_start(10000, 10000) + png_chunk("IDAT", "") + png_chunk("IEND", ""),
+                "10000x10000 pixels, more than the 8192x8192");
+  check_refused("wide.png", png_start(0, 6) + png_chunk("IEND", ""), "corrupt PNG");
+  check_refused("idat.png", png_start(8, 6) + big_endian_32(0x7F00001F) + "IDAT" + std::string(20, '\0'),
+                "corrupt PNG");
+  const std::string png = golden_bytes("ch01/image_rgba.png");
+  std::string bad_crc = png;
+  bad_crc[30] = static_cast<char>(bad_crc[30] ^ 1);  // a byte of IHDR: its CRC no longer matches
+  check_refused("crc.png", bad_crc, "corrupt PNG");
+  check_refused("cut.png", png.substr(0, png.size() / 2), "corrupt PNG");
+  const std::string jpeg = golden_bytes("ch01/image_rgb.jpg");
+  check_refused("cut.jpg", jpeg.substr(0, jpeg.size() * 2 / 3), "corrupt JPEG");
+  // A DHT segment whose first table declares 16 x 255 codes, where JPEG allows 256.
+  const std::string counts(16, '\xFF');
+  check_refused("dht.jpg", std::string("\xFF\xD8\xFF\xC4\x10\x13\x00", 7) + counts + std::string(4080, '\0'),
+                "corrupt JPEG");
+  CHECK_THROWS_WITH(read_image_rgb(folder.path().string()), Catch::Contains("it is a folder"));
 }
 
 TEST_CASE("image_grid places each image in its cell and writes its caption", "[ch01][image][hand]") {

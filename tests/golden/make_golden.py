@@ -16,6 +16,7 @@ Conventions (the C++ side relies on them):
 """
 import argparse
 import hashlib
+import io
 import json
 import math
 import os
@@ -26,6 +27,7 @@ import numpy as np
 import torch
 import torchvision
 import torchvision.transforms as T
+from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -48,6 +50,14 @@ class Writer:
             "produced_by": produced_by,
             "sha256": sha256(path),
         }
+
+    def file(self, name, data, produced_by):
+        """Saves bytes as they are (an image file the C++ side decodes)."""
+        path = os.path.join(self.root, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        self.entries[name] = {"produced_by": produced_by, "sha256": sha256(path)}
 
     def json(self, name, value, produced_by):
         path = os.path.join(self.root, name)
@@ -145,6 +155,59 @@ def chapter1(out):
     # .npy reading: a Fortran-order file must come back in row-major order.
     out.array("ch01/fortran_order.npy", np.asfortranarray(np.arange(24, dtype=np.float32).reshape(2, 3, 4)),
               "numpy.asfortranarray(arange(24).reshape(2, 3, 4)) as float32")
+
+    images(out)
+
+
+def encoded(image, format, **options):
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+def images(out):
+    """Image files of the kinds `resnet predict` reads, and the RGB pixels they decode to.
+
+    The JPEGs are decoded by Pillow, which uses the same library as read_image_rgb
+    (libjpeg-turbo, default settings), so the pixels must agree exactly. PNG is lossless:
+    the expected pixels are the ones written, with alpha dropped (not blended) and 16-bit
+    values scaled to 8 bits as the PNG specification says, round(v * 255 / 65535).
+    Sizes are odd on purpose: 4:2:0 JPEGs store colour at half resolution.
+    """
+    generator = np.random.default_rng(2024)
+    rgb = generator.integers(0, 256, size=(10, 13, 3), dtype=np.uint8)
+    rgb[:, :7] = np.linspace(0, 255, 7 * 3, dtype=np.uint8).reshape(7, 3)  # a smooth part too
+    jpeg = encoded(Image.fromarray(rgb), "JPEG", quality=90)
+    out.file("ch01/image_rgb.jpg", jpeg, "PIL.Image.fromarray(10x13 RGB).save(JPEG, quality=90)")
+    out.array("ch01/image_rgb_jpg_expected.npy", np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB")),
+              "PIL.Image.open(image_rgb.jpg).convert('RGB') (libjpeg-turbo)")
+
+    grey = generator.integers(0, 256, size=(7, 9), dtype=np.uint8)
+    jpeg = encoded(Image.fromarray(grey), "JPEG", quality=95)
+    out.file("ch01/image_grey.jpg", jpeg, "PIL.Image.fromarray(7x9 L).save(JPEG, quality=95)")
+    out.array("ch01/image_grey_jpg_expected.npy", np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB")),
+              "PIL.Image.open(image_grey.jpg).convert('RGB') (libjpeg-turbo)")
+
+    rgba = generator.integers(0, 256, size=(5, 6, 4), dtype=np.uint8)
+    out.file("ch01/image_rgba.png", encoded(Image.fromarray(rgba, "RGBA"), "PNG"), "PIL RGBA 5x6 saved as PNG")
+    out.array("ch01/image_rgba_png_expected.npy", rgba[:, :, :3], "the RGBA pixels written, alpha dropped")
+
+    palette = generator.integers(0, 256, size=(4 * 3,), dtype=np.uint8)
+    indices = generator.integers(0, 4, size=(3, 5), dtype=np.uint8)
+    image = Image.fromarray(indices, "P")
+    image.putpalette(palette.tolist())
+    out.file("ch01/image_palette.png", encoded(image, "PNG", transparency=2),
+             "PIL P 3x5 image, 4 palette colours, colour 2 transparent (tRNS), saved as PNG")
+    out.array("ch01/image_palette_png_expected.npy", palette.reshape(4, 3)[indices],
+              "the palette colour of every pixel, transparency ignored")
+
+    grey16 = generator.integers(0, 65536, size=(4, 3), dtype=np.uint16)
+    grey16[0, :] = [0, 65535, 32896]
+    out.file("ch01/image_grey16.png", encoded(Image.fromarray(grey16.astype(np.int32), "I").convert("I;16"), "PNG"),
+             "PIL I;16 4x3 image saved as a 16-bit grey PNG")
+    expected = np.floor(grey16.astype(np.float64) * 255 / 65535 + 0.5).astype(np.uint8)
+    out.array("ch01/image_grey16_png_expected.npy", np.repeat(expected[:, :, None], 3, axis=2),
+              "round(v * 255 / 65535) in every channel")
 
 
 # ---------------------------------------------------------------------------- chapter 2

@@ -21,11 +21,18 @@ namespace resnet {
 void write_png(const std::string& path, const xt::xtensor<std::uint8_t, 3>& image);
 
 /// @ingroup core
-/// @brief Reads a PNG, JPEG, BMP or TGA file as RGB pixels of shape (H, W, 3); grey and
-///        RGBA images are converted to RGB.
+/// @brief Reads a PNG or JPEG file as RGB pixels of shape (H, W, 3): grey images are
+///        repeated over the three channels, an alpha channel is dropped, 16-bit PNGs are
+///        scaled to 8 bits.
+///
+/// The file may come from anywhere, so the decoders are libpng and libjpeg-turbo, which are
+/// fuzzed upstream and patched by Debian; an image of more than 8192 x 8192 pixels is
+/// refused before any pixel memory is allocated. A JPEG that libjpeg warns about is refused
+/// too: a file cut short would otherwise decode "successfully", its missing part grey.
 /// @param path the file to read
 /// @return pixels (H, W, 3)
-/// @throws DataError naming the file when it is missing or cannot be decoded
+/// @throws DataError naming the file when it is missing, a folder, in another format, too
+///         large, or corrupt
 xt::xtensor<std::uint8_t, 3> read_image_rgb(const std::string& path);
 
 /// @ingroup core
