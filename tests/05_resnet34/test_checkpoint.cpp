@@ -10,6 +10,8 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "resnet/error.hpp"
@@ -468,4 +470,33 @@ TEST_CASE("a safetensors header nested thousands deep is refused without a crash
   CHECK_THROWS_WITH(decode_safetensors(bytes, "deep.safetensors"),
                     Contains("deep.safetensors: ") && Contains("nests JSON deeper than 64 levels"));
   CHECK_NOTHROW(decode_safetensors(file_bytes(R"({"__metadata__": {"k": "[[[["}})", ""), "brackets_in_a_string"));
+}
+
+namespace {
+
+// The id of a process that has run and ended (a child that exits at once, then reaped).
+pid_t process_that_has_ended() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  REQUIRE(::waitpid(child, nullptr, 0) == child);
+  return child;
+}
+
+}  // namespace
+
+TEST_CASE("a save removes the temporary files its killed predecessors left, and only those", "[ch05][checkpoint]") {
+  // A SIGKILL during a save leaves "last.safetensors.tmp-<process id>" behind.
+  TemporaryDirectory folder;
+  const std::string killed = folder.file("last.safetensors.tmp-" + std::to_string(process_that_has_ended()));
+  const std::string running = folder.file("last.safetensors.tmp-1");  // process 1 runs as long as the system
+  const std::string other_file = folder.file("best.safetensors.tmp-" + std::to_string(process_that_has_ended()));
+  for (const auto& path : {killed, running, other_file}) write_bytes(path, "half a checkpoint");
+  save_model(folder.file("last.safetensors"), *small_net<float>(1));
+  CHECK(std::filesystem::exists(folder.file("last.safetensors")));
+  INFO("the temporary file of a writer that no longer runs is removed by the next save of the same file");
+  CHECK_FALSE(std::filesystem::exists(killed));
+  INFO("a writer that still runs, and the temporary files of other files, are left alone");
+  CHECK(std::filesystem::exists(running));
+  CHECK(std::filesystem::exists(other_file));
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "resnet/error.hpp"
@@ -44,9 +45,35 @@ void sync_directory(const std::filesystem::path& folder) {
   }
 }
 
+// True for the name of a temporary file of `file_name` ("last.safetensors.tmp-4711") whose
+// writer, process 4711, no longer runs: it was killed mid-write and left the file behind.
+bool is_leftover_of_a_killed_writer(const std::string& name, const std::string& file_name) {
+  const std::string prefix = file_name + ".tmp-";
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return false;
+  const std::string digits = name.substr(prefix.size());
+  if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  const long process = std::stol(digits);
+  // kill with signal 0 only asks whether the process exists; ESRCH: it does not (EPERM: it
+  // runs, under another user).
+  return process > 0 && ::kill(static_cast<pid_t>(process), 0) != 0 && errno == ESRCH;
+}
+
+// Removes what killed writers of `path` left: a SIGKILL during a save leaves its temporary
+// file (a checkpoint's is 255 MB), and runs resumed after such kills would pile them up.
+void remove_leftovers_of_killed_writers(const std::filesystem::path& path) {
+  const std::filesystem::path folder = path.parent_path().empty() ? "." : path.parent_path();
+  std::error_code error;  // best effort: an unreadable folder fails the write itself just after
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    if (is_leftover_of_a_killed_writer(entry.path().filename().string(), path.filename().string())) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
+}
+
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::string& bytes) {
+  remove_leftovers_of_killed_writers(path);
   // The temporary file sits next to the target: rename() is atomic only within one file system.
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
