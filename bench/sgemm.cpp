@@ -1,0 +1,266 @@
+// Times our packed SIMD GEMM (resnet::cpu::sgemm_with, every path this CPU can run)
+// against OpenBLAS's cblas_sgemm (resnet::gemm) on the same matrices, on 1 and 2 threads,
+// and prints a Markdown table of GFLOP/s with the machine's estimated FMA peak.
+// bench/results/sgemm.md holds its output.
+//
+//   bench_sgemm --sizes 128,256,512,1024,2048 --threads 1,2 --min-seconds 0.3
+//
+// Shapes: squares, then every convolution of ResNet-34 on CIFAR-10 (32 x 32 images) as
+// the GEMM it is for one image, forward and backward:
+//   forward           Y (K, P Q)     = W (K, C R S)        x columns (C R S, P Q)
+//   backward, dweight dW (K, C R S) = dY (K, P Q)         x columns^T          (B transposed)
+//   backward, dx      dcolumns (C R S, P Q) = W^T (C R S, K) x dY (K, P Q)     (A transposed)
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "resnet/cpu/packed_sgemm.hpp"
+#include "resnet/ops/gemm.hpp"
+#include "resnet/random.hpp"
+#include "resnet/threads.hpp"
+
+namespace {
+
+using resnet::Transpose;
+using resnet::cpu::SimdPath;
+
+struct Shape {
+  std::string name;
+  std::size_t M, N, K;
+  Transpose transpose_a = Transpose::no;
+  Transpose transpose_b = Transpose::no;
+};
+
+// One ResNet-34 (CIFAR) convolution: K out-channels, C in-channels, an R x R kernel,
+// P x P output; its three GEMMs.
+void add_convolution(std::vector<Shape>& shapes, const std::string& name, std::size_t K, std::size_t C, std::size_t R,
+                     std::size_t P) {
+  const std::size_t CRS = C * R * R;
+  const std::size_t PQ = P * P;
+  shapes.push_back({name + " fwd", K, PQ, CRS});
+  shapes.push_back({name + " dweight", K, CRS, PQ, Transpose::no, Transpose::yes});
+  shapes.push_back({name + " dx", CRS, PQ, K, Transpose::yes, Transpose::no});
+}
+
+std::vector<Shape> benchmark_shapes(const std::vector<std::size_t>& sizes, bool resnet_shapes) {
+  std::vector<Shape> shapes;
+  for (std::size_t n : sizes) shapes.push_back({"square " + std::to_string(n), n, n, n});
+  if (!resnet_shapes) return shapes;
+  add_convolution(shapes, "stem 3x3 3->64 @32", 64, 3, 3, 32);
+  add_convolution(shapes, "layer1 3x3 64->64 @32", 64, 64, 3, 32);
+  add_convolution(shapes, "layer2 3x3/2 64->128 @16", 128, 64, 3, 16);
+  add_convolution(shapes, "layer2 3x3 128->128 @16", 128, 128, 3, 16);
+  add_convolution(shapes, "layer3 3x3 256->256 @8", 256, 256, 3, 8);
+  add_convolution(shapes, "layer4 3x3 512->512 @4", 512, 512, 3, 4);
+  return shapes;
+}
+
+// The best (least disturbed) time of `work`, after one warm-up run, over repeated runs
+// that take at least `min_seconds` in all (and at least three runs).
+double best_seconds(const std::function<void()>& work, double min_seconds) {
+  work();
+  double best = 1e30;
+  double total = 0.0;
+  for (int run = 0; run < 3 || total < min_seconds; ++run) {
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    best = std::min(best, elapsed.count());
+    total += elapsed.count();
+  }
+  return best;
+}
+
+// The matrices of one shape, stored as the transpositions say (row lengths = lda, ldb).
+struct Operands {
+  std::vector<float> a, b, c;
+  std::size_t lda, ldb;
+};
+
+Operands random_operands(const Shape& shape, resnet::Generator& generator) {
+  auto random_vector = [&](std::size_t count) {
+    std::vector<float> values(count);
+    for (float& value : values) value = static_cast<float>(2.0 * generator.uniform() - 1.0);
+    return values;
+  };
+  return Operands{random_vector(shape.M * shape.K), random_vector(shape.K * shape.N),
+                  std::vector<float>(shape.M * shape.N), shape.transpose_a == Transpose::no ? shape.K : shape.M,
+                  shape.transpose_b == Transpose::no ? shape.N : shape.K};
+}
+
+void run_ours(SimdPath path, const Shape& shape, Operands& operands) {
+  resnet::cpu::SgemmOptions options;
+  options.path = path;  // threads: resnet::thread_count(), set by the caller
+  resnet::cpu::sgemm_with(options, shape.transpose_a, shape.transpose_b, shape.M, shape.N, shape.K, 1.0f,
+                          operands.a.data(), operands.lda, operands.b.data(), operands.ldb, 0.0f, operands.c.data(),
+                          shape.N);
+}
+
+void run_openblas(const Shape& shape, Operands& operands) {
+  resnet::gemm<float>(shape.transpose_a, shape.transpose_b, shape.M, shape.N, shape.K, 1.0f, operands.a.data(),
+                      operands.b.data(), 0.0f, operands.c.data());
+}
+
+// The largest difference between our result and OpenBLAS's, relative to the largest entry.
+double relative_difference(const std::vector<float>& ours, const std::vector<float>& reference) {
+  double difference = 0.0;
+  double scale = 0.0;
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    difference = std::max(difference, static_cast<double>(std::abs(ours[i] - reference[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(reference[i])));
+  }
+  return scale > 0.0 ? difference / scale : difference;
+}
+
+std::string cpuinfo_field(const std::string& field) {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind(field, 0) != 0) continue;
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) return line.substr(std::min(line.size(), colon + 2));
+  }
+  return "";
+}
+
+// The first field of /proc/loadavg: how many processes wanted a CPU, averaged over a minute.
+std::string load_average() {
+  std::ifstream loadavg("/proc/loadavg");
+  std::string one_minute;
+  loadavg >> one_minute;
+  return one_minute.empty() ? "unknown" : one_minute;
+}
+
+// The clock, measured: a chain of dependent integer adds runs one add per cycle on every
+// core of the last decade, so adds per second ~ cycles per second (with turbo, unlike
+// /proc/cpuinfo's "cpu MHz", which is often the base clock in a VM). An estimate.
+double measured_clock_ghz() {
+  const std::uint64_t adds = 400'000'000;
+  double best = 1e30;
+  for (int run = 0; run < 3; ++run) {
+    std::uint64_t x = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (std::uint64_t i = 0; i < adds; ++i) {
+      x += i;
+      __asm__ __volatile__("" : "+r"(x));  // keeps the chain: the compiler may not fold the loop
+    }
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    best = std::min(best, elapsed.count());
+  }
+  return static_cast<double>(adds) / best * 1e-9;
+}
+
+// Peak GFLOP/s = threads x lanes x 2 FMA units x 2 flops per FMA x clock.
+double fma_peak_gflops(int threads, std::size_t lanes, double clock_ghz) {
+  return threads * static_cast<double>(lanes) * 2.0 * 2.0 * clock_ghz;
+}
+
+std::size_t path_lanes(SimdPath path) { return path == SimdPath::avx512 ? 16 : path == SimdPath::avx2 ? 8 : 4; }
+
+std::string format(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+void print_machine(const std::vector<SimdPath>& paths, double clock_ghz, double measured_ghz) {
+  const std::string flags = cpuinfo_field("flags");
+  auto has = [&](const char* flag) {
+    return (" " + flags + " ").find(std::string(" ") + flag + " ") != std::string::npos;
+  };
+  const std::time_t now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d", std::localtime(&now));
+  std::cout << "- CPU: " << cpuinfo_field("model name") << "; AVX2 " << (has("avx2") ? "yes" : "no") << ", FMA "
+            << (has("fma") ? "yes" : "no") << ", AVX-512F " << (has("avx512f") ? "yes" : "no") << "\n"
+            << "- Paths timed: ";
+  for (SimdPath path : paths) std::cout << resnet::cpu::simd_path_name(path) << " ";
+  std::cout << "(default: " << resnet::cpu::simd_path_name(resnet::cpu::default_simd_path()) << ")\n"
+            << "- Date: " << date << "; load average when it started (other processes running): " << load_average()
+            << "\n"
+            << "- Clock (estimates): /proc/cpuinfo \"cpu MHz\" " << format(clock_ghz, 2)
+            << " GHz; measured with a dependent-add loop " << format(measured_ghz, 2) << " GHz\n";
+  const SimdPath widest = paths.back();
+  std::cout << "- Estimated FMA peak of the " << resnet::cpu::simd_path_name(widest)
+            << " path (threads x lanes x 2 FMA units x 2 flops x clock): 1 thread "
+            << format(fma_peak_gflops(1, path_lanes(widest), clock_ghz), 0) << " GFLOP/s at the cpuinfo clock, "
+            << format(fma_peak_gflops(1, path_lanes(widest), measured_ghz), 0) << " at the measured one; 2 threads "
+            << format(fma_peak_gflops(2, path_lanes(widest), clock_ghz), 0) << " / "
+            << format(fma_peak_gflops(2, path_lanes(widest), measured_ghz), 0) << "\n\n";
+}
+
+void print_table_header(int threads, const std::vector<SimdPath>& paths) {
+  std::cout << "GFLOP/s, " << threads << (threads == 1 ? " thread" : " threads") << ":\n\n"
+            << "| shape | M | N | K | op(A) op(B) |";
+  for (SimdPath path : paths) std::cout << " " << resnet::cpu::simd_path_name(path) << " |";
+  std::cout << " OpenBLAS | best ours / OpenBLAS |\n|---|--:|--:|--:|---|";
+  for (std::size_t i = 0; i < paths.size(); ++i) std::cout << "--:|";
+  std::cout << "--:|--:|\n";
+}
+
+// Times every path and OpenBLAS on one shape; each of our results is checked against
+// OpenBLAS's, so that a fast wrong kernel cannot pass unnoticed.
+void print_row(const Shape& shape, const std::vector<SimdPath>& paths, Operands& operands, double min_seconds) {
+  const double flops = 2.0 * static_cast<double>(shape.M) * static_cast<double>(shape.N) * static_cast<double>(shape.K);
+  std::cout << "| " << shape.name << " | " << shape.M << " | " << shape.N << " | " << shape.K << " | "
+            << (shape.transpose_a == Transpose::yes ? "T" : "N") << (shape.transpose_b == Transpose::yes ? "T" : "N")
+            << " |";
+  run_openblas(shape, operands);
+  const std::vector<float> reference = operands.c;
+  double best_ours = 0.0;
+  for (SimdPath path : paths) {
+    const double gflops = flops / best_seconds([&] { run_ours(path, shape, operands); }, min_seconds) * 1e-9;
+    best_ours = std::max(best_ours, gflops);
+    const bool agrees = relative_difference(operands.c, reference) < 1e-4;
+    std::cout << " " << format(gflops, 1) << (agrees ? "" : " (WRONG RESULT)") << " |";
+  }
+  const double openblas = flops / best_seconds([&] { run_openblas(shape, operands); }, min_seconds) * 1e-9;
+  std::cout << " " << format(openblas, 1) << " | " << format(best_ours / openblas, 2) << " |" << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Time our packed SIMD sgemm (every available path) against OpenBLAS"};
+  std::vector<std::size_t> sizes = {128, 256, 512, 1024, 2048};
+  std::vector<int> thread_counts = {1, 2};
+  double min_seconds = 0.3;
+  bool resnet_shapes = true;
+  app.add_option("--sizes", sizes, "square sizes, comma-separated")->delimiter(',')->capture_default_str();
+  app.add_option("--threads", thread_counts, "thread counts, comma-separated")->delimiter(',')->capture_default_str();
+  app.add_option("--min-seconds", min_seconds, "time spent per measurement (best run kept)")->capture_default_str();
+  app.add_flag("!--no-resnet", resnet_shapes, "skip the ResNet-34 convolution shapes");
+  CLI11_PARSE(app, argc, argv);
+
+  const std::vector<SimdPath> paths = resnet::cpu::available_simd_paths();
+  const std::string mhz = cpuinfo_field("cpu MHz");
+  const double clock_ghz = mhz.empty() ? 0.0 : std::stod(mhz) / 1000.0;
+  print_machine(paths, clock_ghz, measured_clock_ghz());
+
+  // One table per thread count, each measured in one go. Switching OpenMP and OpenBLAS
+  // between 1 and 2 threads from one row to the next made the 2-thread rows of both
+  // libraries erratic on the 2-core machine of bench/results/sgemm.md (some calls took
+  // milliseconds); measured in one go they were steady.
+  resnet::Generator generator(1);
+  const std::vector<Shape> shapes = benchmark_shapes(sizes, resnet_shapes);
+  for (int threads : thread_counts) {
+    resnet::set_thread_count(threads);  // OpenMP (ours) and OpenBLAS alike
+    print_table_header(threads, paths);
+    for (const Shape& shape : shapes) {
+      Operands operands = random_operands(shape, generator);
+      print_row(shape, paths, operands, min_seconds);
+    }
+    std::cout << "\n";
+  }
+  return 0;
+}
