@@ -14,6 +14,9 @@ if(NOT RESNET_CUDA STREQUAL "OFF")
     find_package(CUDAToolkit REQUIRED)
     set(CMAKE_CUDA_STANDARD 17)
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    # Line tables in every kernel, so that compute-sanitizer and Nsight name the source line
+    # of a report. They do not change the generated code (unlike -G).
+    add_compile_options($<$<COMPILE_LANGUAGE:CUDA>:-lineinfo>)
     set(RESNET_HAVE_CUDA ON)
   elseif(RESNET_CUDA STREQUAL "ON")
     message(FATAL_ERROR "resnet: RESNET_CUDA=ON but no CUDA compiler (nvcc) was found. "

@@ -10,8 +10,10 @@ runs with the FP32 GEMM rung 05 and with the TF32 tensor-core rung 06; PyTorch w
 FP32 (TF32 off) and with TF32 on. Both: warm-up passes, then the median of the timed passes,
 each ending with a synchronisation so that the time is the GPU's. One difference: our step
 copies the logits (N x 10) to the CPU for the loss and the gradient back, PyTorch's stays
-on the GPU. Each measurement runs in a fresh process. Prints a Markdown table with
-images/s and PyTorch's speed over ours. Needs PyTorch with CUDA and torchvision.
+on the GPU. Each measurement runs in a fresh process; one that fails is reported on stderr
+(exit code or time-out, with the end of its stderr) and marked "failed" in the table, and the
+script then exits 1. Prints a Markdown table with images/s and PyTorch's speed over ours.
+Needs PyTorch with CUDA and torchvision.
 """
 import argparse
 import json
@@ -52,11 +54,36 @@ def torch_step(stem, batch, repeats, tf32):
             "torch": torch.__version__, "cudnn": torch.backends.cudnn.version()}
 
 
+def measure(command, timeout=300):
+    """The JSON object on the last line of COMMAND's output; None when it fails, after printing
+    why on stderr: the exit code or time-out, and the ends of its stderr and output."""
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        reason = f"exit code {result.returncode}" if result.returncode else None
+        stdout, stderr = result.stdout, result.stderr
+    except subprocess.TimeoutExpired as expired:
+        reason = f"timed out after {timeout} s"
+        stdout, stderr = [x.decode(errors="replace") if isinstance(x, bytes) else (x or "")
+                          for x in (expired.stdout, expired.stderr)]
+    except OSError as error:
+        reason, stdout, stderr = f"could not run it: {error}", "", ""
+    if reason is None:
+        try:
+            return json.loads(stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError) as error:
+            reason = f"its last line of output is not JSON ({error})"
+
+    def tail(text, lines):
+        return "\n".join("  | " + line for line in text.rstrip().splitlines()[-lines:]) or "  (nothing)"
+
+    print(f"FAILED: {' '.join(command)}: {reason}\n  its stderr, last lines:\n{tail(stderr, 30)}\n"
+          f"  its output, last lines:\n{tail(stdout, 10)}", file=sys.stderr, flush=True)
+    return None
+
+
 def ours_step(bench, stem, batch, repeats, gemm):
-    output = subprocess.run([bench, "--device", "cuda", "--stem", stem, "--mode", "train", "--batch", str(batch),
-                             "--warmup", "2", "--repeats", str(repeats), "--gemm", gemm],
-                            check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return measure([bench, "--device", "cuda", "--stem", stem, "--mode", "train", "--batch", str(batch),
+                    "--warmup", "2", "--repeats", str(repeats), "--gemm", gemm])
 
 
 def main():
@@ -73,17 +100,20 @@ def main():
         return 0
 
     rows = ["| stem | precision | ours (images/s) | PyTorch cuDNN (images/s) | PyTorch / ours |", "|---|---|---|---|---|"]
-    gpu = ""
+    gpu = "the GPU (no PyTorch measurement succeeded)"
+    failures = 0
     for stem in ("imagenet", "cifar"):
         for precision, gemm, tf32 in (("FP32", "05_vectorized", "0"), ("TF32", "06_tf32_wmma", "1")):
             ours = ours_step(args.bench, stem, args.batch, args.repeats, gemm)
-            theirs = json.loads(subprocess.run([sys.executable, __file__, "--batch", str(args.batch), "--repeats",
-                                                str(args.repeats), "--bench", args.bench, "--torch-worker", stem, tf32],
-                                               check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
-            gpu = f"{theirs['gpu']}, PyTorch {theirs['torch']}, cuDNN {theirs['cudnn']}"
-            ratio = theirs["images_per_second"] / ours["images_per_second"]
-            rows.append(f"| {stem} | {precision} (ours: rung {gemm}) | {ours['images_per_second']:.1f} | "
-                        f"{theirs['images_per_second']:.1f} | {ratio:.2f} |")
+            theirs = measure([sys.executable, __file__, "--batch", str(args.batch), "--repeats", str(args.repeats),
+                              "--bench", args.bench, "--torch-worker", stem, tf32])
+            failures += (ours is None) + (theirs is None)
+            if theirs:
+                gpu = f"{theirs['gpu']}, PyTorch {theirs['torch']}, cuDNN {theirs['cudnn']}"
+            ours_text = f"{ours['images_per_second']:.1f}" if ours else "failed"
+            theirs_text = f"{theirs['images_per_second']:.1f}" if theirs else "failed"
+            ratio = f"{theirs['images_per_second'] / ours['images_per_second']:.2f}" if ours and theirs else "-"
+            rows.append(f"| {stem} | {precision} (ours: rung {gemm}) | {ours_text} | {theirs_text} | {ratio} |")
             print(rows[-1], flush=True)
     text = (f"ResNet-34 training step (forward, cross-entropy, backward), batch {args.batch}, 32x32 inputs, "
             f"median of {args.repeats} after warm-up, on {gpu}\n\n" + "\n".join(rows) + "\n")
@@ -91,6 +121,9 @@ def main():
     if args.out:
         with open(args.out, "w") as out:
             out.write(text)
+    if failures:
+        print(f"{failures} of 8 measurements failed (why: above, on stderr)", file=sys.stderr)
+        return 1
     return 0
 
 
