@@ -92,6 +92,8 @@ def main():
                         help="timed passes for the CIFAR-stem training step (the slow one)")
     parser.add_argument("--threads", type=int, default=None,
                         help="PyTorch's intra-op threads (default: as many as bench_resnet34 uses)")
+    parser.add_argument("--cpu-gemm", default="packed", choices=["packed", "openblas"],
+                        help="our CPU layers' matrix products: our packed GEMM or OpenBLAS")
     parser.add_argument("--only", default=None, help="comma-separated stem:mode pairs, e.g. cifar:train")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "resnet34.md"))
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
@@ -113,7 +115,7 @@ def main():
         repeats = args.cifar_train_repeats if (stem, mode) == ("cifar", "train") else args.repeats
         common = ["--stem", stem, "--mode", mode, "--batch", str(args.batch), "--classes", str(args.classes),
                   "--warmup", str(args.warmup), "--repeats", str(repeats)]
-        ours = run_json([args.bench] + common)
+        ours = run_json([args.bench, "--cpu-gemm", args.cpu_gemm] + common)
         threads = args.threads or ours["omp_threads"]
         theirs = run_json([sys.executable, os.path.abspath(__file__), "--torch-worker", "--threads", str(threads)] + common)
         rows.append((stem, mode, repeats, ours, theirs))
@@ -122,13 +124,14 @@ def main():
 
     ours0, theirs0 = rows[0][3], rows[0][4]
     command = " ".join(["/usr/bin/python3 bench/compare_resnet34.py", f"--batch {args.batch}",
-                        f"--repeats {args.repeats}", f"--cifar-train-repeats {args.cifar_train_repeats}"]
+                        f"--repeats {args.repeats}", f"--cifar-train-repeats {args.cifar_train_repeats}",
+                        f"--cpu-gemm {args.cpu_gemm}"]
                        + ([f"--only {args.only}"] if args.only else []))
     lines = [
         f"# ResNet-34 training step and inference, batch {args.batch} of (3, 32, 32) images, {args.classes} classes",
         "",
         f"- Machine: {cpu_model()}, {os.cpu_count()} logical CPUs",
-        f"- Ours: {ours0['blas_config']}; {ours0['omp_threads']} OpenMP threads, {ours0['blas_threads']} OpenBLAS threads; "
+        f"- Ours: float products by `{ours0['gemm']}`; {ours0['blas_config']}; {ours0['omp_threads']} OpenMP threads, {ours0['blas_threads']} OpenBLAS threads; "
         f"`resnet::keep_freed_memory()` applied: {ours0.get('keeps_freed_memory', False)}",
         f"- PyTorch {theirs0['torch']} with {theirs0['threads']} intra-op threads "
         f"(its CPU convolution uses oneDNN/mkldnn: {theirs0['mkldnn']}); torchvision's resnet34",

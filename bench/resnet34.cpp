@@ -26,6 +26,7 @@
 #include "resnet/device/conv2d.hpp"
 #include "resnet/nn/resnet.hpp"
 #include "resnet/ops/cross_entropy.hpp"
+#include "resnet/ops/gemm.hpp"
 #include "resnet/random.hpp"
 
 namespace {
@@ -64,12 +65,17 @@ int main(int argc, char** argv) {
   app.add_option("--device", device_name, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   app.add_option("--gemm", gemm, "the GEMM rung of the GPU layers, e.g. 05_vectorized or 06_tf32_wmma")
       ->capture_default_str();
+  std::string cpu_gemm = "packed";
+  app.add_option("--cpu-gemm", cpu_gemm, "the CPU layers' float products: openblas or packed (our cpu::sgemm)")
+      ->check(CLI::IsMember({"openblas", "packed"}))
+      ->capture_default_str();
   app.add_option("--warmup", warmup, "untimed passes first")->capture_default_str();
   app.add_option("--repeats", repeats, "timed passes (all are reported)")->capture_default_str();
   app.add_flag("--return-freed-memory", return_freed_memory,
                "skip resnet::keep_freed_memory(): glibc unmaps every large block when it is freed");
   CLI11_PARSE(app, argc, argv);
   const bool keeps_freed_memory = !return_freed_memory && resnet::keep_freed_memory();
+  resnet::use_cpu_gemm(cpu_gemm == "packed" ? resnet::CpuGemm::packed : resnet::CpuGemm::openblas);
 
   const resnet::Device device = resnet::parse_device(device_name);
   bool known_rung = false;
@@ -135,7 +141,7 @@ int main(int argc, char** argv) {
                               {"gemm",
                                device == resnet::Device::cuda
                                    ? resnet::cuda::gemm_kernel_name(resnet::device::runnable_gemm(model->gemm()))
-                                   : "cpu BLAS"},
+                                   : std::string("cpu ") + resnet::cpu_gemm_name(resnet::cpu_gemm())},
                               {"warmup", warmup},
                               {"keeps_freed_memory", keeps_freed_memory},
                               {"seconds", seconds},

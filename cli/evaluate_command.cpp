@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "cpu_gemm_option.hpp"
 #include "number_checks.hpp"
 #include "report.hpp"
 #include "resnet/io/checkpoint.hpp"
@@ -28,6 +29,7 @@ struct CheckpointOptions {
   std::string data_dir;
   std::vector<std::string> images;
   int threads = 0;
+  std::string cpu_gemm = "packed";
 };
 
 std::string from_metadata(const Checkpoint& checkpoint, const std::string& key, const std::string& given,
@@ -68,6 +70,7 @@ std::unique_ptr<ResNet<float>> load_trained_model(const CheckpointOptions& optio
 
 int run_evaluate(const CheckpointOptions& options) {
   set_thread_count(options.threads);
+  apply_cpu_gemm(options.cpu_gemm);
   Normalization normalization = Normalization::mean_half_std_half;
   auto model = load_trained_model(options, normalization);
   const Cifar10Location location = find_cifar10(options.data_dir);
@@ -79,6 +82,7 @@ int run_evaluate(const CheckpointOptions& options) {
 
 int run_predict(const CheckpointOptions& options) {
   set_thread_count(options.threads);
+  apply_cpu_gemm(options.cpu_gemm);
   Normalization normalization = Normalization::mean_half_std_half;
   auto model = load_trained_model(options, normalization);
   const auto& names = cifar10_class_names();
@@ -118,6 +122,7 @@ void add_checkpoint_options(CLI::App* command, CheckpointOptions& options) {
   command->add_option("--normalization", options.normalization, "half or cifar10, when the checkpoint does not say")
       ->check(CLI::IsMember({"half", "cifar10"}));
   command->add_option("--threads", options.threads, "CPU threads (0: one per core)")->check(whole_in(0, 1024));
+  add_cpu_gemm_option(command, options.cpu_gemm);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.hpp"
+#include "cpu_gemm_option.hpp"
 #include "number_checks.hpp"
 #include "report.hpp"
 #include "resnet/error.hpp"
@@ -39,6 +40,7 @@ struct TrainCommandOptions {
   std::string data_dir;
   std::string device = "cpu";
   int threads = 0;
+  std::string cpu_gemm = "packed";
   bool resume = false;
 };
 
@@ -99,6 +101,7 @@ int run_train(TrainCommandOptions options) {
   training.normalization = normalization_from_string(options.normalization);
   training.optimizer = optimizer_from_string(options.optimizer);
   set_thread_count(options.threads);
+  const std::string products = apply_cpu_gemm(options.cpu_gemm);
   keep_freed_memory();
 
   const Cifar10Location location = find_cifar10(options.data_dir);
@@ -117,8 +120,9 @@ int run_train(TrainCommandOptions options) {
   if (options.resume) {
     std::printf("Resuming %s after epoch %zu.\n", trainer.run_file("last.safetensors").c_str(), trainer.resume());
   }
-  std::printf("Training %s\non %zu images, testing on %zu, %d threads; run folder %s\n\n", describe(training).c_str(),
-              train_count, test_count, thread_count(), training.run_directory.c_str());
+  std::printf("Training %s\non %zu images, testing on %zu, %d threads, %s; run folder %s\n\n",
+              describe(training).c_str(), train_count, test_count, thread_count(), products.c_str(),
+              training.run_directory.c_str());
 
   running_trainer = &trainer;
   std::signal(SIGINT, on_interrupt);
@@ -187,6 +191,7 @@ void add_train_command(CLI::App& app, Action& action) {
   command->add_option("--threads", o->threads, "CPU threads (0: one per core)")
       ->check(whole_in(0, 1024))
       ->capture_default_str();
+  add_cpu_gemm_option(command, o->cpu_gemm);
   command->add_option("--seed", t.seed, "fixes weights, order and augmentation")
       ->check(whole_in(0, std::numeric_limits<std::uint64_t>::max()))
       ->capture_default_str();

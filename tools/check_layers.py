@@ -8,7 +8,8 @@ The layers, from the bottom (docs/architecture.md explains each):
 
     base        error, shape, random numbers, threads, exercise stubs, memory tuning,
                 initialisation, the gradient checker, the build's configuration
-    ops         CPU ops on xt::xtensor: forward and backward free functions (chapters 1-2)
+    ops         CPU ops on xt::xtensor: forward and backward free functions (chapters 1-2),
+                and the CPU kernels under them (cpu/: our packed GEMM)
     cuda        kernels, launches and device memory (chapter 6)
     tensor      the Tensor handle: CPU or GPU values
     device      the ops on the GPU, on Tensors (the layers' GPU passes)
@@ -57,6 +58,7 @@ HEADER_LAYERS = [
     (r"^viz/", "viz"),
     (r"^chapter2_gradient_checks\.hpp$", "ops"),
     (r"^ops/", "ops"),
+    (r"^cpu/", "ops"),
     (r"^cuda/", "cuda"),
     (r"^device/", "device"),
     (r"^nn/(blocks|resnet)\.hpp$", "models"),
@@ -71,6 +73,7 @@ HEADER_LAYERS = [
 SOURCE_LAYERS = [
     (r"^cuda/", "cuda"),
     (r"^ops/", "ops"),
+    (r"^cpu/", "ops"),
     (r"^device/", "device"),
     (r"^nn/(blocks|resnet)\.cpp$", "models"),
     (r"^nn/", "nn"),

@@ -10,6 +10,7 @@
 #include "resnet/error.hpp"
 #include "resnet/ops/conv2d.hpp"
 #include "resnet/ops/conv2d_direct.hpp"
+#include "resnet/ops/gemm.hpp"
 #include "resnet/random.hpp"
 #include "support/all_close.hpp"
 #include "support/golden.hpp"
@@ -161,6 +162,22 @@ TEMPLATE_TEST_CASE("the im2col convolution matches PyTorch on every ResNet-34 co
         return conv2d_forward(x, w, b, stride, padding);
       },
       [](const Tensor4& dy, const Conv2dCache<TestType>& cache) { return conv2d_backward(dy, cache); }, false);
+}
+
+TEST_CASE("the im2col convolution matches PyTorch with our packed GEMM in place of OpenBLAS",
+          "[ch02][conv2d][golden][sgemm][2.7]") {
+  // The same cases, every float product through cpu::sgemm (the `resnet` command's
+  // --cpu-gemm packed), held to the same tolerance.
+  struct PackedGemmWhileAlive {
+    PackedGemmWhileAlive() { use_cpu_gemm(CpuGemm::packed); }
+    ~PackedGemmWhileAlive() { use_cpu_gemm(CpuGemm::openblas); }
+  } packed;
+  using Tensor4 = xt::xtensor<float, 4>;
+  check_against_pytorch<float>(
+      [](const Tensor4& x, const Tensor4& w, const OptionalBias<float>& b, std::size_t stride, std::size_t padding) {
+        return conv2d_forward(x, w, b, stride, padding);
+      },
+      [](const Tensor4& dy, const Conv2dCache<float>& cache) { return conv2d_backward(dy, cache); }, false);
 }
 
 TEMPLATE_TEST_CASE("the direct convolution matches PyTorch on small odd shapes", "[ch02][conv2d][golden][2.5]", float,

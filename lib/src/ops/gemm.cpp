@@ -1,15 +1,22 @@
 #include "resnet/ops/gemm.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <limits>
 #include <stdexcept>
 
 #include <cblas.h>
 
+#include "resnet/cpu/packed_sgemm.hpp"
 #include "resnet/error.hpp"
 
 namespace resnet {
 
 namespace {
+
+// Set between steps by a command or a test, read by every float product: an atomic, so that
+// a product running on another thread never reads a half-written value.
+std::atomic<CpuGemm> chosen_cpu_gemm{CpuGemm::openblas};
 
 // BLAS sizes are int: a matrix with more rows or columns than that cannot be passed.
 blasint blas_size(std::size_t size) {
@@ -23,10 +30,23 @@ CBLAS_TRANSPOSE to_cblas(Transpose transpose) { return transpose == Transpose::y
 
 }  // namespace
 
+void use_cpu_gemm(CpuGemm backend) { chosen_cpu_gemm.store(backend); }
+
+CpuGemm cpu_gemm() { return chosen_cpu_gemm.load(); }
+
+const char* cpu_gemm_name(CpuGemm backend) { return backend == CpuGemm::packed ? "packed" : "openblas"; }
+
 template <>
 void gemm<float>(Transpose transpose_a, Transpose transpose_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
                  const float* a, const float* b, float beta, float* c) {
   if (M == 0 || N == 0) return;
+  if (cpu_gemm() == CpuGemm::packed) {
+    // Leading dimension = the stored row length of each matrix (at least 1, as BLAS wants).
+    const std::size_t lda = std::max<std::size_t>(transpose_a == Transpose::yes ? M : K, 1);
+    const std::size_t ldb = std::max<std::size_t>(transpose_b == Transpose::yes ? K : N, 1);
+    cpu::sgemm(transpose_a, transpose_b, M, N, K, alpha, a, lda, b, ldb, beta, c, N);
+    return;
+  }
   // Leading dimension = the stored row length of each matrix.
   const blasint lda = blas_size(transpose_a == Transpose::yes ? M : K);
   const blasint ldb = blas_size(transpose_b == Transpose::yes ? K : N);

@@ -13,9 +13,31 @@ namespace resnet {
 /// transposed, and gemm() uses its transpose.
 enum class Transpose { no, yes };
 
+/// @ingroup core
+/// @brief Which code multiplies float matrices on the CPU: OpenBLAS (`cblas_sgemm`) or our
+///        own packed GEMM with SIMD micro-kernels (cpu::sgemm, resnet/cpu/packed_sgemm.hpp).
+///
+/// One setting for the whole process, read by every float gemm() call; double products
+/// always go to OpenBLAS (they serve the gradient checks, not speed).
+enum class CpuGemm { openblas, packed };
+
+/// @ingroup core
+/// @brief Chooses the code of every later float gemm() call (openblas until changed).
+/// @param backend openblas or packed
+void use_cpu_gemm(CpuGemm backend);
+
+/// @ingroup core
+/// @brief The code float gemm() calls use now.
+CpuGemm cpu_gemm();
+
+/// @ingroup core
+/// @brief "openblas" or "packed".
+const char* cpu_gemm_name(CpuGemm backend);
+
 /// @ingroup ch02
 /// @brief \f$ C \leftarrow \alpha \, \mathrm{op}(A) \, \mathrm{op}(B) + \beta \, C \f$ on
-///        row-major matrices, through OpenBLAS's `cblas_sgemm` / `cblas_dgemm`.
+///        row-major matrices, through OpenBLAS's `cblas_sgemm` / `cblas_dgemm` (or, for
+///        float after use_cpu_gemm(CpuGemm::packed), our own cpu::sgemm).
 ///
 /// \f$ \mathrm{op}(A) \f$ is (M, K) and \f$ \mathrm{op}(B) \f$ is (K, N); C is (M, N).
 /// With Transpose::yes the matrix is *stored* transposed: A as (K, M), B as (N, K). No
