@@ -76,6 +76,30 @@ def torch_worker(args):
                       "mkldnn": torch.backends.mkldnn.is_available()}))
 
 
+def fma_peak():
+    """This machine's float32 peak, estimated: logical CPUs x SIMD lanes x 2 FMA units x 2 FLOPs
+    (a fused multiply-add) x clock. Lanes: 16 with AVX-512, 8 with AVX2 + FMA, else 4. The clock
+    is /proc/cpuinfo's "cpu MHz", the VM's nominal one (a core may boost above it, and a
+    logical CPU may be a hyperthread sharing its core's units, both of which this ignores).
+    Returns (GFLOP/s, a sentence saying how it was found)."""
+    flags, mhz = set(), None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
+                elif line.startswith("cpu MHz") and mhz is None:
+                    mhz = float(line.split(":", 1)[1])
+    except OSError:
+        pass
+    if mhz is None:
+        return None, "no clock in /proc/cpuinfo, so no peak"
+    lanes, isa = (16, "AVX-512") if "avx512f" in flags else (8, "AVX2+FMA") if {"avx2", "fma"} <= flags else (4, "SSE")
+    peak = os.cpu_count() * lanes * 2 * 2 * mhz / 1000
+    return peak, (f"{os.cpu_count()} logical CPUs x {lanes} lanes ({isa}) x 2 FMA units x 2 FLOPs x "
+                  f"{mhz / 1000:.2f} GHz (/proc/cpuinfo's cpu MHz) = {peak:.0f} GFLOP/s, an estimate")
+
+
 def run_json(command):
     output = subprocess.run(command, check=True, text=True, stdout=subprocess.PIPE).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -123,6 +147,7 @@ def main():
               f"PyTorch {theirs['images_per_second']:.1f} images/s", file=sys.stderr)
 
     ours0, theirs0 = rows[0][3], rows[0][4]
+    peak, peak_note = fma_peak()
     command = " ".join(["/usr/bin/python3 bench/compare_resnet34.py", f"--batch {args.batch}",
                         f"--repeats {args.repeats}", f"--cifar-train-repeats {args.cifar_train_repeats}",
                         f"--cpu-gemm {args.cpu_gemm}"]
@@ -144,16 +169,25 @@ def main():
         "- Peak memory: the process's VmHWM (peak resident set) at the end; \"before\" is the resident set once the "
         "model and the batch exist (PyTorch's includes the Python interpreter and libtorch).",
         "- Ratio: PyTorch's images/s / ours (above 1 = we are slower).",
+        "- GFLOP/s: the pass's counted FLOPs (2 per multiply-accumulate of the convolutions and the linear layer, "
+        "from the model summary; a training step counts 3 forward passes: forward, dx, dW) over its median time, "
+        "the same count for both; in brackets, the fraction of the peak.",
+        f"- Peak: {peak_note}",
         "",
-        "| measurement | timed passes | ours images/s | PyTorch images/s | ratio | ours s/pass (all) | PyTorch s/pass (all) "
-        "| ours peak MiB (before) | PyTorch peak MiB (before) |",
-        "|---|--:|--:|--:|--:|---|---|--:|--:|",
+        "| measurement | timed passes | ours images/s | PyTorch images/s | ratio | ours GFLOP/s | PyTorch GFLOP/s "
+        "| ours s/pass (all) | PyTorch s/pass (all) | ours peak MiB (before) | PyTorch peak MiB (before) |",
+        "|---|--:|--:|--:|--:|--:|--:|---|---|--:|--:|",
     ]
+
+    def gflops(result, flops):
+        rate = flops / result["median_seconds"] / 1e9 if result["median_seconds"] > 0 else 0.0
+        return f"{rate:.0f}" + (f" ({rate / peak:.0%})" if peak else "")
     for stem, mode, repeats, ours, theirs in rows:
         name = f"{'training step' if mode == 'train' else 'inference'}, {stem} stem"
         lines.append(
             f"| {name} | {repeats} | {ours['images_per_second']:.1f} | {theirs['images_per_second']:.1f} | "
             f"{theirs['images_per_second'] / ours['images_per_second']:.2f} | "
+            f"{gflops(ours, ours['flops_per_pass'])} | {gflops(theirs, ours['flops_per_pass'])} | "
             f"{' '.join(f'{s:.2f}' for s in ours['seconds'])} | {' '.join(f'{s:.2f}' for s in theirs['seconds'])} | "
             f"{ours['peak_rss_mib']:.0f} ({ours['rss_before_mib']:.0f}) | "
             f"{theirs['peak_rss_mib']:.0f} ({theirs['rss_before_mib']:.0f}) |")

@@ -25,6 +25,7 @@
 #include "resnet/malloc_tuning.hpp"
 #include "resnet/device/conv2d.hpp"
 #include "resnet/nn/resnet.hpp"
+#include "resnet/nn/summary.hpp"
 #include "resnet/ops/cross_entropy.hpp"
 #include "resnet/ops/gemm.hpp"
 #include "resnet/random.hpp"
@@ -131,6 +132,13 @@ int main(int argc, char** argv) {
   std::sort(sorted.begin(), sorted.end());
   const double median = sorted.empty() ? 0.0 : sorted[sorted.size() / 2];
 
+  // Counted work: the multiply-accumulates of the convolutions and the linear layer (the
+  // model summary's, chapter 5), 2 FLOPs each. A training step does 3 times a forward pass's:
+  // the forward products, then backward's dx and dW products, each as large. Batch norm,
+  // ReLU, pooling and the loss are not counted (a few percent of the time, not of the FLOPs).
+  const double forward_flops =
+      2.0 * static_cast<double>(resnet::summarize(*model, {batch, 3, 32, 32}).total_multiply_accumulates());
+  const double flops_per_pass = mode == "train" ? 3.0 * forward_flops : forward_flops;
   std::cout << nlohmann::json{{"stem", stem},
                               {"mode", mode},
                               {"batch", batch},
@@ -147,6 +155,8 @@ int main(int argc, char** argv) {
                               {"seconds", seconds},
                               {"median_seconds", median},
                               {"images_per_second", median > 0 ? static_cast<double>(batch) / median : 0.0},
+                              {"flops_per_pass", flops_per_pass},
+                              {"gflops_per_second", median > 0 ? flops_per_pass / median / 1e9 : 0.0},
                               {"rss_before_mib", rss_before_mib},
                               {"peak_rss_mib", status_mib("VmHWM")},
                               {"omp_threads", omp_get_max_threads()},
