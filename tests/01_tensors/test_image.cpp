@@ -107,11 +107,12 @@ TEST_CASE("hostile or unreadable image files are refused with an error that name
                 "corrupt PNG");
   const std::string png = golden_bytes("ch01/image_rgba.png");
   std::string bad_crc = png;
-  bad_crc[30] = static_cast<char>(bad_crc[30] ^ 1);  // a byte of IHDR: its CRC no longer matches
+  bad_crc[30] = static_cast<char>(bad_crc[30] ^ 1);  // a byte of IHDR's CRC: it no longer matches
   check_refused("crc.png", bad_crc, "corrupt PNG");
   check_refused("cut.png", png.substr(0, png.size() / 2), "corrupt PNG");
   const std::string jpeg = golden_bytes("ch01/image_rgb.jpg");
   check_refused("cut.jpg", jpeg.substr(0, jpeg.size() * 2 / 3), "corrupt JPEG");
+  check_refused("cmyk.jpg", golden_bytes("ch01/image_cmyk.jpg"), "a CMYK JPEG");
   // A DHT segment whose first table declares 16 x 255 codes, where JPEG allows 256.
   const std::string counts(16, '\xFF');
   check_refused("dht.jpg", std::string("\xFF\xD8\xFF\xC4\x10\x13\x00", 7) + counts + std::string(4080, '\0'),

@@ -182,6 +182,9 @@ def images(out):
     out.array("ch01/image_rgb_jpg_expected.npy", np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB")),
               "PIL.Image.open(image_rgb.jpg).convert('RGB') (libjpeg-turbo)")
 
+    out.file("ch01/image_cmyk.jpg", encoded(Image.fromarray(rgb).convert("CMYK"), "JPEG", quality=90),
+             "PIL.Image.fromarray(10x13 RGB).convert('CMYK').save(JPEG): refused, with a message")
+
     grey = generator.integers(0, 256, size=(7, 9), dtype=np.uint8)
     jpeg = encoded(Image.fromarray(grey), "JPEG", quality=95)
     out.file("ch01/image_grey.jpg", jpeg, "PIL.Image.fromarray(7x9 L).save(JPEG, quality=95)")

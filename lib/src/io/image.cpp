@@ -152,12 +152,16 @@ xt::xtensor<std::uint8_t, 3> decode_jpeg(const std::string& bytes, const std::st
     refuse(path, std::string("corrupt JPEG (") + tjGetErrorStr2(decoder.handle) + ")");
   }
   check_size(static_cast<std::size_t>(std::max(width, 0)), static_cast<std::size_t>(std::max(height, 0)), path);
+  if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
+    refuse(path, "a CMYK JPEG (print colours), which this reader does not convert: save it as RGB first");
+  }
   xt::xtensor<std::uint8_t, 3> image =
       xt::xtensor<std::uint8_t, 3>::from_shape({static_cast<std::size_t>(height), static_cast<std::size_t>(width), 3});
   // TJFLAG_LIMITSCANS refuses a progressive JPEG of more than 500 scans (a few hundred bytes
-  // could otherwise keep the decoder busy for minutes). TJFLAG_STOPONWARNING makes libjpeg's
-  // warnings errors: the commonest is a file cut short, which it would otherwise finish in
-  // grey and call a success.
+  // could otherwise keep the decoder busy for minutes). libjpeg's warnings are refused too, and
+  // TJFLAG_STOPONWARNING stops at the first: the commonest is a file cut short, whose missing
+  // part libjpeg fills with grey. (Stricter than Pillow, which also decodes a file with a few
+  // stray bytes between its segments.)
   const int flags = TJFLAG_LIMITSCANS | TJFLAG_STOPONWARNING;
   if (tjDecompress2(decoder.handle, data, size, image.data(), width, 0, height, TJPF_RGB, flags) != 0) {
     refuse(path, std::string("corrupt JPEG (") + tjGetErrorStr2(decoder.handle) + ")");

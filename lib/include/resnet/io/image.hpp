@@ -32,7 +32,7 @@ void write_png(const std::string& path, const xt::xtensor<std::uint8_t, 3>& imag
 /// @param path the file to read
 /// @return pixels (H, W, 3)
 /// @throws DataError naming the file when it is missing, a folder, in another format, too
-///         large, or corrupt
+///         large, a CMYK JPEG, or corrupt (or, for a JPEG, anything libjpeg warns about)
 xt::xtensor<std::uint8_t, 3> read_image_rgb(const std::string& path);
 
 /// @ingroup core
