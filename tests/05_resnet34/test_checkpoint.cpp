@@ -10,6 +10,8 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -491,12 +493,20 @@ TEST_CASE("a save removes the temporary files its killed predecessors left, and 
   const std::string killed = folder.file("last.safetensors.tmp-" + std::to_string(process_that_has_ended()));
   const std::string running = folder.file("last.safetensors.tmp-1");  // process 1 runs as long as the system
   const std::string other_file = folder.file("best.safetensors.tmp-" + std::to_string(process_that_has_ended()));
-  for (const auto& path : {killed, running, other_file}) write_bytes(path, "half a checkpoint");
+  // A writer whose process id this process cannot see (another PID namespace) but that holds
+  // the lock on its file, as every writer does.
+  const std::string locked = folder.file("last.safetensors.tmp-" + std::to_string(process_that_has_ended()));
+  for (const auto& path : {killed, running, other_file, locked}) write_bytes(path, "half a checkpoint");
+  const int lock_holder = ::open(locked.c_str(), O_RDONLY);
+  REQUIRE(lock_holder >= 0);
+  REQUIRE(::flock(lock_holder, LOCK_EX) == 0);
   save_model(folder.file("last.safetensors"), *small_net<float>(1));
+  ::close(lock_holder);
   CHECK(std::filesystem::exists(folder.file("last.safetensors")));
   INFO("the temporary file of a writer that no longer runs is removed by the next save of the same file");
   CHECK_FALSE(std::filesystem::exists(killed));
-  INFO("a writer that still runs, and the temporary files of other files, are left alone");
+  INFO("a writer that still runs or holds its lock, and the temporary files of other files, are left alone");
   CHECK(std::filesystem::exists(running));
+  CHECK(std::filesystem::exists(locked));
   CHECK(std::filesystem::exists(other_file));
 }

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "resnet/error.hpp"
@@ -47,7 +48,7 @@ void sync_directory(const std::filesystem::path& folder) {
 
 // True for the name of a temporary file of `file_name` ("last.safetensors.tmp-4711") whose
 // writer, process 4711, no longer runs: it was killed mid-write and left the file behind.
-bool is_leftover_of_a_killed_writer(const std::string& name, const std::string& file_name) {
+bool is_temporary_of_a_dead_process(const std::string& name, const std::string& file_name) {
   const std::string prefix = file_name + ".tmp-";
   if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return false;
   const std::string digits = name.substr(prefix.size());
@@ -58,14 +59,28 @@ bool is_leftover_of_a_killed_writer(const std::string& name, const std::string& 
   return process > 0 && ::kill(static_cast<pid_t>(process), 0) != 0 && errno == ESRCH;
 }
 
+// True when no process holds the lock every writer takes on its temporary file. The process
+// id alone can mislead: a writer in another PID namespace (a container sharing the folder)
+// has an id this process cannot see.
+bool no_writer_holds(const std::filesystem::path& temporary) {
+  const int descriptor = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) return false;
+  const bool free = ::flock(descriptor, LOCK_EX | LOCK_NB) == 0;
+  ::close(descriptor);  // releases the lock, if it was taken
+  return free;
+}
+
 // Removes what killed writers of `path` left: a SIGKILL during a save leaves its temporary
 // file (a checkpoint's is 255 MB), and runs resumed after such kills would pile them up.
 void remove_leftovers_of_killed_writers(const std::filesystem::path& path) {
   const std::filesystem::path folder = path.parent_path().empty() ? "." : path.parent_path();
-  std::error_code error;  // best effort: an unreadable folder fails the write itself just after
-  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
-    if (is_leftover_of_a_killed_writer(entry.path().filename().string(), path.filename().string())) {
-      std::filesystem::remove(entry.path(), error);
+  // Best effort: an unreadable folder fails the write itself just after.
+  std::error_code error;
+  for (std::filesystem::directory_iterator entry(folder, error), end; !error && entry != end; entry.increment(error)) {
+    if (is_temporary_of_a_dead_process(entry->path().filename().string(), path.filename().string()) &&
+        no_writer_holds(entry->path())) {
+      std::error_code ignored;
+      std::filesystem::remove(entry->path(), ignored);
     }
   }
 }
@@ -81,6 +96,9 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
     const std::string reason = system_error_text();
     throw DataError("cannot write " + path + ": cannot create " + temporary + " (" + reason + ")" + what_is_left(path));
   }
+  // Held until the descriptor is closed: tells remove_leftovers_of_killed_writers, in this
+  // process or another, that this file is being written.
+  ::flock(descriptor, LOCK_EX | LOCK_NB);
   // fsync before the rename: otherwise a power loss can leave the new name pointing at a
   // file whose contents never reached the disk.
   const bool ok = write_all(descriptor, bytes) && ::fsync(descriptor) == 0;

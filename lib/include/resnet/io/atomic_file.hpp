@@ -14,7 +14,9 @@ namespace resnet {
 /// A run killed at any moment, or a power loss, therefore leaves either the complete old
 /// file or the complete new one, which is what keeps a checkpoint safe mid-save. What a
 /// killed writer leaves, its temporary file (`path` + ".tmp-" + its process id), is removed
-/// by the next write of `path`, once that process no longer runs.
+/// by the next write of `path`, once that process no longer runs and no process holds the
+/// lock each writer takes on its temporary file (which covers writers in other PID
+/// namespaces, whose ids this process cannot see).
 /// @param path the file to write (replaced if it exists)
 /// @param bytes its complete contents
 /// @throws DataError naming the file when any step fails (a full disk, a file size limit):
