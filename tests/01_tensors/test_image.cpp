@@ -101,7 +101,7 @@ TEST_CASE("hostile or unreadable image files are refused with an error that name
   check_refused("x.bmp", "BM" + std::string(60, '\0'), "not a PNG or JPEG file");
   check_refused("empty.png", "", "not a PNG or JPEG file");
   check_refused("huge.png", png_start(10000, 10000) + png_chunk("IDAT", "") + png_chunk("IEND", ""),
-                "10000x10000 pixels, more than the 8192x8192");
+                "10000x10000 pixels, more than the 67,108,864 (8192 x 8192)");
   check_refused("wide.png", png_start(0, 6) + png_chunk("IEND", ""), "corrupt PNG");
   check_refused("idat.png", png_start(8, 6) + big_endian_32(0x7F00001F) + "IDAT" + std::string(20, '\0'),
                 "corrupt PNG");
@@ -118,6 +118,7 @@ TEST_CASE("hostile or unreadable image files are refused with an error that name
   check_refused("dht.jpg", std::string("\xFF\xD8\xFF\xC4\x10\x13\x00", 7) + counts + std::string(4080, '\0'),
                 "corrupt JPEG");
   CHECK_THROWS_WITH(read_image_rgb(folder.path().string()), Catch::Contains("it is a folder"));
+  CHECK_THROWS_WITH(read_image_rgb("/dev/zero"), Catch::Contains("not a regular file"));
 }
 
 TEST_CASE("image_grid places each image in its cell and writes its caption", "[ch01][image][hand]") {

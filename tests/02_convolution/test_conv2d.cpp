@@ -169,8 +169,9 @@ TEST_CASE("the im2col convolution matches PyTorch with our packed GEMM in place 
   // The same cases, every float product through cpu::sgemm (the `resnet` command's
   // --cpu-gemm packed), held to the same tolerance.
   struct PackedGemmWhileAlive {
+    CpuGemm before = cpu_gemm();
     PackedGemmWhileAlive() { use_cpu_gemm(CpuGemm::packed); }
-    ~PackedGemmWhileAlive() { use_cpu_gemm(CpuGemm::openblas); }
+    ~PackedGemmWhileAlive() { use_cpu_gemm(before); }
   } packed;
   using Tensor4 = xt::xtensor<float, 4>;
   check_against_pytorch<float>(

@@ -71,13 +71,17 @@ constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{1} << 30;
 std::string read_file_bytes(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) refuse(path, "it is a folder, not a file");
+  if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error)) {
+    // A pipe or a device has no size to check, and /dev/zero would be read until memory ran out.
+    refuse(path, "it is not a regular file (a pipe or a device?)");
+  }
   const std::uintmax_t size = std::filesystem::file_size(path, error);
   if (!error && size > kMaxFileBytes) refuse(path, "the file is larger than 1 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) refuse(path, "cannot open the file (missing, or no permission)");
+  // (A read error mid-file leaves the bytes short, which the decoder then reports as corrupt.)
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  if (in.bad()) refuse(path, "reading the file failed");
   return bytes.str();
 }
 
@@ -93,7 +97,7 @@ void check_size(std::size_t width, std::size_t height, const std::string& path) 
   }
   if (width > kMaxPixels / height) {
     refuse(path, "it claims " + std::to_string(width) + "x" + std::to_string(height) +
-                     " pixels, more than the 8192x8192 this reader accepts");
+                     " pixels, more than the 67,108,864 (8192 x 8192) this reader accepts");
   }
 }
 

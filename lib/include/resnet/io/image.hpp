@@ -26,7 +26,7 @@ void write_png(const std::string& path, const xt::xtensor<std::uint8_t, 3>& imag
 ///        scaled to 8 bits.
 ///
 /// The file may come from anywhere, so the decoders are libpng and libjpeg-turbo, which are
-/// fuzzed upstream and patched by Debian; an image of more than 8192 x 8192 pixels is
+/// fuzzed upstream and patched by Debian; an image of more pixels than 8192 x 8192 is
 /// refused before any pixel memory is allocated. A JPEG that libjpeg warns about is refused
 /// too: a file cut short would otherwise decode "successfully", its missing part grey.
 /// @param path the file to read
