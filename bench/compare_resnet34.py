@@ -116,8 +116,10 @@ def main():
                         help="timed passes for the CIFAR-stem training step (the slow one)")
     parser.add_argument("--threads", type=int, default=None,
                         help="PyTorch's intra-op threads (default: as many as bench_resnet34 uses)")
+    parser.add_argument("--kernels", default="packed", choices=["packed", "reference"],
+                        help="our CPU layers' code: the library's kernels or the chapters' reference")
     parser.add_argument("--cpu-gemm", default="packed", choices=["packed", "openblas"],
-                        help="our CPU layers' matrix products: our packed GEMM or OpenBLAS")
+                        help="the reference's matrix products: our packed GEMM or OpenBLAS")
     parser.add_argument("--only", default=None, help="comma-separated stem:mode pairs, e.g. cifar:train")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "resnet34.md"))
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
@@ -139,7 +141,7 @@ def main():
         repeats = args.cifar_train_repeats if (stem, mode) == ("cifar", "train") else args.repeats
         common = ["--stem", stem, "--mode", mode, "--batch", str(args.batch), "--classes", str(args.classes),
                   "--warmup", str(args.warmup), "--repeats", str(repeats)]
-        ours = run_json([args.bench, "--cpu-gemm", args.cpu_gemm] + common)
+        ours = run_json([args.bench, "--kernels", args.kernels, "--cpu-gemm", args.cpu_gemm] + common)
         threads = args.threads or ours["omp_threads"]
         theirs = run_json([sys.executable, os.path.abspath(__file__), "--torch-worker", "--threads", str(threads)] + common)
         rows.append((stem, mode, repeats, ours, theirs))
@@ -150,13 +152,13 @@ def main():
     peak, peak_note = fma_peak()
     command = " ".join(["/usr/bin/python3 bench/compare_resnet34.py", f"--batch {args.batch}",
                         f"--repeats {args.repeats}", f"--cifar-train-repeats {args.cifar_train_repeats}",
-                        f"--cpu-gemm {args.cpu_gemm}"]
+                        f"--kernels {args.kernels}", f"--cpu-gemm {args.cpu_gemm}"]
                        + ([f"--only {args.only}"] if args.only else []))
     lines = [
         f"# ResNet-34 training step and inference, batch {args.batch} of (3, 32, 32) images, {args.classes} classes",
         "",
         f"- Machine: {cpu_model()}, {os.cpu_count()} logical CPUs",
-        f"- Ours: float products by `{ours0['gemm']}`; {ours0['blas_config']}; {ours0['omp_threads']} OpenMP threads, {ours0['blas_threads']} OpenBLAS threads; "
+        f"- Ours: `--kernels {ours0.get('kernels', 'reference')}`; other float products by `{ours0['gemm']}`; {ours0['blas_config']}; {ours0['omp_threads']} OpenMP threads, {ours0['blas_threads']} OpenBLAS threads; "
         f"`resnet::keep_freed_memory()` applied: {ours0.get('keeps_freed_memory', False)}",
         f"- PyTorch {theirs0['torch']} with {theirs0['threads']} intra-op threads "
         f"(its CPU convolution uses oneDNN/mkldnn: {theirs0['mkldnn']}); torchvision's resnet34",
@@ -168,7 +170,7 @@ def main():
         "passes (all listed). The machine is a shared VM and noisy: expect a few percent between runs.",
         "- Peak memory: the process's VmHWM (peak resident set) at the end; \"before\" is the resident set once the "
         "model and the batch exist (PyTorch's includes the Python interpreter and libtorch).",
-        "- Ratio: PyTorch's images/s / ours (above 1 = we are slower).",
+        "- Ratio: our images/s / PyTorch's (above 1 = we are faster; the goal is 1.5).",
         "- GFLOP/s: the pass's counted FLOPs (2 per multiply-accumulate of the convolutions and the linear layer, "
         "from the model summary; a training step counts 3 forward passes: forward, dx, dW) over its median time, "
         "the same count for both; in brackets, the fraction of the peak.",
@@ -186,7 +188,7 @@ def main():
         name = f"{'training step' if mode == 'train' else 'inference'}, {stem} stem"
         lines.append(
             f"| {name} | {repeats} | {ours['images_per_second']:.1f} | {theirs['images_per_second']:.1f} | "
-            f"{theirs['images_per_second'] / ours['images_per_second']:.2f} | "
+            f"{ours['images_per_second'] / theirs['images_per_second']:.2f} | "
             f"{gflops(ours, ours['flops_per_pass'])} | {gflops(theirs, ours['flops_per_pass'])} | "
             f"{' '.join(f'{s:.2f}' for s in ours['seconds'])} | {' '.join(f'{s:.2f}' for s in theirs['seconds'])} | "
             f"{ours['peak_rss_mib']:.0f} ({ours['rss_before_mib']:.0f}) | "

@@ -1,8 +1,10 @@
-// Times conv2d_forward and conv2d_backward (im2col + GEMM) at every distinct convolution
-// of ResNet-34, and prints one JSON object per shape. bench/compare_conv2d.py runs it next
-// to PyTorch.
+// Times a convolution's forward and backward passes at every distinct convolution of
+// ResNet-34, and prints one JSON object per shape. bench/compare_conv2d.py runs it next to
+// PyTorch. --kernels reference: task 2.7's conv2d_forward / conv2d_backward (im2col of the
+// whole batch + GEMM, the GEMM chosen by --cpu-gemm); --kernels packed: the library's
+// cpu::conv2d_forward / cpu::conv2d_backward (windows packed into the GEMM's panels).
 //
-//   bench_conv2d --batch 128 --stem both --repeats 3
+//   bench_conv2d --batch 128 --stem both --repeats 3 [--kernels packed] [--cpu-gemm packed]
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -13,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "resnet/cpu/conv2d.hpp"
 #include "resnet/ops/conv2d.hpp"
 #include "resnet/ops/gemm.hpp"
 #include "resnet/ops/im2col.hpp"
@@ -73,7 +76,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"imagenet", "cifar", "both"}))
       ->capture_default_str();
   app.add_option("--repeats", repeats, "timed runs per pass (the best is kept)")->capture_default_str();
+  std::string kernels = "reference";
+  app.add_option("--kernels", kernels, "reference (task 2.7's im2col + GEMM) or packed (cpu::conv2d_*)")
+      ->check(CLI::IsMember({"reference", "packed"}))
+      ->capture_default_str();
+  std::string cpu_gemm = "openblas";
+  app.add_option("--cpu-gemm", cpu_gemm, "the reference's GEMM: openblas or packed (cpu::sgemm)")
+      ->check(CLI::IsMember({"openblas", "packed"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  resnet::use_cpu_gemm(cpu_gemm == "packed" ? resnet::CpuGemm::packed : resnet::CpuGemm::openblas);
 
   std::vector<ConvShape> shapes;
   for (const std::string which : {"imagenet", "cifar"}) {
@@ -89,9 +101,15 @@ int main(int argc, char** argv) {
     const auto w = resnet::random_uniform<float, 4>({s.K, s.C, s.R, s.R}, generator, -0.05, 0.05);
     const auto dy = resnet::random_uniform<float, 4>({batch, s.K, P, P}, generator, -1.0, 1.0);
     resnet::Conv2dOutput<float> out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding);  // warm-up
-    const double forward =
-        best_seconds([&] { out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding); }, repeats);
-    const double backward = best_seconds([&] { resnet::conv2d_backward(dy, out.cache); }, repeats);
+    double forward = 0.0, backward = 0.0;
+    if (kernels == "packed") {
+      const resnet::WindowShape& window = out.cache.shape;
+      forward = best_seconds([&] { out.y = resnet::cpu::conv2d_forward(x, w, nullptr, window); }, repeats);
+      backward = best_seconds([&] { resnet::cpu::conv2d_backward(dy, x, w, window, false); }, repeats);
+    } else {
+      forward = best_seconds([&] { out = resnet::conv2d_forward(x, w, std::nullopt, s.stride, s.padding); }, repeats);
+      backward = best_seconds([&] { resnet::conv2d_backward(dy, out.cache); }, repeats);
+    }
     // Where the forward time goes: im2col alone, and the matrix product alone.
     const resnet::WindowShape& shape = out.cache.shape;
     xt::xtensor<float, 2> columns;
@@ -113,6 +131,7 @@ int main(int argc, char** argv) {
                                 {"R", s.R},
                                 {"stride", s.stride},
                                 {"padding", s.padding},
+                                {"kernels", kernels},
                                 {"P", P},
                                 {"forward_seconds", forward},
                                 {"backward_seconds", backward},

@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
   app.add_option("--cpu-gemm", cpu_gemm, "the CPU layers' float products: openblas or packed (our cpu::sgemm)")
       ->check(CLI::IsMember({"openblas", "packed"}))
       ->capture_default_str();
+  std::string kernels = "packed";
+  app.add_option("--kernels", kernels, "the CPU layers' code: packed (the library's kernels) or reference")
+      ->check(CLI::IsMember({"packed", "reference"}))
+      ->capture_default_str();
   app.add_option("--warmup", warmup, "untimed passes first")->capture_default_str();
   app.add_option("--repeats", repeats, "timed passes (all are reported)")->capture_default_str();
   app.add_flag("--return-freed-memory", return_freed_memory,
@@ -100,6 +104,7 @@ int main(int argc, char** argv) {
   resnet::Generator generator(1);
   auto model = resnet::make_resnet<float>("resnet34", classes, resnet::stem_from_string(stem), generator);
   model->use_gemm(chosen_rung);
+  model->use_cpu_kernels(kernels == "packed" ? resnet::CpuKernels::packed : resnet::CpuKernels::reference);
   model->to(device);
   const auto images =
       resnet::Tensor<float, 4>::from_host(resnet::random_uniform<float, 4>({batch, 3, 32, 32}, generator, -1.0, 1.0))
@@ -150,6 +155,7 @@ int main(int argc, char** argv) {
                                device == resnet::Device::cuda
                                    ? resnet::cuda::gemm_kernel_name(resnet::device::runnable_gemm(model->gemm()))
                                    : std::string("cpu ") + resnet::cpu_gemm_name(resnet::cpu_gemm())},
+                              {"kernels", kernels},
                               {"warmup", warmup},
                               {"keeps_freed_memory", keeps_freed_memory},
                               {"seconds", seconds},

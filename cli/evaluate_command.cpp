@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "cpu_gemm_option.hpp"
+#include "cpu_options.hpp"
 #include "number_checks.hpp"
 #include "report.hpp"
 #include "resnet/io/checkpoint.hpp"
@@ -29,7 +29,7 @@ struct CheckpointOptions {
   std::string data_dir;
   std::vector<std::string> images;
   int threads = 0;
-  std::string cpu_gemm = "packed";
+  CpuChoices cpu;
 };
 
 std::string from_metadata(const Checkpoint& checkpoint, const std::string& key, const std::string& given,
@@ -40,7 +40,8 @@ std::string from_metadata(const Checkpoint& checkpoint, const std::string& key, 
 }
 
 // The model the checkpoint describes (or the options override), with its weights loaded.
-std::unique_ptr<ResNet<float>> load_trained_model(const CheckpointOptions& options, Normalization& normalization) {
+std::unique_ptr<ResNet<float>> load_trained_model(const CheckpointOptions& options, Normalization& normalization,
+                                                  CpuKernels kernels) {
   const Checkpoint checkpoint = load_checkpoint(options.checkpoint);
   if (!checkpoint.checksummed) {
     std::printf("NOTE: %s carries no checksums (written by another tool), so damage to it cannot be detected.\n",
@@ -65,14 +66,17 @@ std::unique_ptr<ResNet<float>> load_trained_model(const CheckpointOptions& optio
   auto network = std::make_unique<ResNet<float>>(config, generator);
   load_model(options.checkpoint, *network);
   network->eval();
+  network->use_cpu_kernels(kernels);
   return network;
 }
 
 int run_evaluate(const CheckpointOptions& options) {
   set_thread_count(options.threads);
-  apply_cpu_gemm(options.cpu_gemm);
+  std::string kernels_text;
+  const CpuKernels kernels = apply_cpu_options(options.cpu, kernels_text);
   Normalization normalization = Normalization::mean_half_std_half;
-  auto model = load_trained_model(options, normalization);
+  auto model = load_trained_model(options, normalization, kernels);
+  std::printf("Evaluating with %d threads, %s.\n", thread_count(), kernels_text.c_str());
   const Cifar10Location location = find_cifar10(options.data_dir);
   if (location.is_sample) std::printf("NOTE: evaluating on the 200 test images of the committed sample.\n");
   const Cifar10Data test = load_cifar10(location.directory, Split::test);
@@ -82,9 +86,10 @@ int run_evaluate(const CheckpointOptions& options) {
 
 int run_predict(const CheckpointOptions& options) {
   set_thread_count(options.threads);
-  apply_cpu_gemm(options.cpu_gemm);
+  std::string kernels_text;  // not printed: predict's output is one line per image
+  const CpuKernels kernels = apply_cpu_options(options.cpu, kernels_text);
   Normalization normalization = Normalization::mean_half_std_half;
-  auto model = load_trained_model(options, normalization);
+  auto model = load_trained_model(options, normalization, kernels);
   const auto& names = cifar10_class_names();
   for (const std::string& path : options.images) {
     // (H, W, 3) bytes -> 32x32 -> (1, 3, 32, 32) normalised floats, as the training data.
@@ -122,7 +127,7 @@ void add_checkpoint_options(CLI::App* command, CheckpointOptions& options) {
   command->add_option("--normalization", options.normalization, "half or cifar10, when the checkpoint does not say")
       ->check(CLI::IsMember({"half", "cifar10"}));
   command->add_option("--threads", options.threads, "CPU threads (0: one per core)")->check(whole_in(0, 1024));
-  add_cpu_gemm_option(command, options.cpu_gemm);
+  add_cpu_options(command, options.cpu);
 }
 
 }  // namespace

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "commands.hpp"
-#include "cpu_gemm_option.hpp"
+#include "cpu_options.hpp"
 #include "number_checks.hpp"
 #include "report.hpp"
 #include "resnet/error.hpp"
@@ -40,7 +40,7 @@ struct TrainCommandOptions {
   std::string data_dir;
   std::string device = "cpu";
   int threads = 0;
-  std::string cpu_gemm = "packed";
+  CpuChoices cpu;
   bool resume = false;
 };
 
@@ -101,7 +101,8 @@ int run_train(TrainCommandOptions options) {
   training.normalization = normalization_from_string(options.normalization);
   training.optimizer = optimizer_from_string(options.optimizer);
   set_thread_count(options.threads);
-  const std::string products = apply_cpu_gemm(options.cpu_gemm);
+  std::string products;
+  training.cpu_kernels = apply_cpu_options(options.cpu, products);
   keep_freed_memory();
 
   const Cifar10Location location = find_cifar10(options.data_dir);
@@ -191,7 +192,7 @@ void add_train_command(CLI::App& app, Action& action) {
   command->add_option("--threads", o->threads, "CPU threads (0: one per core)")
       ->check(whole_in(0, 1024))
       ->capture_default_str();
-  add_cpu_gemm_option(command, o->cpu_gemm);
+  add_cpu_options(command, o->cpu);
   command->add_option("--seed", t.seed, "fixes weights, order and augmentation")
       ->check(whole_in(0, std::numeric_limits<std::uint64_t>::max()))
       ->capture_default_str();

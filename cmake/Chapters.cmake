@@ -64,7 +64,11 @@ foreach(number IN LISTS _exercise_numbers)
                         "which this checkout does not have (chapters: ${RESNET_CHAPTERS})")
   endif()
 endforeach()
-if(NOT RESNET_EXERCISE_CHAPTERS_DISPLAY)
+# Whether any chapter comes from exercises/ (the config header's has_exercise_chapters).
+if(RESNET_EXERCISE_CHAPTERS_DISPLAY)
+  set(RESNET_HAS_EXERCISE_CHAPTERS true)
+else()
+  set(RESNET_HAS_EXERCISE_CHAPTERS false)
   set(RESNET_EXERCISE_CHAPTERS_DISPLAY "none (all chapters use solutions/)")
 endif()
 

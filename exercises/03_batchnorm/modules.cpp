@@ -5,8 +5,10 @@
 // Chapter 3, task 3.3: layers as modules (see chapters/03_batchnorm/README.md).
 // Each module calls its op, keeps the op's cache for the backward pass, and in the backward
 // pass ADDS its parameters' gradients into their grad buffers. (The first line of each pass,
-// given, sends inputs that live on the GPU to the module's GPU pass of chapter 6; the rest of
-// each module, its initialisation and that GPU pass, is in lib/src/nn/<layer>.cpp.)
+// given, sends inputs that live on the GPU to the module's GPU pass of chapter 6; Conv2d's
+// second line sends the pass to the library's CPU kernel when the model asked for it with
+// use_cpu_kernels(CpuKernels::packed). The rest of each module, its initialisation and those
+// passes, is in lib/src/nn/<layer>.cpp.)
 #include "resnet/exercise.hpp"
 #include "resnet/nn/batchnorm2d.hpp"
 #include "resnet/nn/cache_guard.hpp"
@@ -20,6 +22,7 @@ namespace resnet {
 template <class T>
 Tensor<T, 4> Conv2d<T>::forward(const Tensor<T, 4>& x) {
   if (x.device() == Device::cuda) return gpu_forward(x);  // chapter 6
+  if (runs_packed_kernel()) return packed_forward(x);     // the library's kernel, when chosen
   // BEGIN EXERCISE 3.3: replace the next line with your code (./course hint 3.3)
   todo("3.3", "Conv2d::forward: return y (N, K, P, Q), this module's convolution of x (N, C, H, W), and keep what backward needs");
   // END EXERCISE 3.3
@@ -28,6 +31,7 @@ Tensor<T, 4> Conv2d<T>::forward(const Tensor<T, 4>& x) {
 template <class T>
 Tensor<T, 4> Conv2d<T>::backward(const Tensor<T, 4>& dy) {
   if (dy.device() == Device::cuda) return gpu_backward(dy);  // chapter 6
+  if (runs_packed_kernel()) return packed_backward(dy);      // the library's kernel, when chosen
   // BEGIN EXERCISE 3.3: replace the next line with your code (./course hint 3.3)
   todo("3.3", "Conv2d::backward: return dx (N, C, H, W) for dy (N, K, P, Q), with the weight's (and bias's) gradient added to its grad");
   // END EXERCISE 3.3

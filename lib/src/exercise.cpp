@@ -29,4 +29,6 @@ NotImplemented::NotImplemented(const std::string& task_id, const std::string& wh
 
 void todo(const std::string& task_id, const std::string& what_to_do) { throw NotImplemented(task_id, what_to_do); }
 
+bool has_exercise_chapters() { return config::has_exercise_chapters; }
+
 }  // namespace resnet

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <xtensor/xview.hpp>
 
+#include "resnet/cpu/conv2d.hpp"
 #include "resnet/error.hpp"
 #include "resnet/ops/conv2d.hpp"
 #include "resnet/ops/conv2d_direct.hpp"
@@ -179,6 +180,23 @@ TEST_CASE("the im2col convolution matches PyTorch with our packed GEMM in place 
         return conv2d_forward(x, w, b, stride, padding);
       },
       [](const Tensor4& dy, const Conv2dCache<float>& cache) { return conv2d_backward(dy, cache); }, false);
+}
+
+TEST_CASE("the library's convolution without a whole-batch im2col matches PyTorch", "[ch02][cpu_conv2d][golden]") {
+  // resnet::cpu::conv2d_forward / conv2d_backward (what `resnet train` runs with its default
+  // --kernels packed) on the same cases, held to the same tolerance as the reference.
+  using Tensor4 = xt::xtensor<float, 4>;
+  check_against_pytorch<float>(
+      [](const Tensor4& x, const Tensor4& w, const OptionalBias<float>& b, std::size_t stride, std::size_t padding) {
+        const WindowShape shape = conv2d_shape("cpu::conv2d_forward", x.shape(), w.shape(), stride, padding);
+        Tensor4 y = cpu::conv2d_forward(x, w, b ? b->data() : nullptr, shape);
+        return Conv2dOutput<float>{std::move(y), Conv2dCache<float>{x, w, b.has_value(), shape}};
+      },
+      [](const Tensor4& dy, const Conv2dCache<float>& cache) {
+        cpu::Conv2dGrads grads = cpu::conv2d_backward(dy, cache.x, cache.weight, cache.shape, cache.has_bias);
+        return Conv2dGrads<float>{std::move(grads.dx), std::move(grads.dweight), std::move(grads.dbias)};
+      },
+      false);
 }
 
 TEMPLATE_TEST_CASE("the direct convolution matches PyTorch on small odd shapes", "[ch02][conv2d][golden][2.5]", float,

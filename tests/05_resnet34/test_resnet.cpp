@@ -196,10 +196,13 @@ TEST_CASE("a small ResNet passes the gradient check", "[ch05][resnet][gradcheck]
                                                random_normal<double, 4>({2, 3, 16, 16}, generator)));
 }
 
-TEST_CASE("a small ResNet fits a batch of CIFAR-10 images", "[ch05][resnet][learning][5.2]") {
-  // 64 images of the committed sample, 10 classes, a ResNet of [1, 2] basic blocks 8 and 16
-  // wide; plain gradient descent on the whole batch. A network that learns drives the loss
-  // from ln(10) = 2.3 towards 0 and then classifies most of the batch right.
+namespace {
+
+// 64 images of the committed sample, 10 classes, a ResNet of [1, 2] basic blocks 8 and 16
+// wide, its CPU layers on `kernels`; plain gradient descent on the whole batch. A network
+// that learns drives the loss from ln(10) = 2.3 towards 0 and then classifies most of the
+// batch right.
+void check_fits_a_batch(CpuKernels kernels) {
   const std::string sample =
       std::string(resnet::testing::paths::data_directory) + "/cifar10-sample/cifar-10-batches-bin";
   const Cifar10Data data = load_cifar10(sample, Split::train);
@@ -211,6 +214,7 @@ TEST_CASE("a small ResNet fits a batch of CIFAR-10 images", "[ch05][resnet][lear
   ResNetConfig config = tiny_config(BlockKind::basic, Stem::cifar, 10);
   config.widths = {8, 16};
   ResNet<float> model(config, generator);
+  model.use_cpu_kernels(kernels);
 
   auto step = [&](float learning_rate) {
     const BatchLoss loss = cross_entropy_and_gradient_of_batch(model.forward(images), labels);
@@ -237,6 +241,17 @@ TEST_CASE("a small ResNet fits a batch of CIFAR-10 images", "[ch05][resnet][lear
   INFO("training loss " << first << " -> " << last << ", eval-mode accuracy " << correct << "/" << n);
   CHECK(last < 0.2f * first);
   CHECK(correct >= n * 3 / 4);
+}
+
+}  // namespace
+
+TEST_CASE("a small ResNet fits a batch of CIFAR-10 images", "[ch05][resnet][learning][5.2]") {
+  check_fits_a_batch(CpuKernels::reference);
+}
+
+TEST_CASE("a small ResNet on the packed kernels fits a batch of CIFAR-10 images",
+          "[ch05][resnet][learning][cpu_kernels][5.2]") {
+  check_fits_a_batch(CpuKernels::packed);
 }
 
 TEST_CASE("the summary lists torchvision's layers with their output shapes and multiply-accumulates",

@@ -40,4 +40,9 @@ class NotImplemented : public std::logic_error {
 ///        `chapters/01_tensors/README.md` for task "1.4" (relative to the repository root).
 std::string guide_for_task(const std::string& task_id);
 
+/// @ingroup core
+/// @brief Whether any chapter of this build comes from exercises/ (RESNET_EXERCISES): the
+///        student's build, whose `resnet` commands then run the student's code by default.
+bool has_exercise_chapters();
+
 }  // namespace resnet

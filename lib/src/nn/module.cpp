@@ -105,6 +105,12 @@ void Module<T>::use_gemm(cuda::GemmKernel kernel) {
 }
 
 template <class T>
+void Module<T>::use_cpu_kernels(CpuKernels kernels) {
+  cpu_kernels_ = kernels;
+  for (auto& [name, child] : children_) child->use_cpu_kernels(kernels);
+}
+
+template <class T>
 Device Module<T>::device() const {
   const auto parameters = named_parameters();
   return parameters.empty() ? Device::cpu : parameters.front().parameter->device();

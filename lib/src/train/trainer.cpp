@@ -119,6 +119,7 @@ Trainer::Trainer(const TrainingOptions& options, const Cifar10Data& train, const
   ResNetConfig config = resnet_config(options.model, Cifar10Format::classes, options.stem);
   config.dropout = options.dropout;
   model_ = std::make_unique<ResNet<float>>(config, generator);
+  model_->use_cpu_kernels(options.cpu_kernels);
   if (options.device == Device::cuda) model_->to(Device::cuda);  // the optimizer's state follows it
   optimizer_ = make_optimizer(options, *model_);
   LoaderSettings loading;

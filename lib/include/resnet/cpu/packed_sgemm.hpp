@@ -23,7 +23,9 @@
 /// it is stored instead of packed, since a packed panel would be used only a few times;
 /// and threads take bands of C instead of sharing packed blocks.
 ///
-/// Not wired into the layers yet: resnet::gemm() (OpenBLAS) is what the ops call.
+/// Who calls it: resnet::gemm() after use_cpu_gemm(CpuGemm::packed) (the reference ops'
+/// products), and the library's convolution (resnet/cpu/conv2d.hpp), which hands it the
+/// input's windows as B panels through sgemm_packed_b().
 #pragma once
 
 #include <cstddef>

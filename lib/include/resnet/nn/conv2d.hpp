@@ -63,8 +63,21 @@ class Conv2d : public ImageLayer<T> {
   Tensor<T, 4> gpu_forward(const Tensor<T, 4>& x);  // chapter 6: resnet/device/conv2d.hpp
   Tensor<T, 4> gpu_backward(const Tensor<T, 4>& dy);
 
+  // The library's kernel (resnet/cpu/conv2d.hpp), for CpuKernels::packed on floats.
+  bool runs_packed_kernel() const;
+  Tensor<T, 4> packed_forward(const Tensor<T, 4>& x);
+  Tensor<T, 4> packed_backward(const Tensor<T, 4>& dy);
+
+  // What packed_backward() needs: the input, kept only by a forward pass in training mode.
+  struct PackedCache {
+    xt::xtensor<T, 4> x;  // (N, C, H, W), empty after a forward pass in evaluation mode
+    WindowShape shape;
+    bool has_input = false;
+  };
+
   std::optional<Conv2dCache<T>> cache_;
   std::optional<device::Conv2dCache> gpu_cache_;  // the same, for a forward pass on the GPU
+  std::optional<PackedCache> packed_cache_;       // the same, for packed_forward()
 };
 
 }  // namespace resnet

@@ -17,6 +17,21 @@ namespace resnet {
 class Summary;
 
 /// @ingroup ch03
+/// @brief Which code a module's CPU passes run (Module::use_cpu_kernels()).
+///
+/// `reference`: the code the chapters teach, the student's own in the student's build.
+/// `packed`: the library's kernels beside it, built on the packed GEMM (resnet/cpu/): for
+/// now the float convolution without a whole-batch im2col (resnet/cpu/conv2d.hpp); the
+/// other layers, and models of doubles, run the reference either way.
+enum class CpuKernels { reference, packed };
+
+/// @ingroup ch03
+/// @brief "reference" or "packed", the names `--kernels` takes.
+inline const char* cpu_kernels_name(CpuKernels kernels) {
+  return kernels == CpuKernels::packed ? "packed" : "reference";
+}
+
+/// @ingroup ch03
 /// @brief A parameter with its full dotted name, as Module::named_parameters() lists them.
 template <class T>
 struct NamedParameter {
@@ -84,6 +99,12 @@ class Module {
   void use_gemm(cuda::GemmKernel kernel);
   /// @brief The GEMM rung this module's GPU passes use.
   cuda::GemmKernel gemm() const { return gemm_; }
+  /// @brief Chooses the code the CPU passes of this module and all its children run;
+  ///        CpuKernels::reference until set. Change it between steps, not between a
+  ///        forward pass and its backward pass.
+  void use_cpu_kernels(CpuKernels kernels);
+  /// @brief The code this module's CPU passes run.
+  CpuKernels cpu_kernels() const { return cpu_kernels_; }
   /// @brief Sets every parameter's gradient to zero.
   /// @see https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.zero_grad
   void zero_grad();
@@ -128,6 +149,7 @@ class Module {
 
   bool training_ = true;
   cuda::GemmKernel gemm_ = cuda::GemmKernel::vectorized;
+  CpuKernels cpu_kernels_ = CpuKernels::reference;
   std::vector<std::pair<std::string, ParameterBase<T>*>> parameters_;
   std::vector<std::pair<std::string, StateTensor*>> buffers_;
   std::vector<std::pair<std::string, Module<T>*>> children_;

@@ -62,6 +62,7 @@ struct TrainingOptions {
   std::size_t train_images = 0;                                     ///< train on the first N only (0: all)
   std::size_t test_images = 0;                                      ///< evaluate on the first N only (0: all)
   Device device = Device::cpu;                                      ///< where the model trains (cuda: chapter 6)
+  CpuKernels cpu_kernels = CpuKernels::reference;                   ///< the CPU layers' code (Module::use_cpu_kernels)
   double dropout = 0.0;                                             ///< dropout before the classifier (0: none)
   /// @brief Also save `last.safetensors` mid-epoch once this many minutes have passed since the
   ///        last save, so that a killed run loses at most that much work (0: after every step).

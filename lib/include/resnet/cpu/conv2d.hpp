@@ -1,0 +1,76 @@
+/// @file
+/// @brief The library's float convolution for the CPU: the GEMM of chapter 2 without the
+///        whole batch's im2col matrix, images taken a tile at a time.
+///
+/// Task 2.7's convolution (resnet/ops/conv2d.hpp) builds the im2col matrix of the whole
+/// batch, (C R S) x (N P Q) floats, and multiplies it by the weight. For the first stage of
+/// a CIFAR ResNet that matrix is 576 x 131,072 floats, 302 MB, written once and read again
+/// by the GEMM's packing. This version computes the same products without it:
+///
+/// - **forward**: y = W cols. The GEMM (cpu::sgemm_packed_b) asks for its B operand one
+///   micro-panel at a time, and each panel is gathered straight from the input's windows:
+///   the im2col matrix exists only as the few kilobytes of panels in cache.
+/// - **backward**: dweight = dy cols^T and dcols = W^T dy, then col2im. These take a tile of
+///   images at a time (about kColumnsPerTile output pixels), so the im2col matrix and
+///   the gradient of it exist only for one tile, a few megabytes.
+/// - the output is written in (N, K, P, Q) directly when a tile is one image, so the layout
+///   copies around the reference's GEMM go too.
+///
+/// The numbers are those of conv2d_forward() and conv2d_backward() up to the order of
+/// float additions: tests/02_convolution/test_cpu_conv2d.cpp compares them.
+#pragma once
+
+#include <cstddef>
+
+#include <xtensor/xtensor.hpp>
+
+#include "resnet/ops/window_shape.hpp"
+
+namespace resnet::cpu {
+
+/// @ingroup core
+/// @brief The gradients conv2d_backward() returns.
+struct Conv2dGrads {
+  xt::xtensor<float, 4> dx;       ///< (N, C, H, W)
+  xt::xtensor<float, 4> dweight;  ///< (K, C, R, S)
+  xt::xtensor<float, 1> dbias;    ///< (K), or empty when no bias gradient was asked for
+};
+
+/// @ingroup core
+/// @brief \f$ y_{nkpq} = b_k + \sum_{c,r,s} W_{kcrs}\, x_{n,c,p\,\text{stride}-\text{pad}+r,\,
+///        q\,\text{stride}-\text{pad}+s} \f$, as resnet::conv2d_forward(), with the windows
+///        packed straight into the GEMM's panels.
+/// @param x input, (N, C, H, W)
+/// @param weight filters, (K, C, R, S)
+/// @param bias (K) values to add, or nullptr for none
+/// @param shape every size, from conv2d_shape(x, weight, stride, padding)
+/// @return y, (N, K, P, Q)
+/// @throws ShapeError when x or the weight does not have the sizes of `shape`
+xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x, const xt::xtensor<float, 4>& weight,
+                                     const float* bias, const WindowShape& shape);
+
+/// @ingroup core
+/// @brief The gradients of conv2d_forward() given dy, computed a tile of images at a time.
+/// @param dy upstream gradient, (N, K, P, Q)
+/// @param x the forward pass's input, (N, C, H, W)
+/// @param weight the forward pass's weight, (K, C, R, S)
+/// @param shape the forward pass's sizes
+/// @param with_bias whether to return dbias (the sum of dy over N, P and Q)
+/// @return dx, dweight, and dbias when asked for
+/// @throws ShapeError when a tensor does not have the sizes of `shape`
+Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy, const xt::xtensor<float, 4>& x,
+                            const xt::xtensor<float, 4>& weight, const WindowShape& shape, bool with_bias);
+
+/// @ingroup core
+/// @brief About how many output pixels (columns of the im2col matrix) one tile of images
+///        has: enough for the GEMMs to run at full speed on every thread, few enough that a
+///        tile's im2col matrix stays a few megabytes. A tile is at least one image.
+inline constexpr std::size_t kColumnsPerTile = 2048;
+
+/// @ingroup core
+/// @brief How many images one tile of a convolution with output planes of `plane` pixels
+///        (P Q) has, for a batch of `batch` images: about kColumnsPerTile / plane, at least
+///        1, at most `batch`.
+std::size_t images_per_tile(std::size_t plane, std::size_t batch);
+
+}  // namespace resnet::cpu
