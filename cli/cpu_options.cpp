@@ -11,8 +11,9 @@ CpuChoices::CpuChoices() : kernels(has_exercise_chapters() ? "reference" : "pack
 void add_cpu_options(CLI::App* command, CpuChoices& choices) {
   command
       ->add_option("--kernels", choices.kernels,
-                   "the CPU layers' code: packed (the library's convolution on our packed GEMM) or reference (the "
-                   "chapters' code; the default in a build with exercise chapters)")
+                   "the CPU layers' code: packed (the library's kernels: convolution on packed panels or Winograd, "
+                   "batch norm fused with ReLU) or reference (the chapters' code; the default in a build with exercise "
+                   "chapters)")
       ->check(CLI::IsMember({"packed", "reference"}))
       ->capture_default_str();
   command

@@ -103,11 +103,27 @@ TEST_CASE("the library's convolution equals the formula's loops exactly on integ
   // SIMD width, and batches of several tiles with a partial last one (N = 61 with 8x8
   // outputs: tiles of 32 images, then 29).
   const Config configs[] = {
-      {2, 3, 9, 8, 5, 3, 3, 1, 1},   {1, 5, 7, 7, 3, 3, 3, 2, 1},  {3, 4, 6, 6, 17, 1, 1, 2, 0},
-      {2, 3, 11, 11, 2, 7, 7, 2, 3}, {2, 3, 9, 8, 5, 2, 5, 1, 2},  {2, 2, 9, 8, 3, 5, 1, 2, 0},
-      {3, 3, 7, 7, 4, 2, 2, 3, 0},   {2, 6, 2, 2, 33, 3, 3, 1, 1}, {1, 7, 1, 1, 9, 1, 1, 1, 0},
-      {2, 5, 3, 3, 4, 3, 3, 2, 1},   {61, 3, 8, 8, 6, 3, 3, 1, 1}, {40, 2, 1, 1, 3, 3, 3, 1, 1},
+      {2, 3, 9, 8, 5, 3, 3, 1, 1},
+      {1, 5, 7, 7, 3, 3, 3, 2, 1},
+      {3, 4, 6, 6, 17, 1, 1, 2, 0},
+      {2, 3, 11, 11, 2, 7, 7, 2, 3},
+      {2, 3, 9, 8, 5, 2, 5, 1, 2},
+      {2, 2, 9, 8, 3, 5, 1, 2, 0},
+      {3, 3, 7, 7, 4, 2, 2, 3, 0},
+      {2, 6, 2, 2, 33, 3, 3, 1, 1},
+      {1, 7, 1, 1, 9, 1, 1, 1, 0},
+      {2, 5, 3, 3, 4, 3, 3, 2, 1},
+      {61, 3, 8, 8, 6, 3, 3, 1, 1},
+      {40, 2, 1, 1, 3, 3, 3, 1, 1},
+      // Winograd's: 3x3, stride 1, at least 16 channels in and out; odd output sizes (half
+      // tiles), padding 0 and 2, a 2x3 map (one tile row), several groups of images.
+      {2, 16, 7, 9, 17, 3, 3, 1, 1},
+      {3, 17, 5, 4, 16, 3, 3, 1, 0},
+      {2, 16, 2, 3, 16, 3, 3, 1, 1},
+      {2, 20, 6, 5, 18, 3, 3, 1, 2},
+      {300, 16, 16, 16, 16, 3, 3, 1, 1},
   };
+  std::size_t winograd_cases = 0;
   for (const Config& config : configs) {
     INFO(describe(config) << ", micro-kernel " << running_path());
     const WindowShape shape = conv2d_shape("test", {config.N, config.C, config.H, config.W},
@@ -118,14 +134,22 @@ TEST_CASE("the library's convolution equals the formula's loops exactly on integ
     xt::xtensor<float, 1> bias = xt::xtensor<float, 1>::from_shape({shape.K});
     for (std::size_t k = 0; k < shape.K; ++k) bias(k) = static_cast<float>(k % 5) - 2.0f;
     const LoopResult expected = convolution_by_loops(x, weight, bias, dy, shape);
+    winograd_cases += cpu::winograd_applies(shape);
 
-    CHECK_THAT(cpu::conv2d_forward(x, weight, bias.data(), shape), AllClose(expected.y, tolerance::exact));
-    const cpu::Conv2dGrads grads = cpu::conv2d_backward(dy, x, weight, shape, true);
-    CHECK_THAT(grads.dx, AllClose(expected.dx, tolerance::exact));
-    CHECK_THAT(grads.dweight, AllClose(expected.dweight, tolerance::exact));
-    CHECK_THAT(grads.dbias, AllClose(expected.dbias, tolerance::exact));
+    // Winograd's transforms only add, subtract and halve: on small integers every value is
+    // a multiple of 1/4 below 2^22, exact in float32, so it too must match exactly.
+    for (const auto algorithm : {cpu::ConvAlgorithm::automatic, cpu::ConvAlgorithm::gemm}) {
+      INFO((algorithm == cpu::ConvAlgorithm::gemm || !cpu::winograd_applies(shape) ? "GEMM" : "Winograd")
+           << " for y and dx");
+      CHECK_THAT(cpu::conv2d_forward(x, weight, bias.data(), shape, algorithm), AllClose(expected.y, tolerance::exact));
+      const cpu::Conv2dGrads grads = cpu::conv2d_backward(dy, x, weight, shape, true, algorithm);
+      CHECK_THAT(grads.dx, AllClose(expected.dx, tolerance::exact));
+      CHECK_THAT(grads.dweight, AllClose(expected.dweight, tolerance::exact));
+      CHECK_THAT(grads.dbias, AllClose(expected.dbias, tolerance::exact));
+    }
     CHECK(cpu::conv2d_backward(dy, x, weight, shape, false).dbias.size() == 0);
   }
+  CHECK(winograd_cases == 5);
 }
 
 TEST_CASE("the library's convolution writes every output even where the memory held NaN before",
@@ -164,6 +188,23 @@ TEST_CASE("the library's convolution rejects tensors that do not have the sizes 
       cpu::conv2d_backward(xt::xtensor<float, 4>(xt::zeros<float>({2, 4, 4, 5})), x, weight, shape, false),
       Catch::Contains("cpu::conv2d_backward") && Catch::Contains("dy has shape (2, 4, 4, 5)"));
   CHECK_NOTHROW(cpu::conv2d_backward(dy, x, weight, shape, false));
+}
+
+TEST_CASE("Winograd takes the 3x3 stride-1 convolutions with enough channels, and nothing else", "[ch02][cpu_conv2d]") {
+  const auto shape = [](std::size_t C, std::size_t K, std::size_t R, std::size_t stride, std::size_t padding) {
+    return conv2d_shape("test", {2, C, 8, 8}, {K, C, R, R}, stride, padding);
+  };
+  CHECK(cpu::winograd_applies(shape(64, 64, 3, 1, 1)));  // every 3x3 of a stage but the first of stages 2-4
+  CHECK(cpu::winograd_applies(shape(16, 16, 3, 1, 0)));
+  CHECK_FALSE(cpu::winograd_applies(shape(64, 128, 3, 2, 1)));  // stride 2
+  CHECK_FALSE(cpu::winograd_applies(shape(3, 64, 3, 1, 1)));    // the CIFAR stem: 3 channels in
+  CHECK_FALSE(cpu::winograd_applies(shape(64, 64, 1, 1, 0)));   // 1x1
+  CHECK_FALSE(cpu::winograd_applies(shape(64, 64, 3, 1, 3)));   // padding 3: dx would need -1
+  const auto map = [](std::size_t size) { return conv2d_shape("test", {2, 64, size, size}, {64, 64, 3, 3}, 1, 1); };
+  CHECK_FALSE(cpu::winograd_applies(map(1)));  // one output in a tile of four: 16 against 9
+  CHECK(cpu::winograd_applies(map(2)));        // 16 against 36
+  CHECK_FALSE(cpu::winograd_applies(map(3)));  // 64 against 81: not worth the transforms
+  CHECK(cpu::winograd_applies(map(7)));        // 256 against 441
 }
 
 TEST_CASE("a tile of the library's convolution has about 2048 output pixels and at least one image",

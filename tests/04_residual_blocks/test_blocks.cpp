@@ -54,9 +54,11 @@ xt::xtensor<double, 4> as_4d(const xt::xtensor<double, 1>& v) {
 // The block of a golden case, with torchvision's state (weights and running statistics)
 // loaded by name from the .npy files make_golden.py saved from the torch module.
 template <class T>
-std::unique_ptr<ImageLayer<T>> block_with_torch_state(const nlohmann::json& spec) {
+std::unique_ptr<ImageLayer<T>> block_with_torch_state(const nlohmann::json& spec,
+                                                      CpuKernels kernels = CpuKernels::reference) {
   Generator generator(0);
   auto block = make_block<T>(spec, generator);
+  block->use_cpu_kernels(kernels);
   StateDict state;
   for (const auto& entry : spec["state_dict"]) {
     const std::string name = entry[0];
@@ -75,8 +77,8 @@ Tensor<T, 4> hashed_input(const nlohmann::json& spec, const char* seed_key, cons
 
 // Training-mode forward pass: y against torchvision's.
 template <class T>
-void check_forward(const nlohmann::json& spec) {
-  auto block = block_with_torch_state<T>(spec);
+void check_forward(const nlohmann::json& spec, CpuKernels kernels = CpuKernels::reference) {
+  auto block = block_with_torch_state<T>(spec, kernels);
   const auto expected = load_golden<double, 4>("ch04/" + spec["name"].get<std::string>() + "/y.npy");
   CHECK_THAT(block->forward(hashed_input<T>(spec, "x_seed", "x_shape")).host(),
              AllClose(expected, at_scale<T>(expected)));
@@ -85,9 +87,9 @@ void check_forward(const nlohmann::json& spec) {
 // Training-mode forward and backward: dx, every parameter's gradient, the running
 // statistics after the step, then eval mode on another batch.
 template <class T>
-void check_backward(const nlohmann::json& spec) {
+void check_backward(const nlohmann::json& spec, CpuKernels kernels = CpuKernels::reference) {
   const std::string prefix = "ch04/" + spec["name"].get<std::string>() + "/";
-  auto block = block_with_torch_state<T>(spec);
+  auto block = block_with_torch_state<T>(spec, kernels);
   block->forward(hashed_input<T>(spec, "x_seed", "x_shape"));
   const auto dx = block->backward(hashed_input<T>(spec, "dy_seed", "y_shape"));
   const auto expected_dx = load_golden<double, 4>(prefix + "dx.npy");
@@ -190,6 +192,18 @@ TEMPLATE_TEST_CASE("BasicBlock's gradients and running statistics match torchvis
     if (spec["kind"] != "basic") continue;
     INFO("case " << spec["name"].get<std::string>());
     check_backward<TestType>(spec);
+  }
+}
+
+TEST_CASE("BasicBlock on the packed kernels matches torchvision's: output, gradients, running statistics, eval",
+          "[ch04][blocks][golden][cpu_kernels][4.2]") {
+  // The library's path (resnet/cpu/: convolutions on packed panels, batch norm fused with the
+  // shortcut's sum and the ReLU), held to the reference's float tolerance.
+  for (const auto& spec : resnet::testing::golden_cases("ch04/block_cases.json", 4)) {
+    if (spec["kind"] != "basic") continue;
+    INFO("case " << spec["name"].get<std::string>());
+    check_forward<float>(spec, CpuKernels::packed);
+    check_backward<float>(spec, CpuKernels::packed);
   }
 }
 

@@ -16,6 +16,8 @@
 #include "resnet/cpu/packed_sgemm.hpp"
 #include "resnet/error.hpp"
 #include "resnet/shape.hpp"
+#include "scratch_floats.hpp"
+#include "winograd.hpp"
 
 namespace resnet::cpu {
 
@@ -193,9 +195,6 @@ struct WindowRow {
   }
 };
 
-// Floats that need not start as zeros (the scratch of one call).
-std::unique_ptr<float[]> scratch(std::size_t count) { return std::unique_ptr<float[]>(new float[count]); }
-
 void require_sizes(const char* op, const char* name, const std::array<std::size_t, 4>& actual,
                    const std::array<std::size_t, 4>& expected) {
   if (actual != expected) {
@@ -321,6 +320,20 @@ void add_bias(const float* bias, const WindowShape& shape, float* y) {
   }
 }
 
+// The (C, K, R, S) filters of dx's convolution: weight[k, c, R - 1 - r, S - 1 - s].
+xt::xtensor<float, 4> flipped_filters(const xt::xtensor<float, 4>& weight) {
+  const std::size_t K = weight.shape()[0], C = weight.shape()[1], R = weight.shape()[2], S = weight.shape()[3];
+  xt::xtensor<float, 4> flipped = xt::xtensor<float, 4>::from_shape({C, K, R, S});
+  for (std::size_t k = 0; k < K; ++k) {
+    for (std::size_t c = 0; c < C; ++c) {
+      for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t s = 0; s < S; ++s) flipped(c, k, r, s) = weight(k, c, R - 1 - r, S - 1 - s);
+      }
+    }
+  }
+  return flipped;
+}
+
 xt::xtensor<float, 1> sum_over_batch_and_pixels(const float* dy, const WindowShape& shape) {
   xt::xtensor<float, 1> dbias = xt::zeros<float>({shape.K});
   const std::size_t plane = shape.P * shape.Q;
@@ -337,6 +350,16 @@ xt::xtensor<float, 1> sum_over_batch_and_pixels(const float* dy, const WindowSha
 
 }  // namespace
 
+bool winograd_applies(const WindowShape& shape) {
+  if (shape.R != 3 || shape.S != 3 || shape.stride != 1 || shape.padding > 2) return false;
+  if (shape.C < kWinogradMinimumChannels || shape.K < kWinogradMinimumChannels) return false;
+  // Winograd does 16 multiply-adds per tile of 2 x 2 outputs (per K C), the GEMM 9 per
+  // output. On small maps the tiles overhang: a 1x1 output is a whole tile (16 against 9),
+  // a 3x3 output four (64 against 81). Only where it saves at least a third.
+  const double tiles = static_cast<double>((shape.P + 1) / 2 * ((shape.Q + 1) / 2));
+  return 9.0 * static_cast<double>(shape.P * shape.Q) >= 1.5 * 16.0 * tiles;
+}
+
 std::size_t images_per_tile(std::size_t plane, std::size_t batch) {
   const std::size_t images = plane == 0 ? batch : (kColumnsPerTile + plane / 2) / plane;
   return std::clamp<std::size_t>(images, 1, std::max<std::size_t>(batch, 1));
@@ -345,13 +368,18 @@ std::size_t images_per_tile(std::size_t plane, std::size_t batch) {
 xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x,       // (N, C, H, W)
                                      const xt::xtensor<float, 4>& weight,  // (K, C, R, S)
                                      const float* bias,                    // (K) or nullptr
-                                     const WindowShape& shape) {
+                                     const WindowShape& shape, ConvAlgorithm algorithm) {
   require_sizes("cpu::conv2d_forward", "x", x.shape(), shape.input_shape());
   require_sizes("cpu::conv2d_forward", "weight", weight.shape(), shape.weight_shape());
+  if (algorithm == ConvAlgorithm::automatic && winograd_applies(shape)) {
+    xt::xtensor<float, 4> y = detail::winograd_3x3(x, weight, shape.padding);
+    if (bias != nullptr) add_bias(bias, shape, y.data());
+    return y;
+  }
   xt::xtensor<float, 4> y = xt::xtensor<float, 4>::from_shape(shape.output_shape());  // (N, K, P, Q)
   const std::size_t plane = shape.P * shape.Q, depth = shape.C * shape.R * shape.S;
   const std::size_t tile = images_per_tile(plane, shape.N);
-  const std::unique_ptr<float[]> product = tile > 1 ? scratch(shape.K * tile * plane) : nullptr;
+  const detail::ScratchFloats product(tile > 1 ? shape.K * tile * plane : 0);
   const Windows windows(shape);
   const SgemmOptions options = default_options();
   for (std::size_t n0 = 0; n0 < shape.N; n0 += tile) {
@@ -363,10 +391,10 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x,       // (N
       pack_window_panel(x.data(), windows, shape, n0 * plane + j0, n, nr, k0, kc, panel);
     };
     // One image: its (K, P Q) block of y is the GEMM's C. Several: C is the scratch, copied.
-    float* c = images == 1 ? y.data() + n0 * shape.K * plane : product.get();
+    float* c = images == 1 ? y.data() + n0 * shape.K * plane : product.data();
     sgemm_packed_b(options, Transpose::no, shape.K, columns, depth, 1.0f, weight.data(), depth, pack_windows, 0.0f, c,
                    columns);
-    if (images > 1) copy_to_batch_layout(product.get(), images, n0, shape, y.data());
+    if (images > 1) copy_to_batch_layout(product.data(), images, n0, shape, y.data());
   }
   if (bias != nullptr) add_bias(bias, shape, y.data());
   return y;
@@ -375,17 +403,18 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x,       // (N
 Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q)
                             const xt::xtensor<float, 4>& x,       // (N, C, H, W)
                             const xt::xtensor<float, 4>& weight,  // (K, C, R, S)
-                            const WindowShape& shape, bool with_bias) {
+                            const WindowShape& shape, bool with_bias, ConvAlgorithm algorithm) {
   require_sizes("cpu::conv2d_backward", "dy", dy.shape(), shape.output_shape());
   require_sizes("cpu::conv2d_backward", "x", x.shape(), shape.input_shape());
   require_sizes("cpu::conv2d_backward", "weight", weight.shape(), shape.weight_shape());
-  Conv2dGrads grads{xt::xtensor<float, 4>::from_shape(shape.input_shape()),
+  const bool dx_by_winograd = algorithm == ConvAlgorithm::automatic && winograd_applies(shape);
+  Conv2dGrads grads{dx_by_winograd ? xt::xtensor<float, 4>() : xt::xtensor<float, 4>::from_shape(shape.input_shape()),
                     xt::xtensor<float, 4>::from_shape(shape.weight_shape()),
                     {}};
   const std::size_t plane = shape.P * shape.Q, depth = shape.C * shape.R * shape.S;
   const std::size_t tile = images_per_tile(plane, shape.N);
-  const std::unique_ptr<float[]> cols = scratch(depth * tile * plane);  // the tile's im2col, then its gradient
-  const std::unique_ptr<float[]> dy_tile = tile > 1 ? scratch(shape.K * tile * plane) : nullptr;
+  const detail::ScratchFloats cols(depth * tile * plane);  // the tile's im2col, then its gradient
+  const detail::ScratchFloats dy_tile(tile > 1 ? shape.K * tile * plane : 0);
   const Windows windows(shape);
   const SgemmOptions options = default_options();
   if (shape.N == 0) grads.dweight.fill(0.0f);
@@ -394,19 +423,24 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
     // dy of the tile as a (K, images P Q) matrix: for one image it is already stored so.
     const float* dy_matrix = dy.data() + n0 * shape.K * plane;
     if (images > 1) {
-      copy_to_channel_layout(dy.data(), images, n0, shape, dy_tile.get());
-      dy_matrix = dy_tile.get();
+      copy_to_channel_layout(dy.data(), images, n0, shape, dy_tile.data());
+      dy_matrix = dy_tile.data();
     }
-    im2col_tile(x.data(), windows, shape, n0, images, cols.get());
+    im2col_tile(x.data(), windows, shape, n0, images, cols.data());
     // dweight (K, C R S) += dy_tile (K, columns) cols^T (columns, C R S); the first tile
     // overwrites (beta = 0), the others add.
-    sgemm_with(options, Transpose::no, Transpose::yes, shape.K, depth, columns, 1.0f, dy_matrix, columns, cols.get(),
+    sgemm_with(options, Transpose::no, Transpose::yes, shape.K, depth, columns, 1.0f, dy_matrix, columns, cols.data(),
                columns, n0 == 0 ? 0.0f : 1.0f, grads.dweight.data(), depth);
+    if (dx_by_winograd) continue;
     // dcols (C R S, columns) = weight^T (C R S, K) dy_tile (K, columns), over cols.
     sgemm_with(options, Transpose::yes, Transpose::no, depth, columns, shape.K, 1.0f, weight.data(), depth, dy_matrix,
-               columns, 0.0f, cols.get(), columns);
-    col2im_tile(cols.get(), windows, shape, n0, images, grads.dx.data());
+               columns, 0.0f, cols.data(), columns);
+    col2im_tile(cols.data(), windows, shape, n0, images, grads.dx.data());
   }
+  // dx of a 3x3 stride-1 convolution is the 3x3 stride-1 convolution of dy by the filters
+  // flipped in both directions with C and K swapped, padded by 2 - padding: each input
+  // pixel collects the outputs whose windows covered it.
+  if (dx_by_winograd) grads.dx = detail::winograd_3x3(dy, flipped_filters(weight), 2 - shape.padding);
   if (with_bias) grads.dbias = sum_over_batch_and_pixels(dy.data(), shape);
   return grads;
 }

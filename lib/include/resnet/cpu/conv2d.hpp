@@ -16,8 +16,16 @@
 /// - the output is written in (N, K, P, Q) directly when a tile is one image, so the layout
 ///   copies around the reference's GEMM go too.
 ///
-/// The numbers are those of conv2d_forward() and conv2d_backward() up to the order of
-/// float additions: tests/02_convolution/test_cpu_conv2d.cpp compares them.
+/// - **Winograd F(2x2, 3x3)** for 3x3, stride-1 convolutions with at least
+///   kWinogradMinimumChannels channels in and out and maps of at least 2x2 (every 3x3 of a
+///   ResNet's stages but the first of a downsampling stage, on all but the smallest maps;
+///   winograd_applies() says exactly): the forward pass and dx (itself a 3x3 stride-1
+///   convolution of dy by the flipped filters) take 2.25x fewer multiply-adds; see
+///   lib/src/cpu/winograd.cpp. dweight stays a GEMM.
+///
+/// The numbers are those of conv2d_forward() and conv2d_backward() up to float rounding
+/// (a different order of additions, and Winograd's transforms):
+/// tests/02_convolution/test_cpu_conv2d.cpp compares them.
 #pragma once
 
 #include <cstddef>
@@ -27,6 +35,24 @@
 #include "resnet/ops/window_shape.hpp"
 
 namespace resnet::cpu {
+
+/// @ingroup core
+/// @brief How cpu::conv2d_forward() and conv2d_backward() compute the products that
+///        Winograd's algorithm can take: `automatic` uses it where winograd_applies();
+///        `gemm` never (the tests use both to check each).
+enum class ConvAlgorithm { automatic, gemm };
+
+/// @ingroup core
+/// @brief The fewest channels (in and out) for which Winograd pays: with fewer, its 16
+///        matrix products are too thin for the GEMM's micro-kernel.
+inline constexpr std::size_t kWinogradMinimumChannels = 16;
+
+/// @ingroup core
+/// @brief Whether `shape` is a convolution Winograd F(2x2, 3x3) computes here: a 3x3
+///        window, stride 1, padding at most 2, at least kWinogradMinimumChannels channels
+///        in and out, and an output whose 2x2 tiles save at least a third of the GEMM's
+///        multiply-adds (not a 1x1 or 3x3 map, whose tiles overhang it).
+bool winograd_applies(const WindowShape& shape);
 
 /// @ingroup core
 /// @brief The gradients conv2d_backward() returns.
@@ -44,10 +70,12 @@ struct Conv2dGrads {
 /// @param weight filters, (K, C, R, S)
 /// @param bias (K) values to add, or nullptr for none
 /// @param shape every size, from conv2d_shape(x, weight, stride, padding)
+/// @param algorithm Winograd where it applies (automatic), or the GEMM always
 /// @return y, (N, K, P, Q)
 /// @throws ShapeError when x or the weight does not have the sizes of `shape`
 xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x, const xt::xtensor<float, 4>& weight,
-                                     const float* bias, const WindowShape& shape);
+                                     const float* bias, const WindowShape& shape,
+                                     ConvAlgorithm algorithm = ConvAlgorithm::automatic);
 
 /// @ingroup core
 /// @brief The gradients of conv2d_forward() given dy, computed a tile of images at a time.
@@ -56,10 +84,12 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x, const xt::x
 /// @param weight the forward pass's weight, (K, C, R, S)
 /// @param shape the forward pass's sizes
 /// @param with_bias whether to return dbias (the sum of dy over N, P and Q)
+/// @param algorithm Winograd for dx where it applies (automatic), or the GEMM always
 /// @return dx, dweight, and dbias when asked for
 /// @throws ShapeError when a tensor does not have the sizes of `shape`
 Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy, const xt::xtensor<float, 4>& x,
-                            const xt::xtensor<float, 4>& weight, const WindowShape& shape, bool with_bias);
+                            const xt::xtensor<float, 4>& weight, const WindowShape& shape, bool with_bias,
+                            ConvAlgorithm algorithm = ConvAlgorithm::automatic);
 
 /// @ingroup core
 /// @brief About how many output pixels (columns of the im2col matrix) one tile of images

@@ -7,6 +7,7 @@
 #include <vector>
 #include <optional>
 
+#include "resnet/cpu/batchnorm_relu.hpp"
 #include "resnet/device/batchnorm2d.hpp"
 #include "resnet/nn/module.hpp"
 #include "resnet/ops/batchnorm2d.hpp"
@@ -39,6 +40,25 @@ class BatchNorm2d : public ImageLayer<T> {
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
+  /// @brief What backward_relu() returns.
+  struct ReluGrads {
+    Tensor<T, 4> dx;         ///< (N, C, H, W)
+    Tensor<T, 4> dresidual;  ///< (N, C, H, W), the gradient of the residual; empty without one
+  };
+  /// @brief The library's fused pass (resnet/cpu/batchnorm_relu.hpp), which a residual
+  ///        block on CpuKernels::packed calls in place of this module, an add and a ReLU:
+  ///        y = relu(batchnorm(x) + residual), in this module's mode (the running
+  ///        statistics and batch count updated in training, as forward() does).
+  /// @param x (N, C, H, W), floats on the CPU
+  /// @param residual (N, C, H, W) to add before the ReLU, or nullptr
+  /// @return y (N, C, H, W)
+  /// @throws std::logic_error for a module of doubles (the fused pass computes in float)
+  Tensor<T, 4> forward_relu(const Tensor<T, 4>& x, const Tensor<T, 4>* residual);
+  /// @brief The backward pass of forward_relu() (after one in training mode): adds dgamma
+  ///        and dbeta into the gradients, returns dx and the residual's gradient.
+  /// @param dy (N, C, H, W)
+  ReluGrads backward_relu(const Tensor<T, 4>& dy);
+
   Parameter<T, 1> weight;               ///< gamma, (C)
   Parameter<T, 1> bias;                 ///< beta, (C)
   Buffer<T, 1> running_mean;            ///< (C)
@@ -50,6 +70,7 @@ class BatchNorm2d : public ImageLayer<T> {
   Tensor<T, 4> gpu_forward(const Tensor<T, 4>& x);  // chapter 6: resnet/device/batchnorm2d.hpp
   Tensor<T, 4> gpu_backward(const Tensor<T, 4>& dy);
 
+  std::optional<cpu::BatchNormReluCache> fused_cache_;  // kept by forward_relu() in training
   std::optional<BatchNorm2dCache<T>> cache_;
   std::optional<device::BatchNorm2dCache<T>> gpu_cache_;  // the same, for a forward pass on the GPU
 };

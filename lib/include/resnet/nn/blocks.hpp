@@ -86,6 +86,13 @@ class BasicBlock : public ImageLayer<T> {
   const Shortcut shortcut;                    ///< residual or none
 
  private:
+  // The library's path (CpuKernels::packed, floats on the CPU): the same layers, with each
+  // batch norm, the shortcut's sum and the ReLU after it fused into one pass
+  // (BatchNorm2d::forward_relu). Given code, in lib/src/nn/blocks.cpp.
+  bool runs_packed_kernels(const Tensor<T, 4>& tensor) const;
+  Tensor<T, 4> packed_forward(const Tensor<T, 4>& x);
+  Tensor<T, 4> packed_backward(const Tensor<T, 4>& dy);
+
   ReLU<T> relu1_;  // after bn1
   ReLU<T> relu2_;  // after the sum
 };

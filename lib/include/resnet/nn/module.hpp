@@ -20,9 +20,11 @@ class Summary;
 /// @brief Which code a module's CPU passes run (Module::use_cpu_kernels()).
 ///
 /// `reference`: the code the chapters teach, the student's own in the student's build.
-/// `packed`: the library's kernels beside it, built on the packed GEMM (resnet/cpu/): for
-/// now the float convolution without a whole-batch im2col (resnet/cpu/conv2d.hpp); the
-/// other layers, and models of doubles, run the reference either way.
+/// `packed`: the library's kernels beside it (resnet/cpu/), in float: Conv2d without a
+/// whole-batch im2col, on packed GEMM panels or Winograd F(2x2, 3x3)
+/// (resnet/cpu/conv2d.hpp), and BasicBlock with each batch norm fused with the shortcut's
+/// sum and the ReLU (resnet/cpu/batchnorm_relu.hpp). The other layers, and models of
+/// doubles, run the reference either way.
 enum class CpuKernels { reference, packed };
 
 /// @ingroup ch03

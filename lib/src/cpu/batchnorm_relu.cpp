@@ -1,0 +1,153 @@
+// The library's fused batch norm + (residual add) + ReLU (resnet/cpu/batchnorm_relu.hpp).
+// Channels are independent in every step: the threads share them out, and each channel's
+// values are its N planes of H W floats.
+#include "resnet/cpu/batchnorm_relu.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "resnet/error.hpp"
+#include "resnet/shape.hpp"
+
+namespace resnet::cpu {
+
+namespace {
+
+// Where channel c's plane of image n starts.
+std::size_t plane_start(const std::array<std::size_t, 4>& shape, std::size_t n, std::size_t c) {
+  return (n * shape[1] + c) * shape[2] * shape[3];
+}
+
+// The batch mean and biased variance of channel c, summed in double in one pass:
+// var = E[x^2] - mean^2. In double the cancellation costs nothing that float would see
+// unless |mean| / std exceeds about 10^4, far beyond a convolution's outputs.
+void channel_statistics(const xt::xtensor<float, 4>& x, std::size_t c, double& mean, double& variance) {
+  const auto& shape = x.shape();
+  const std::size_t plane = shape[2] * shape[3];
+  double sum = 0.0, sum_of_squares = 0.0;
+  for (std::size_t n = 0; n < shape[0]; ++n) {
+    const float* values = x.data() + plane_start(shape, n, c);
+    for (std::size_t i = 0; i < plane; ++i) {
+      sum += values[i];
+      sum_of_squares += static_cast<double>(values[i]) * values[i];
+    }
+  }
+  const double count = static_cast<double>(shape[0] * plane);
+  mean = sum / count;
+  variance = std::max(0.0, sum_of_squares / count - mean * mean);
+}
+
+void check_shapes(const xt::xtensor<float, 4>& x, const xt::xtensor<float, 1>& gamma, const xt::xtensor<float, 1>& beta,
+                  const xt::xtensor<float, 1>& running_mean, const xt::xtensor<float, 1>& running_var,
+                  const BatchNormReluSettings& settings, const xt::xtensor<float, 4>* residual) {
+  const char* op = "cpu::batchnorm_relu_forward";
+  const std::array<std::size_t, 1> channels{x.shape()[1]};
+  require_shape(op, "gamma", gamma.shape(), channels);
+  require_shape(op, "beta", beta.shape(), channels);
+  require_shape(op, "running_mean", running_mean.shape(), channels);
+  require_shape(op, "running_var", running_var.shape(), channels);
+  if (residual != nullptr) require_shape(op, "residual", residual->shape(), x.shape());
+  if (settings.training && x.shape()[0] * x.shape()[2] * x.shape()[3] < 2) {
+    throw ShapeError(std::string(op) + ": expected more than 1 value per channel when training, got x of shape " +
+                     format_shape(x.shape()));
+  }
+}
+
+}  // namespace
+
+BatchNormReluOutput batchnorm_relu_forward(const xt::xtensor<float, 4>& x,             // (N, C, H, W)
+                                           const xt::xtensor<float, 1>& gamma,         // (C)
+                                           const xt::xtensor<float, 1>& beta,          // (C)
+                                           const xt::xtensor<float, 1>& running_mean,  // (C)
+                                           const xt::xtensor<float, 1>& running_var,   // (C)
+                                           const BatchNormReluSettings& settings,
+                                           const xt::xtensor<float, 4>* residual) {  // (N, C, H, W) or null
+  check_shapes(x, gamma, beta, running_mean, running_var, settings, residual);
+  const auto& shape = x.shape();
+  const std::size_t N = shape[0], C = shape[1], plane = shape[2] * shape[3];
+  BatchNormReluOutput out{xt::xtensor<float, 4>::from_shape(shape), running_mean, running_var, std::nullopt};
+  if (settings.training) {
+    out.cache =
+        BatchNormReluCache{xt::xtensor<float, 4>::from_shape(shape), xt::xtensor<std::uint8_t, 4>::from_shape(shape),
+                           xt::xtensor<float, 1>::from_shape({C}), gamma, residual != nullptr};
+  }
+#pragma omp parallel for
+  for (std::size_t c = 0; c < C; ++c) {
+    double mean = running_mean(c), variance = running_var(c);
+    if (settings.training) {
+      channel_statistics(x, c, mean, variance);
+      const double m = settings.momentum, count = static_cast<double>(N * plane);
+      out.running_mean(c) = static_cast<float>((1.0 - m) * running_mean(c) + m * mean);
+      out.running_var(c) = static_cast<float>((1.0 - m) * running_var(c) + m * variance * count / (count - 1.0));
+    }
+    const float inverse_std = static_cast<float>(1.0 / std::sqrt(variance + settings.eps));
+    const float shift = static_cast<float>(mean);
+    if (out.cache) out.cache->inverse_std(c) = inverse_std;
+    for (std::size_t n = 0; n < N; ++n) {
+      const std::size_t start = plane_start(shape, n, c);
+      const float* in = x.data() + start;
+      const float* added = residual != nullptr ? residual->data() + start : nullptr;
+      float* y = out.y.data() + start;
+      float* x_hat = out.cache ? out.cache->x_hat.data() + start : nullptr;
+      std::uint8_t* active = out.cache ? out.cache->active.data() + start : nullptr;
+      for (std::size_t i = 0; i < plane; ++i) {
+        const float normalised = (in[i] - shift) * inverse_std;
+        const float z = gamma(c) * normalised + beta(c) + (added != nullptr ? added[i] : 0.0f);
+        y[i] = z > 0.0f ? z : 0.0f;
+        if (x_hat != nullptr) {
+          x_hat[i] = normalised;
+          active[i] = z > 0.0f;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+BatchNormReluGrads batchnorm_relu_backward(const xt::xtensor<float, 4>& dy,  // (N, C, H, W)
+                                           const BatchNormReluCache& cache) {
+  require_shape("cpu::batchnorm_relu_backward", "dy", dy.shape(), cache.x_hat.shape());
+  const auto& shape = dy.shape();
+  const std::size_t N = shape[0], C = shape[1], plane = shape[2] * shape[3];
+  const double count = static_cast<double>(N * plane);
+  BatchNormReluGrads grads{xt::xtensor<float, 4>::from_shape(shape),
+                           cache.has_residual ? xt::xtensor<float, 4>::from_shape(shape) : xt::xtensor<float, 4>(),
+                           xt::xtensor<float, 1>::from_shape({C}), xt::xtensor<float, 1>::from_shape({C})};
+#pragma omp parallel for
+  for (std::size_t c = 0; c < C; ++c) {
+    // First pass: the sums over the channel of the masked gradient g_z and of g_z x_hat.
+    double dbeta = 0.0, dgamma = 0.0;
+    for (std::size_t n = 0; n < N; ++n) {
+      const std::size_t start = plane_start(shape, n, c);
+      const float* g = dy.data() + start;
+      const float* x_hat = cache.x_hat.data() + start;
+      const std::uint8_t* active = cache.active.data() + start;
+      for (std::size_t i = 0; i < plane; ++i) {
+        const float g_z = active[i] ? g[i] : 0.0f;
+        dbeta += g_z;
+        dgamma += static_cast<double>(g_z) * x_hat[i];
+      }
+    }
+    grads.dbeta(c) = static_cast<float>(dbeta);
+    grads.dgamma(c) = static_cast<float>(dgamma);
+    // Second pass: dx = scale (g_z - dbeta / M - x_hat dgamma / M), and dresidual = g_z.
+    const float scale = cache.gamma(c) * cache.inverse_std(c);
+    const float mean_g = static_cast<float>(dbeta / count), mean_g_x_hat = static_cast<float>(dgamma / count);
+    for (std::size_t n = 0; n < N; ++n) {
+      const std::size_t start = plane_start(shape, n, c);
+      const float* g = dy.data() + start;
+      const float* x_hat = cache.x_hat.data() + start;
+      const std::uint8_t* active = cache.active.data() + start;
+      float* dx = grads.dx.data() + start;
+      float* dresidual = cache.has_residual ? grads.dresidual.data() + start : nullptr;
+      for (std::size_t i = 0; i < plane; ++i) {
+        const float g_z = active[i] ? g[i] : 0.0f;
+        dx[i] = scale * (g_z - mean_g - x_hat[i] * mean_g_x_hat);
+        if (dresidual != nullptr) dresidual[i] = g_z;
+      }
+    }
+  }
+  return grads;
+}
+
+}  // namespace resnet::cpu
