@@ -66,6 +66,21 @@ TEST_CASE("on the packed kernel a Conv2d in evaluation mode keeps no input for a
   CHECK_NOTHROW(conv.backward(Tensor<float, 4>::zeros({2, 3, 6, 6})));
 }
 
+TEST_CASE("on the packed kernel forward_consuming gives forward's output and gradients",
+          "[ch03][modules][cpu_kernels]") {
+  Generator first(13), second(13), data(14);
+  Conv2d<float> copying(4, 5, 3, 1, 1, Bias::none, first), consuming(4, 5, 3, 1, 1, Bias::none, second);
+  copying.use_cpu_kernels(CpuKernels::packed);
+  consuming.use_cpu_kernels(CpuKernels::packed);
+  const auto x = Tensor<float, 4>::from_host(random_normal<float, 4>({2, 4, 6, 6}, data));
+  Tensor<float, 4> given_up = x;
+  const auto y = copying.forward(x);
+  CHECK_THAT(consuming.forward_consuming(std::move(given_up)).host(), AllClose(y.host(), tolerance::exact));
+  const auto dy = Tensor<float, 4>::from_host(random_normal<float, 4>(y.shape(), data));
+  CHECK_THAT(consuming.backward(dy).host(), AllClose(copying.backward(dy).host(), tolerance::exact));
+  CHECK_THAT(consuming.weight.grad.host(), AllClose(copying.weight.grad.host(), tolerance::exact));
+}
+
 namespace {
 
 // Two convolutions, one inside a child: enough of a tree to see the choice reach every level.

@@ -27,8 +27,9 @@ bool BasicBlock<T>::runs_packed_kernels(const Tensor<T, 4>& tensor) const {
 // what follows them.
 template <class T>
 Tensor<T, 4> BasicBlock<T>::packed_forward(const Tensor<T, 4>& x) {
-  const Tensor<T, 4> hidden = bn1.forward_relu(conv1.forward(x), nullptr);
-  const Tensor<T, 4> residual_branch = conv2.forward(hidden);
+  // conv2 keeps its input for the backward pass: hidden itself, not a copy.
+  Tensor<T, 4> hidden = bn1.forward_relu(conv1.forward(x), nullptr);
+  const Tensor<T, 4> residual_branch = conv2.forward_consuming(std::move(hidden));
   if (shortcut == Shortcut::none) return bn2.forward_relu(residual_branch, nullptr);
   if (!downsample) return bn2.forward_relu(residual_branch, &x);
   const Tensor<T, 4> projected = downsample->forward(x);

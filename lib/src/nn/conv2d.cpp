@@ -53,7 +53,13 @@ bool Conv2d<T>::runs_packed_kernel() const {
 }
 
 template <class T>
-Tensor<T, 4> Conv2d<T>::packed_forward(const Tensor<T, 4>& x) {
+Tensor<T, 4> Conv2d<T>::forward_consuming(Tensor<T, 4>&& x) {
+  if (x.device() == Device::cpu && runs_packed_kernel()) return packed_forward(x, &x);
+  return forward(x);
+}
+
+template <class T>
+Tensor<T, 4> Conv2d<T>::packed_forward(const Tensor<T, 4>& x, Tensor<T, 4>* owned) {
   if constexpr (std::is_same_v<T, float>) {
     cache_.reset();  // a backward pass must go back through this forward pass
     const WindowShape shape =
@@ -61,7 +67,10 @@ Tensor<T, 4> Conv2d<T>::packed_forward(const Tensor<T, 4>& x) {
     auto y = cpu::conv2d_forward(x.host(), weight.value.host(), bias ? bias->value.host().data() : nullptr, shape);
     // Evaluation mode keeps nothing for a backward pass: no copy of the input.
     if (this->is_training()) {
-      packed_cache_ = PackedCache{x.host(), shape, true};
+      // The input the backward pass needs: x itself when the caller gave it up (after y is
+      // computed from it), else a copy.
+      packed_cache_ =
+          owned != nullptr ? PackedCache{std::move(owned->host()), shape, true} : PackedCache{x.host(), shape, true};
     } else {
       packed_cache_ = PackedCache{{}, shape, false};
     }
@@ -97,8 +106,10 @@ template Tensor<float, 4> Conv2d<float>::gpu_backward(const Tensor<float, 4>&);
 template Tensor<double, 4> Conv2d<double>::gpu_backward(const Tensor<double, 4>&);
 template bool Conv2d<float>::runs_packed_kernel() const;
 template bool Conv2d<double>::runs_packed_kernel() const;
-template Tensor<float, 4> Conv2d<float>::packed_forward(const Tensor<float, 4>&);
-template Tensor<double, 4> Conv2d<double>::packed_forward(const Tensor<double, 4>&);
+template Tensor<float, 4> Conv2d<float>::packed_forward(const Tensor<float, 4>&, Tensor<float, 4>*);
+template Tensor<double, 4> Conv2d<double>::packed_forward(const Tensor<double, 4>&, Tensor<double, 4>*);
+template Tensor<float, 4> Conv2d<float>::forward_consuming(Tensor<float, 4>&&);
+template Tensor<double, 4> Conv2d<double>::forward_consuming(Tensor<double, 4>&&);
 template Tensor<float, 4> Conv2d<float>::packed_backward(const Tensor<float, 4>&);
 template Tensor<double, 4> Conv2d<double>::packed_backward(const Tensor<double, 4>&);
 

@@ -51,6 +51,12 @@ class Conv2d : public ImageLayer<T> {
   /// @param dy (N, K, P, Q)
   /// @return dx (N, C, H, W)
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
+  /// @brief forward() for a caller that no longer needs x: on the library's path
+  ///        (CpuKernels::packed) the module keeps x itself for the backward pass instead
+  ///        of a copy of it. Otherwise the same as forward(x).
+  /// @param x (N, C, H, W), moved from
+  /// @return y (N, K, P, Q)
+  Tensor<T, 4> forward_consuming(Tensor<T, 4>&& x);
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
 
@@ -65,7 +71,7 @@ class Conv2d : public ImageLayer<T> {
 
   // The library's kernel (resnet/cpu/conv2d.hpp), for CpuKernels::packed on floats.
   bool runs_packed_kernel() const;
-  Tensor<T, 4> packed_forward(const Tensor<T, 4>& x);
+  Tensor<T, 4> packed_forward(const Tensor<T, 4>& x, Tensor<T, 4>* owned = nullptr);  // owned: keep it, moved
   Tensor<T, 4> packed_backward(const Tensor<T, 4>& dy);
 
   // What packed_backward() needs: the input, kept only by a forward pass in training mode.
