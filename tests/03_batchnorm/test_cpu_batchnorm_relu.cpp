@@ -22,12 +22,6 @@ using resnet::testing::Tolerance;
 
 namespace {
 
-// float32 against the float64 formulas: each output is a handful of float operations on
-// values of order 1 after normalisation (a subtraction, two multiplications, two additions),
-// and the per-channel sums over M <= 400 values are accumulated in double. A few ulps of the
-// largest value (6e-8 relative each) cover it; atol 2e-6 covers values that cancel near 0.
-constexpr Tolerance kFusedFloat32{1e-5, 2e-6, "float32: a few roundings per value on order-1 numbers, sums in double"};
-
 using Tensor4 = xt::xtensor<double, 4>;
 using Tensor1 = xt::xtensor<double, 1>;
 
@@ -166,25 +160,27 @@ TEST_CASE("the fused batch norm + add + ReLU matches the formulas in training an
 
       const auto out =
           cpu::batchnorm_relu_forward(x, gamma, beta, mean_c, var_c, {true, 1e-5f, 0.1f}, with_residual ? &r : nullptr);
-      CHECK_THAT(out.y, AllClose(f.forward(), kFusedFloat32));
+      CHECK_THAT(out.y, AllClose(f.forward(), resnet::testing::tolerance::fused_float32));
       REQUIRE(out.cache.has_value());
       // The running statistics: 0.9 old + 0.1 batch (the unbiased variance).
       const std::size_t M = x.size() / C;
       const Tensor1 batch_mean = xt::mean(f.x, {0, 2, 3});
       const Tensor1 batch_var = xt::variance(f.x, {0, 2, 3}) * static_cast<double>(M) / static_cast<double>(M - 1);
-      CHECK_THAT(out.running_mean, AllClose(Tensor1(0.9 * xt::cast<double>(mean_c) + 0.1 * batch_mean), kFusedFloat32));
-      CHECK_THAT(out.running_var, AllClose(Tensor1(0.9 * xt::cast<double>(var_c) + 0.1 * batch_var), kFusedFloat32));
+      CHECK_THAT(out.running_mean, AllClose(Tensor1(0.9 * xt::cast<double>(mean_c) + 0.1 * batch_mean),
+                                            resnet::testing::tolerance::fused_float32));
+      CHECK_THAT(out.running_var, AllClose(Tensor1(0.9 * xt::cast<double>(var_c) + 0.1 * batch_var),
+                                           resnet::testing::tolerance::fused_float32));
 
       const Tensor4 dy = rounded_to_float(random_normal<double, 4>(shape, generator));
       Tensor4 dx, dr;
       Tensor1 dgamma, dbeta;
       f.backward(dy, dx, dr, dgamma, dbeta);
       const auto grads = cpu::batchnorm_relu_backward(as_float(dy), *out.cache);
-      CHECK_THAT(grads.dx, AllClose(dx, kFusedFloat32));
-      CHECK_THAT(grads.dgamma, AllClose(dgamma, kFusedFloat32));
-      CHECK_THAT(grads.dbeta, AllClose(dbeta, kFusedFloat32));
+      CHECK_THAT(grads.dx, AllClose(dx, resnet::testing::tolerance::fused_float32));
+      CHECK_THAT(grads.dgamma, AllClose(dgamma, resnet::testing::tolerance::fused_float32));
+      CHECK_THAT(grads.dbeta, AllClose(dbeta, resnet::testing::tolerance::fused_float32));
       if (with_residual) {
-        CHECK_THAT(grads.dresidual, AllClose(dr, kFusedFloat32));
+        CHECK_THAT(grads.dresidual, AllClose(dr, resnet::testing::tolerance::fused_float32));
       } else {
         CHECK(grads.dresidual.size() == 0);
       }
@@ -201,7 +197,7 @@ TEST_CASE("the fused batch norm + add + ReLU matches the formulas in training an
                          (with_residual ? f.r.data()[i] : 0.0);
         expected.data()[i] = std::max(0.0, z);
       }
-      CHECK_THAT(eval.y, AllClose(expected, kFusedFloat32));
+      CHECK_THAT(eval.y, AllClose(expected, resnet::testing::tolerance::fused_float32));
     }
   }
 }

@@ -86,6 +86,14 @@ inline constexpr ScaleTolerance conv_float32{1e-6, 3e-6,
 inline constexpr ScaleTolerance block_float32{
     1e-6, 3e-6, "float32 chains of convolutions and batch norms: error relative to the tensor's scale"};
 
+/// The library's fused batch norm + add + ReLU (float32) against its formulas in float64:
+/// each output is a handful of float operations on values of order 1 after normalisation (a
+/// subtraction, two multiplications, two additions), and the per-channel sums over at most
+/// 400 values are accumulated in double. A few ulps of the largest value (6e-8 relative
+/// each) cover it; atol 2e-6 covers values that cancel near 0.
+inline constexpr Tolerance fused_float32{1e-5, 2e-6,
+                                         "float32: a few roundings per value on order-1 numbers, sums in double"};
+
 /// Whole float32 networks (ResNet-18/34/50 in training mode: up to 53 convolutions and
 /// batch norms in a chain) against float64: logits, loss, every gradient, running
 /// statistics, eval logits (tests/05_resnet34/needs_torch). Measured: at most 8.5e-5 *
