@@ -24,6 +24,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "machine.hpp"
 #include "resnet/cpu/packed_sgemm.hpp"
 #include "resnet/ops/gemm.hpp"
 #include "resnet/random.hpp"
@@ -31,6 +32,7 @@
 
 namespace {
 
+using namespace bench;
 using resnet::Transpose;
 using resnet::cpu::SimdPath;
 
@@ -63,22 +65,6 @@ std::vector<Shape> benchmark_shapes(const std::vector<std::size_t>& sizes, bool 
   add_convolution(shapes, "layer3 3x3 256->256 @8", 256, 256, 3, 8);
   add_convolution(shapes, "layer4 3x3 512->512 @4", 512, 512, 3, 4);
   return shapes;
-}
-
-// The best (least disturbed) time of `work`, after one warm-up run, over repeated runs
-// that take at least `min_seconds` in all (and at least three runs).
-double best_seconds(const std::function<void()>& work, double min_seconds) {
-  work();
-  double best = 1e30;
-  double total = 0.0;
-  for (int run = 0; run < 3 || total < min_seconds; ++run) {
-    const auto start = std::chrono::steady_clock::now();
-    work();
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    best = std::min(best, elapsed.count());
-    total += elapsed.count();
-  }
-  return best;
 }
 
 // The matrices of one shape, stored as the transpositions say (row lengths = lda, ldb).
@@ -122,81 +108,24 @@ double relative_difference(const std::vector<float>& ours, const std::vector<flo
   return scale > 0.0 ? difference / scale : difference;
 }
 
-std::string cpuinfo_field(const std::string& field) {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind(field, 0) != 0) continue;
-    const auto colon = line.find(':');
-    if (colon != std::string::npos) return line.substr(std::min(line.size(), colon + 2));
-  }
-  return "";
-}
-
-// The first field of /proc/loadavg: how many processes wanted a CPU, averaged over a minute.
-std::string load_average() {
-  std::ifstream loadavg("/proc/loadavg");
-  std::string one_minute;
-  loadavg >> one_minute;
-  return one_minute.empty() ? "unknown" : one_minute;
-}
-
-// The clock, measured: a chain of dependent integer adds runs one add per cycle on every
-// core of the last decade, so adds per second ~ cycles per second (with turbo, unlike
-// /proc/cpuinfo's "cpu MHz", which is often the base clock in a VM). An estimate.
-double measured_clock_ghz() {
-  const std::uint64_t adds = 400'000'000;
-  double best = 1e30;
-  for (int run = 0; run < 3; ++run) {
-    std::uint64_t x = 0;
-    const auto start = std::chrono::steady_clock::now();
-    for (std::uint64_t i = 0; i < adds; ++i) {
-      x += i;
-      __asm__ __volatile__("" : "+r"(x));  // keeps the chain: the compiler may not fold the loop
-    }
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    best = std::min(best, elapsed.count());
-  }
-  return static_cast<double>(adds) / best * 1e-9;
-}
-
-// Peak GFLOP/s = threads x lanes x 2 FMA units x 2 flops per FMA x clock.
-double fma_peak_gflops(int threads, std::size_t lanes, double clock_ghz) {
-  return threads * static_cast<double>(lanes) * 2.0 * 2.0 * clock_ghz;
-}
-
-std::size_t path_lanes(SimdPath path) { return path == SimdPath::avx512 ? 16 : path == SimdPath::avx2 ? 8 : 4; }
-
-std::string format(double value, int decimals) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
 void print_machine(const std::vector<SimdPath>& paths, double clock_ghz, double measured_ghz) {
-  const std::string flags = cpuinfo_field("flags");
-  auto has = [&](const char* flag) {
-    return (" " + flags + " ").find(std::string(" ") + flag + " ") != std::string::npos;
-  };
-  const std::time_t now = std::time(nullptr);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%d", std::localtime(&now));
-  std::cout << "- CPU: " << cpuinfo_field("model name") << "; AVX2 " << (has("avx2") ? "yes" : "no") << ", FMA "
-            << (has("fma") ? "yes" : "no") << ", AVX-512F " << (has("avx512f") ? "yes" : "no") << "\n"
+  auto yes_no = [](const char* flag) { return cpu_has_flag(flag) ? "yes" : "no"; };
+  std::cout << "- CPU: " << cpuinfo_field("model name") << "; AVX2 " << yes_no("avx2") << ", FMA " << yes_no("fma")
+            << ", AVX-512F " << yes_no("avx512f") << "\n"
             << "- Paths timed: ";
   for (SimdPath path : paths) std::cout << resnet::cpu::simd_path_name(path) << " ";
   std::cout << "(default: " << resnet::cpu::simd_path_name(resnet::cpu::default_simd_path()) << ")\n"
-            << "- Date: " << date << "; load average when it started (other processes running): " << load_average()
+            << "- Date: " << today() << "; load average when it started (other processes running): " << load_average()
             << "\n"
             << "- Clock (estimates): /proc/cpuinfo \"cpu MHz\" " << format(clock_ghz, 2)
             << " GHz; measured with a dependent-add loop " << format(measured_ghz, 2) << " GHz\n";
   const SimdPath widest = paths.back();
   std::cout << "- Estimated FMA peak of the " << resnet::cpu::simd_path_name(widest)
             << " path (threads x lanes x 2 FMA units x 2 flops x clock): 1 thread "
-            << format(fma_peak_gflops(1, path_lanes(widest), clock_ghz), 0) << " GFLOP/s at the cpuinfo clock, "
-            << format(fma_peak_gflops(1, path_lanes(widest), measured_ghz), 0) << " at the measured one; 2 threads "
-            << format(fma_peak_gflops(2, path_lanes(widest), clock_ghz), 0) << " / "
-            << format(fma_peak_gflops(2, path_lanes(widest), measured_ghz), 0) << "\n\n";
+            << format(fma_peak_gflops(1, simd_lanes(widest), clock_ghz), 0) << " GFLOP/s at the cpuinfo clock, "
+            << format(fma_peak_gflops(1, simd_lanes(widest), measured_ghz), 0) << " at the measured one; 2 threads "
+            << format(fma_peak_gflops(2, simd_lanes(widest), clock_ghz), 0) << " / "
+            << format(fma_peak_gflops(2, simd_lanes(widest), measured_ghz), 0) << "\n\n";
 }
 
 void print_table_header(int threads, const std::vector<SimdPath>& paths) {
@@ -243,9 +172,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   const std::vector<SimdPath> paths = resnet::cpu::available_simd_paths();
-  const std::string mhz = cpuinfo_field("cpu MHz");
-  const double clock_ghz = mhz.empty() ? 0.0 : std::stod(mhz) / 1000.0;
-  print_machine(paths, clock_ghz, measured_clock_ghz());
+  print_machine(paths, cpuinfo_clock_ghz(), measured_clock_ghz());
 
   // One table per thread count, each measured in one go. Switching OpenMP and OpenBLAS
   // between 1 and 2 threads from one row to the next made the 2-thread rows of both

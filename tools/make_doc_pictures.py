@@ -33,6 +33,7 @@ SAMPLE = os.path.join(ROOT, "data", "cifar10-sample")
 COPIES = {
     "tutorial_accuracy.svg": "bench/results/training/tutorial-seed0/accuracy.svg",
     "better_recipe_accuracy.svg": "bench/results/training/resnet20-onecycle-seed0/accuracy.svg",
+    "cpu_roofline.svg": "bench/results/cpu_roofline.svg",
 }
 
 # The chapter demos and the pictures each writes (docs/CMakeLists.txt runs the same commands).

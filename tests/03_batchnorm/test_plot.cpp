@@ -41,3 +41,15 @@ TEST_CASE("a plot refuses mismatched series and non-positive values on a log axi
   CHECK_THROWS_WITH(line_plot_svg({{"a", {1, 2}, {1, 0}}}, log_axis), Catch::Contains("logarithmic"));
   CHECK_THROWS_AS(line_plot_svg({}, PlotSettings{}), ShapeError);
 }
+
+TEST_CASE("a logarithmic x axis has decade ticks and refuses x <= 0", "[ch03][plot][hand]") {
+  PlotSettings settings;
+  settings.log_x = true;
+  settings.log_y = true;
+  const std::string svg = line_plot_svg({{"roof", {0.05, 200.0}, {1.0, 100.0}}}, settings);
+  // x from 0.05 to 200 spans the decades 0.01 ... 1000.
+  CHECK(svg.find(">0.01<") != std::string::npos);
+  CHECK(svg.find(">1000<") != std::string::npos);
+  CHECK(count(svg, "<circle") == 2);
+  CHECK_THROWS_WITH(line_plot_svg({{"a", {0, 1}, {1, 2}}}, settings), Catch::Contains("x = 0"));
+}

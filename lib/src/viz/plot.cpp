@@ -78,19 +78,28 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSetti
         throw ShapeError("line_plot_svg: series '" + line.label + "' has y = " + number(line.y[i]) +
                          ", which a logarithmic axis cannot show");
       }
-      const double value = settings.log_y ? std::log10(line.y[i]) : line.y[i];
-      x = {std::min(x.low, line.x[i]), std::max(x.high, line.x[i])};
-      y = {std::min(y.low, value), std::max(y.high, value)};
+      if (settings.log_x && !(line.x[i] > 0)) {
+        throw ShapeError("line_plot_svg: series '" + line.label + "' has x = " + number(line.x[i]) +
+                         ", which a logarithmic axis cannot show");
+      }
+      const double x_value = settings.log_x ? std::log10(line.x[i]) : line.x[i];
+      const double y_value = settings.log_y ? std::log10(line.y[i]) : line.y[i];
+      x = {std::min(x.low, x_value), std::max(x.high, x_value)};
+      y = {std::min(y.low, y_value), std::max(y.high, y_value)};
     }
   }
   if (x.low > x.high) throw ShapeError("line_plot_svg: nothing to plot");
   if (x.high == x.low) x = {x.low - 1, x.high + 1};
   if (y.high == y.low) y = {y.low - 1, y.high + 1};
-  if (settings.log_y) y = {std::floor(y.low), std::ceil(y.high)};  // whole decades
+  if (settings.log_x) x = {std::floor(x.low), std::ceil(x.high)};  // whole decades
+  if (settings.log_y) y = {std::floor(y.low), std::ceil(y.high)};
 
   const double width = static_cast<double>(settings.width), height = static_cast<double>(settings.height);
   const double plot_width = width - kLeft - kRight, plot_height = height - kTop - kBottom;
-  auto px = [&](double value) { return kLeft + (value - x.low) / (x.high - x.low) * plot_width; };
+  auto px = [&](double value) {
+    const double v = settings.log_x ? std::log10(value) : value;
+    return kLeft + (v - x.low) / (x.high - x.low) * plot_width;
+  };
   auto py = [&](double value) {
     const double v = settings.log_y ? std::log10(value) : value;
     return kTop + (1.0 - (v - y.low) / (y.high - y.low)) * plot_height;
@@ -104,7 +113,13 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSetti
       << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << escape(settings.title)
       << "</text>\n";
   // Grid and ticks.
-  for (double tick : linear_ticks(x.low, x.high)) {
+  std::vector<double> x_ticks;
+  if (settings.log_x) {
+    for (double decade = x.low; decade <= x.high + 1e-9; decade += 1.0) x_ticks.push_back(std::pow(10.0, decade));
+  } else {
+    x_ticks = linear_ticks(x.low, x.high);
+  }
+  for (double tick : x_ticks) {
     svg << "<line x1=\"" << px(tick) << "\" y1=\"" << kTop << "\" x2=\"" << px(tick) << "\" y2=\"" << kTop + plot_height
         << "\" stroke=\"#e0e0e0\"/>\n"
         << "<text x=\"" << px(tick) << "\" y=\"" << kTop + plot_height + 16 << "\" text-anchor=\"middle\">"

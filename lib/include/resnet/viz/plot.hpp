@@ -24,6 +24,7 @@ struct PlotSettings {
   std::string title;         ///< above the plot
   std::string x_label;       ///< under the x axis
   std::string y_label;       ///< beside the y axis
+  bool log_x = false;        ///< a logarithmic x axis (every x must then be positive)
   bool log_y = false;        ///< a logarithmic y axis (every y must then be positive)
   std::size_t width = 720;   ///< pixels
   std::size_t height = 420;  ///< pixels
@@ -36,7 +37,7 @@ struct PlotSettings {
 /// @param settings titles, axes and size
 /// @return the SVG document, settings.width x settings.height pixels
 /// @throws ShapeError when a series' x and y differ in length, there are no points, a
-///         value is NaN or infinite, or log_y is set and a y is not positive
+///         value is NaN or infinite, or log_x (log_y) is set and an x (a y) is not positive
 std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSettings& settings);
 
 /// @ingroup core

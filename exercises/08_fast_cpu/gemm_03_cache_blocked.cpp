@@ -1,0 +1,31 @@
+// EXERCISE FILE, generated from solutions/08_fast_cpu/gemm_03_cache_blocked.cpp by tools/make_exercises.py.
+// Write your code between the BEGIN EXERCISE and END EXERCISE lines; the rest of the
+// file is given. `./course test TASK` runs a task's tests, `./course reset TASK`
+// restores its stub (your version is kept in a backup).
+// Chapter 8, CPU GEMM ladder rung 03, task 8.2: cache blocking (see
+// chapters/08_fast_cpu/README.md).
+//
+// Rung 02's loops, inside blocks. Rung 02 streams all of B (K x N floats) through the
+// caches once for every row of A: for 1024 x 1024 matrices that is 4 MiB per row, far more
+// than the L2 cache holds, so every row of B comes from L3 or memory again and again.
+// Here the loops run over blocks: a block of B, kc rows by nc columns, is used by mc rows
+// of A in a row before the loops move on, and the kc x nc floats it takes stay in cache
+// (L2 for the defaults' 128 KiB of A... see CacheBlocks). What changed from rung 02: three
+// outer loops over blocks; inside, rung 02's loops restricted to one block.
+#include <algorithm>
+#include <cstring>
+
+#include "resnet/cpu/gemm_ladder.hpp"
+#include "resnet/exercise.hpp"
+
+namespace resnet::cpu::ladder {
+
+void gemm_03_cache_blocked(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K,
+                           const CacheBlocks& blocks) {
+  check_cache_blocks(blocks, "gemm_03_cache_blocked", /*whole_tiles=*/false);
+  // BEGIN EXERCISE 8.2: replace the next line with your code (./course hint 8.2)
+  todo("8.2", "gemm_03_cache_blocked: C (M, N) = A (M, K) B (K, N) as rung 02, but block by block: blocks.kc x blocks.nc of B reused by blocks.mc rows of A before moving on");
+  // END EXERCISE 8.2
+}
+
+}  // namespace resnet::cpu::ladder
