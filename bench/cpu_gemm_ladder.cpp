@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
   const double clock = measured_clock_ghz();
   const SimdPath widest = resnet::cpu::default_simd_path();
   const Peaks peaks{fma_peak_gflops(1, 4, clock), fma_peak_gflops(1, simd_lanes(widest), clock)};
+  resnet::set_thread_count(threads);
   const double bandwidth = measured_triad_bandwidth_gbs();
   auto yes_no = [](const char* flag) { return cpu_has_flag(flag) ? "yes" : "no"; };
   std::cout << "- CPU: " << cpuinfo_field("model name") << "; AVX2 " << yes_no("avx2") << ", FMA " << yes_no("fma")

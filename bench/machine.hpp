@@ -39,7 +39,8 @@ std::size_t simd_lanes(resnet::cpu::SimdPath path);
 
 // Memory bandwidth in GB/s, measured: the best of a few passes of a[i] = b[i] + s c[i] over
 // three arrays of 32 MiB each (far beyond the caches), counting 12 bytes moved per i
-// (two reads, one write; the write's read-for-ownership is not counted, as STREAM does).
+// (two reads, one write; the write's read-for-ownership is not counted, as STREAM does),
+// on resnet::thread_count() threads (set it first).
 double measured_triad_bandwidth_gbs();
 
 // The best (least disturbed) time of `work`, after one warm-up run, over repeated runs

@@ -19,12 +19,19 @@
 // The kernel of this rung, given, still reads and writes its tile of C at every step
 // of the depth loop; rung 05 keeps the tile in registers.
 #include <algorithm>
-#include <vector>
+#include <memory>
 
 #include "resnet/cpu/gemm_ladder.hpp"
 #include "resnet/exercise.hpp"
 
 namespace resnet::cpu::ladder {
+
+namespace {
+
+// n rounded up to a multiple of `multiple`.
+std::size_t round_up(std::size_t n, std::size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+}  // namespace
 
 void pack_a_block(const float* a, std::size_t lda, std::size_t rows, std::size_t depth, float* packed) {
   // BEGIN EXERCISE 8.3: replace the next line with your code (./course hint 8.3)
@@ -51,9 +58,15 @@ void micro_kernel_in_memory(std::size_t depth, const float* a_panel, const float
 void packed_gemm(const float* a, std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc,
                  std::size_t M, std::size_t N, std::size_t K, const CacheBlocks& blocks, MicroKernel kernel) {
   check_cache_blocks(blocks, "packed_gemm", /*whole_tiles=*/true);
-  // The packed blocks, sized for the largest block (whole tiles, so the padding fits).
-  std::vector<float> packed_a(blocks.mc * blocks.kc);
-  std::vector<float> packed_b(blocks.kc * blocks.nc);
+  // The packed blocks, sized for the largest block this product has (whole tiles, so the
+  // padding fits), and not filled: packing writes every float before the kernel reads it.
+  const std::size_t a_rows = std::min(blocks.mc, round_up(M, kTileRows));
+  const std::size_t b_cols = std::min(blocks.nc, round_up(N, kTileCols));
+  const std::size_t depth = std::min(blocks.kc, K);
+  std::unique_ptr<float[]> packed_a_buffer(new float[a_rows * depth + 1]);
+  std::unique_ptr<float[]> packed_b_buffer(new float[depth * b_cols + 1]);
+  float* const packed_a = packed_a_buffer.get();
+  float* const packed_b = packed_b_buffer.get();
   // BEGIN EXERCISE 8.4: replace the next line with your code (./course hint 8.4)
   todo("8.4", "packed_gemm: C += A B: for each block of B (kc x nc) packed once, each block of A (mc x kc) packed once, the kernel on every pair of micro-panels");
   // END EXERCISE 8.4

@@ -15,12 +15,19 @@
 // The kernel of this rung, given, still reads and writes its tile of C at every step
 // of the depth loop; rung 05 keeps the tile in registers.
 #include <algorithm>
-#include <vector>
+#include <memory>
 
 #include "resnet/cpu/gemm_ladder.hpp"
 #include "resnet/exercise.hpp"
 
 namespace resnet::cpu::ladder {
+
+namespace {
+
+// n rounded up to a multiple of `multiple`.
+std::size_t round_up(std::size_t n, std::size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+}  // namespace
 
 void pack_a_block(const float* a, std::size_t lda, std::size_t rows, std::size_t depth, float* packed) {
   // BEGIN SOLUTION 8.3 pack_a_block: a block of A (rows x depth, rows lda apart) -> panels of kTileRows rows, each stored column after column, the rows past the block zero
@@ -63,22 +70,28 @@ void micro_kernel_in_memory(std::size_t depth, const float* a_panel, const float
 void packed_gemm(const float* a, std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc,
                  std::size_t M, std::size_t N, std::size_t K, const CacheBlocks& blocks, MicroKernel kernel) {
   check_cache_blocks(blocks, "packed_gemm", /*whole_tiles=*/true);
-  // The packed blocks, sized for the largest block (whole tiles, so the padding fits).
-  std::vector<float> packed_a(blocks.mc * blocks.kc);
-  std::vector<float> packed_b(blocks.kc * blocks.nc);
+  // The packed blocks, sized for the largest block this product has (whole tiles, so the
+  // padding fits), and not filled: packing writes every float before the kernel reads it.
+  const std::size_t a_rows = std::min(blocks.mc, round_up(M, kTileRows));
+  const std::size_t b_cols = std::min(blocks.nc, round_up(N, kTileCols));
+  const std::size_t depth = std::min(blocks.kc, K);
+  std::unique_ptr<float[]> packed_a_buffer(new float[a_rows * depth + 1]);
+  std::unique_ptr<float[]> packed_b_buffer(new float[depth * b_cols + 1]);
+  float* const packed_a = packed_a_buffer.get();
+  float* const packed_b = packed_b_buffer.get();
   // BEGIN SOLUTION 8.4 packed_gemm: C += A B: for each block of B (kc x nc) packed once, each block of A (mc x kc) packed once, the kernel on every pair of micro-panels
   for (std::size_t jc = 0; jc < N; jc += blocks.nc) {
     const std::size_t nc = std::min(blocks.nc, N - jc);
     for (std::size_t pc = 0; pc < K; pc += blocks.kc) {
       const std::size_t kc = std::min(blocks.kc, K - pc);
-      pack_b_block(b + pc * ldb + jc, ldb, kc, nc, packed_b.data());
+      pack_b_block(b + pc * ldb + jc, ldb, kc, nc, packed_b);
       for (std::size_t ic = 0; ic < M; ic += blocks.mc) {
         const std::size_t mc = std::min(blocks.mc, M - ic);
-        pack_a_block(a + ic * lda + pc, lda, mc, kc, packed_a.data());
+        pack_a_block(a + ic * lda + pc, lda, mc, kc, packed_a);
         // Every tile of this block of C: B panel jr (in L1) meets every A panel (in L2).
         for (std::size_t jr = 0; jr < nc; jr += kTileCols) {
           for (std::size_t ir = 0; ir < mc; ir += kTileRows) {
-            kernel(kc, packed_a.data() + ir * kc, packed_b.data() + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
+            kernel(kc, packed_a + ir * kc, packed_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
                    std::min(kTileRows, mc - ir), std::min(kTileCols, nc - jr));
           }
         }

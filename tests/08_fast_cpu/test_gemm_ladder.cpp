@@ -34,8 +34,10 @@ struct Shape {
   std::size_t M, N, K;
 };
 
-// Shapes off every tile and SIMD width: single entries, thin rows and columns, primes.
-const std::vector<Shape> kShapes = {{1, 1, 1}, {1, 17, 3}, {13, 1, 9}, {3, 5, 7}, {17, 13, 29}, {37, 70, 41}};
+// Shapes off every tile and SIMD width: single entries, thin rows and columns, primes; and
+// empty ones (K = 0 must still leave C all zeros).
+const std::vector<Shape> kShapes = {{1, 1, 1},    {1, 17, 3}, {13, 1, 9}, {3, 5, 7}, {17, 13, 29},
+                                    {37, 70, 41}, {0, 5, 3},  {4, 0, 3},  {4, 5, 0}};
 
 // Small blocks (for rungs 04-06: mc a multiple of kTileRows, nc of kTileCols), so that a
 // 37 x 70 product crosses several blocks in every direction with partial last blocks.
@@ -177,13 +179,15 @@ TEST_CASE("rung 04, packed blocks around a micro-kernel, computes C = A B with d
 }
 
 TEST_CASE("packed_gemm adds A B to a block of a larger C and leaves the rest alone", "[ch08][gemm_ladder][8.4]") {
-  // A (5 x 6) and B (6 x 9) inside wider matrices; C's block is 5 x 9 inside a 7 x 12 matrix of 1s.
-  const std::size_t M = 5, N = 9, K = 6, lda = 8, ldb = 11, ldc = 12;
+  // A (13 x 11) and B (11 x 19) inside wider matrices, C's block 13 x 19 inside a 15 x 22
+  // matrix of 1s: with the small blocks (8, 5, 16) every block loop runs more than once, so
+  // a block's start that used K or N instead of lda, ldb or ldc would be caught.
+  const std::size_t M = 13, N = 19, K = 11, lda = 14, ldb = 21, ldc = 22, c_rows = M + 2;
   Generator generator(4);
   const std::vector<float> a = integer_matrix(M * lda, generator), b = integer_matrix(K * ldb, generator);
-  std::vector<float> c(7 * ldc, 1.0f);
+  std::vector<float> c(c_rows * ldc, 1.0f);
   packed_gemm(a.data(), lda, b.data(), ldb, c.data() + ldc + 2, ldc, M, N, K, kSmallBlocks, micro_kernel_in_memory);
-  for (std::size_t row = 0; row < 7; ++row) {
+  for (std::size_t row = 0; row < c_rows; ++row) {
     for (std::size_t col = 0; col < ldc; ++col) {
       float expected = 1.0f;
       if (row >= 1 && row < 1 + M && col >= 2 && col < 2 + N) {

@@ -16,10 +16,8 @@
 namespace resnet::cpu::ladder {
 
 /// @ingroup ch08
-/// @brief Rows of the register tile of rungs 04-06: the height of an A micro-panel.
-///
-/// 4 x 8 accumulators are eight 4-float vectors, which with two vectors of B and one
-/// broadcast of A fit in the 16 vector registers of x86-64 (SSE) and in ARM64's 32.
+/// @brief Rows of the register tile of rungs 04-06: the height of an A micro-panel (the
+///        guide's task 8.5 works out why 4 x 8).
 constexpr std::size_t kTileRows = 4;
 
 /// @ingroup ch08
