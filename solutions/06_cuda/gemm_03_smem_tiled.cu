@@ -19,16 +19,16 @@
 // about as fast as the L1 cache. Global traffic falls 32-fold. The zeros outside A and B
 // add nothing to the sums, so edges need no other care. (SGEMM_CUDA's kernel 3.)
 //
-// The threads cooperate, so each phase is a function of one thread, and the barriers sit
-// between the calls: in the CUDA kernel they are __syncthreads(); under host emulation
-// (below) every thread of the block finishes one phase before any thread starts the next,
-// which is exactly the guarantee __syncthreads() gives. So this rung is tested on the CPU.
+// The whole kernel is one function of one thread, gemm_smem_tiled_thread, barriers
+// included. On the GPU it runs as a CUDA kernel; under host emulation the block emulator
+// (resnet/cuda/block_emulator.hpp) runs each thread of a block as a fiber, so that
+// sync_threads() waits for all of them, and reports a missing barrier as a shared-memory
+// race naming the two threads and the word. So this rung is tested on the CPU, barriers
+// and all.
 //
 // Not measured yet: no GPU has run this ladder. bench/gpu/run.sh prints the TFLOP/s and the
 // fraction of cuBLAS of every rung when one does.
-#include <algorithm>
 #include <cstddef>
-#include <vector>
 
 #include "resnet/cuda/gemm.hpp"
 #include "resnet/cuda/launch.hpp"
@@ -39,95 +39,36 @@ namespace resnet::cuda {
 // The side of the tiles of A, B and C, and of the blocks of threads.
 constexpr unsigned kTile = 32;
 
-// Phase 1 (step `tile` along K): thread (tx, ty) of the block copies A[row, k0 + tx] into
-// a_tile[ty][tx] and B[k0 + ty, col] into b_tile[ty][tx], zero outside A or B. The tiles
-// are 32 x 32, row-major. Every thread takes part, even one whose (row, col) is outside C:
-// its copies are elements other threads need.
-RESNET_HOST_DEVICE void load_tiles_thread(const ThreadIndex& t, std::size_t tile, const float* a, const float* b,
-                                          std::size_t M, std::size_t N, std::size_t K, float* a_tile, float* b_tile) {
-  // BEGIN SOLUTION 6.4 load_tiles_thread: step `tile` along K; thread (tx, ty) of the 32 x 32 block writes entry (ty, tx) of A's and B's tiles for this block and step into a_tile, b_tile (row-major), 0 outside A or B
+// One thread of the block: the whole kernel, C[row, col] for row = 32 by + ty and
+// col = 32 bx + tx. Every thread runs every step of the loop, even one whose (row, col) is
+// outside C: its copies are elements other threads need, and a barrier must be reached
+// by every thread of the block.
+RESNET_HOST_DEVICE void gemm_smem_tiled_thread(const ThreadIndex& t, const float* a, const float* b, float* c,
+                                               std::size_t M, std::size_t N, std::size_t K) {
+  // BEGIN SOLUTION 6.4 gemm_smem_tiled_thread: blocks of 32 x 32 threads, x along C's columns and y along its rows; the block computes its 32 x 32 tile of C (M, N) = A (M, K) B (K, N), row-major, stepping along K through 32 x 32 tiles of A and B in shared memory (RESNET_SHARED BlockArray), 0 outside A and B, with the barriers the tiles need
+  RESNET_SHARED BlockArray<float, kTile * kTile> a_tile;  // (32, 32), row-major
+  RESNET_SHARED BlockArray<float, kTile * kTile> b_tile;
   const std::size_t tx = t.thread.x, ty = t.thread.y;
-  const std::size_t row = t.global_y(), col = t.global_x(), k0 = tile * kTile;
-  a_tile[ty * kTile + tx] = row < M && k0 + tx < K ? a[row * K + k0 + tx] : 0.0f;
-  b_tile[ty * kTile + tx] = k0 + ty < K && col < N ? b[(k0 + ty) * N + col] : 0.0f;
-  // END SOLUTION
-}
-
-// Phase 2: thread (tx, ty) adds the 32 products of row ty of a_tile and column tx of
-// b_tile to its running sum. (A warp's threads share ty: they all read the same
-// a_tile[ty][k], a broadcast, and neighbouring b_tile[k][tx], distinct banks.)
-RESNET_HOST_DEVICE void accumulate_tile_thread(const ThreadIndex& t, const float* a_tile, const float* b_tile,
-                                               float& sum) {
-  // BEGIN SOLUTION 6.4 accumulate_tile_thread: thread (tx, ty) of the 32 x 32 block adds entry (ty, tx) of the product a_tile b_tile (both 32 x 32, row-major, in shared memory) to its running sum
-  const unsigned tx = t.thread.x, ty = t.thread.y;
-  for (unsigned k = 0; k < kTile; ++k) sum += a_tile[ty * kTile + k] * b_tile[k * kTile + tx];
+  const std::size_t row = t.global_y(), col = t.global_x();
+  float sum = 0.0f;
+  for (std::size_t k0 = 0; k0 < K; k0 += kTile) {
+    // Each thread copies one element of each tile (0 outside A or B: it adds nothing).
+    a_tile[ty * kTile + tx] = row < M && k0 + tx < K ? a[row * K + k0 + tx] : 0.0f;
+    b_tile[ty * kTile + tx] = k0 + ty < K && col < N ? b[(k0 + ty) * N + col] : 0.0f;
+    sync_threads();  // both tiles are complete before anyone reads them
+    for (std::size_t k = 0; k < kTile; ++k) sum += a_tile[ty * kTile + k] * b_tile[k * kTile + tx];
+    sync_threads();  // everyone has finished reading before the next step overwrites them
+  }
+  if (row < M && col < N) c[row * N + col] = sum;
   // END SOLUTION
 }
 
 namespace {
 
-// Phase 3: the finished sum goes to C[row, col], when that is inside C.
-RESNET_HOST_DEVICE void store_sum_thread(const ThreadIndex& t, float sum, float* c, std::size_t M, std::size_t N) {
-  const std::size_t row = t.global_y(), col = t.global_x();
-  if (row < M && col < N) c[row * N + col] = sum;
-}
-
 // Blocks of 32 x 32 threads; x covers the columns of C, y its rows.
 Grid smem_tiled_grid(std::size_t M, std::size_t N) {
   return Grid{Dim3{static_cast<unsigned>(ceil_div(N, kTile)), static_cast<unsigned>(ceil_div(M, kTile)), 1},
               Dim3{kTile, kTile, 1}};
-}
-
-#ifdef __CUDACC__
-__global__ void gemm_smem_tiled_kernel(const float* a, const float* b, float* c, std::size_t M, std::size_t N,
-                                       std::size_t K) {
-  // BEGIN SOLUTION 6.4 gemm_smem_tiled_kernel: blocks of 32 x 32 threads, x along C's columns and y along its rows; each block computes its 32 x 32 tile of C (M, N) = A (M, K) B (K, N), row-major, through shared memory
-  __shared__ float a_tile[kTile * kTile];
-  __shared__ float b_tile[kTile * kTile];
-  const ThreadIndex t = this_thread();
-  float sum = 0.0f;
-  const std::size_t tiles = ceil_div(K, kTile);
-  for (std::size_t tile = 0; tile < tiles; ++tile) {
-    load_tiles_thread(t, tile, a, b, M, N, K, a_tile, b_tile);
-    __syncthreads();  // both tiles are complete before anyone reads them
-    accumulate_tile_thread(t, a_tile, b_tile, sum);
-    __syncthreads();  // everyone has finished reading before the next step overwrites them
-  }
-  store_sum_thread(t, sum, c, M, N);
-  // END SOLUTION
-}
-#endif
-
-// Calls f(t) for every thread t of block (t.block.x, t.block.y), one after the other.
-template <class F>
-void for_each_thread_of_block(ThreadIndex& t, F f) {
-  for (t.thread.y = 0; t.thread.y < t.block_size.y; ++t.thread.y)
-    for (t.thread.x = 0; t.thread.x < t.block_size.x; ++t.thread.x) f(t);
-}
-
-// The kernel on the CPU, block by block. A barrier means: every thread of the block has
-// finished the phase before it. Running each phase for all threads of the block before
-// the next phase starts gives exactly that, so the sums are the GPU's, in the same order.
-void emulate_smem_tiled(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K) {
-  const Grid grid = smem_tiled_grid(M, N);
-  std::vector<float> a_tile(kTile * kTile), b_tile(kTile * kTile);
-  std::vector<float> sums(kTile * kTile);  // each thread's running sum (a register on the GPU)
-  auto sum_of = [&](const ThreadIndex& t) -> float& { return sums[t.thread.y * kTile + t.thread.x]; };
-  ThreadIndex t{Dim3{}, Dim3{}, grid.threads, grid.blocks};
-  for (t.block.y = 0; t.block.y < grid.blocks.y; ++t.block.y) {
-    for (t.block.x = 0; t.block.x < grid.blocks.x; ++t.block.x) {
-      std::fill(sums.begin(), sums.end(), 0.0f);
-      for (std::size_t tile = 0; tile < ceil_div(K, kTile); ++tile) {
-        for_each_thread_of_block(
-            t, [&](const ThreadIndex& u) { load_tiles_thread(u, tile, a, b, M, N, K, a_tile.data(), b_tile.data()); });
-        // __syncthreads()
-        for_each_thread_of_block(
-            t, [&](const ThreadIndex& u) { accumulate_tile_thread(u, a_tile.data(), b_tile.data(), sum_of(u)); });
-        // __syncthreads()
-      }
-      for_each_thread_of_block(t, [&](const ThreadIndex& u) { store_sum_thread(u, sum_of(u), c, M, N); });
-    }
-  }
 }
 
 }  // namespace
@@ -136,17 +77,8 @@ namespace detail {
 
 void gemm_smem_tiled(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K,
                      Launch where) {
-  if (where == Launch::host_emulation) {
-    emulate_smem_tiled(a, b, c, M, N, K);
-    return;
-  }
-#ifdef __CUDACC__
-  const Grid grid = smem_tiled_grid(M, N);
-  gemm_smem_tiled_kernel<<<to_dim3(grid.blocks), to_dim3(grid.threads)>>>(a, b, c, M, N, K);
-  check_launch("gemm_03_smem_tiled");
-#else
-  no_cuda_in_this_build("gemm_03_smem_tiled");
-#endif
+  launch_cooperative("gemm_03_smem_tiled", smem_tiled_grid(M, N), where,
+                     [=] RESNET_HOST_DEVICE(const ThreadIndex& t) { gemm_smem_tiled_thread(t, a, b, c, M, N, K); });
 }
 
 }  // namespace detail

@@ -8,13 +8,13 @@
 //   2. barrier; then a tree: partial[k] += partial[k + stride] for k < stride, with stride
 //      halving from blockDim / 2 to 1, a barrier after each step; partial[0] is the sum.
 // The threads of a block cooperate through shared memory, so every barrier matters: a
-// thread must not read partial[k + stride] before its owner has written it.
+// thread must not read partial[k + stride] before its owner has written it, nor write
+// partial[k] while another thread may still read its old value.
 //
-// Host emulation runs each phase for every thread of the block before the next phase
-// starts, which is exactly the guarantee __syncthreads() gives, so this kernel is tested
-// on the CPU too.
-#include <vector>
-
+// The whole kernel is one function of one thread, channel_sums_thread, with its barriers.
+// Under host emulation the block emulator runs it (resnet/cuda/block_emulator.hpp): each
+// thread of a block is a fiber, a barrier waits for all of them, and a barrier left out is
+// reported as a shared-memory race naming the two threads.
 #include "resnet/cuda/kernels.hpp"
 #include "resnet/exercise.hpp"  // todo() for the exercise stubs (on the GPU: resnet::cuda::todo)
 
@@ -22,9 +22,9 @@ namespace resnet::cuda {
 
 // Phase 1 of block c = t.block.x: partial[k] = the sum of value(x[n, c, i], c) over this
 // thread's share of the channel's values (k = t.thread.x).
-template <class T, class Value>
+template <class T, class Value, class Partials>
 RESNET_HOST_DEVICE void partial_sum_thread(const ThreadIndex& t, const T* x, std::size_t N, std::size_t C,
-                                           std::size_t HW, Value value, T* partial) {
+                                           std::size_t HW, Value value, Partials& partial) {
   // BEGIN SOLUTION 6.2 partial_sum_thread: block c (one per channel) of x (N, C, HW); thread k writes partial[k] in shared memory so that the block's partials add up to the sum over n, i of value(x[n, c, i], c)
   const std::size_t c = t.block.x, k = t.thread.x;
   T sum = T(0);
@@ -38,8 +38,8 @@ RESNET_HOST_DEVICE void partial_sum_thread(const ThreadIndex& t, const T* x, std
 
 // Phase 2, one step of the tree: the first `stride` threads each add the value `stride`
 // places to their right.
-template <class T>
-RESNET_HOST_DEVICE void tree_step_thread(const ThreadIndex& t, T* partial, unsigned stride) {
+template <class Partials>
+RESNET_HOST_DEVICE void tree_step_thread(const ThreadIndex& t, Partials& partial, unsigned stride) {
   // BEGIN SOLUTION 6.2 tree_step_thread: one step of the block's tree sum in shared memory: afterwards partial[k] holds partial[k] + partial[k + stride] for every k < stride, the rest unchanged
   const unsigned k = t.thread.x;
   if (k < stride) partial[k] += partial[k + stride];
@@ -60,55 +60,36 @@ struct SquaredDeviation {
   RESNET_HOST_DEVICE T operator()(T value, std::size_t c) const { return (value - mean[c]) * (value - mean[c]); }
 };
 
-#ifdef __CUDACC__
+}  // namespace
+
+// The whole kernel, one thread's part: phase 1 into the block's shared partial sums, then
+// the tree, then thread 0 writes the channel's result, sums[c] = scale_by * partial[0].
 template <class T, class Value>
-__global__ void channel_sums_kernel(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Value value,
-                                    T scale_by) {
-  __shared__ T partial[kReductionThreads];
-  const ThreadIndex t = this_thread();
+RESNET_HOST_DEVICE void channel_sums_thread(const ThreadIndex& t, const T* x, T* sums, std::size_t N, std::size_t C,
+                                            std::size_t HW, Value value, T scale_by) {
+  // BEGIN SOLUTION 6.2 channel_sums_thread: the kernel of block c, one thread's part: the block's kReductionThreads partial sums in shared memory (RESNET_SHARED BlockArray), partial_sum_thread into them, the tree's steps (stride kReductionThreads / 2 down to 1) with tree_step_thread, and thread 0 writes sums[c] = scale_by * partial[0]; with the barriers the threads need between them
+  RESNET_SHARED BlockArray<T, kReductionThreads> partial;
   partial_sum_thread(t, x, N, C, HW, value, partial);
-  __syncthreads();
+  sync_threads();  // every partial sum is written before the tree reads them
   for (unsigned stride = kReductionThreads / 2; stride > 0; stride /= 2) {
     tree_step_thread(t, partial, stride);
-    __syncthreads();  // the next step reads what this one wrote
+    sync_threads();  // this step's sums are written before the next step reads them
   }
   if (t.thread.x == 0) sums[t.block.x] = scale_by * partial[0];
+  // END SOLUTION
 }
-#endif
 
-// The same phases on the CPU, block by block; a barrier is "every thread has finished
-// the phase before".
-template <class T, class Value>
-void emulate_channel_sums(const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Value value, T scale_by) {
-  std::vector<T> partial(kReductionThreads);
-  const Dim3 blocks{static_cast<unsigned>(C), 1, 1}, threads{kReductionThreads, 1, 1};
-  for (unsigned c = 0; c < C; ++c) {
-    ThreadIndex t{Dim3{c, 0, 0}, Dim3{}, threads, blocks};
-    for (t.thread.x = 0; t.thread.x < kReductionThreads; ++t.thread.x) {
-      partial_sum_thread(t, x, N, C, HW, value, partial.data());
-    }
-    for (unsigned stride = kReductionThreads / 2; stride > 0; stride /= 2) {
-      for (t.thread.x = 0; t.thread.x < kReductionThreads; ++t.thread.x) tree_step_thread(t, partial.data(), stride);
-    }
-    sums[c] = scale_by * partial[0];
-  }
-}
+namespace {
 
 // sums[c] = scale_by * (sum of value(x, c) over channel c), on the GPU or emulated.
 template <class T, class Value>
 void reduce_channels(const char* kernel, const T* x, T* sums, std::size_t N, std::size_t C, std::size_t HW, Value value,
                      T scale_by, Launch where) {
   if (C == 0) return;
-  if (where == Launch::host_emulation) {
-    emulate_channel_sums(x, sums, N, C, HW, value, scale_by);
-    return;
-  }
-#ifdef __CUDACC__
-  channel_sums_kernel<<<static_cast<unsigned>(C), kReductionThreads>>>(x, sums, N, C, HW, value, scale_by);
-  check_launch(kernel);
-#else
-  no_cuda_in_this_build(kernel);
-#endif
+  const Grid grid{Dim3{static_cast<unsigned>(C), 1, 1}, Dim3{kReductionThreads, 1, 1}};
+  launch_cooperative(kernel, grid, where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
+    channel_sums_thread(t, x, sums, N, C, HW, value, scale_by);
+  });
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ namespace resnet::cuda {
 enum class GemmKernel {
   naive = 1,    ///< 01: one thread per C entry, threads of a warp walk down a column of C (task 6.3)
   coalesced,    ///< 02: the same, but a warp's threads take neighbouring columns: coalesced loads of B
-  smem_tiled,   ///< 03: blocks stage 32x32 tiles of A and B in shared memory (task 6.4); emulated phase by phase
+  smem_tiled,   ///< 03: blocks stage 32x32 tiles of A and B in shared memory (task 6.4); emulated on the block emulator
   register_2d,  ///< 04: each thread computes an 8x8 patch of C from registers (2D blocktiling)
   vectorized,   ///< 05: as 04 with 128-bit (float4) loads and a transposed A tile
   tf32_wmma,    ///< 06: tensor cores through WMMA, TF32 inputs, FP32 accumulation
@@ -36,8 +36,8 @@ std::string gemm_kernel_name(GemmKernel kernel);
 
 /// @ingroup ch06
 /// @brief True for the rungs that also run under Launch::host_emulation: 01 and 02, whose
-///        threads do not cooperate, and 03, whose barriers the emulation keeps by running
-///        each phase for every thread of a block before the next phase. 04-06 are written as
+///        threads do not cooperate, and 03, whose barriers the block emulator keeps
+///        (resnet/cuda/block_emulator.hpp). 04-06 are written as
 ///        plain CUDA kernels (register arrays, float4 loads, warp-wide tensor-core
 ///        operations) and need a GPU.
 /// @param kernel the rung

@@ -16,9 +16,13 @@
 /// With Launch::gpu the body runs as a CUDA kernel on device pointers. With
 /// Launch::host_emulation it runs on the CPU on host pointers: launch() loops over every
 /// block of the grid and every thread of the block, one after the other. That is exactly
-/// right for kernels whose threads do not cooperate (no shared memory, no
-/// __syncthreads, no warp shuffles), so a student without a GPU can still test the
-/// indexing of their kernels; kernels whose threads cooperate are tested on a GPU.
+/// right for kernels whose threads do not cooperate (no shared memory, no barriers).
+///
+/// Kernels whose threads cooperate are launched with launch_cooperative(), declare their
+/// shared memory as `RESNET_SHARED BlockArray<T, N> name;` and wait at sync_threads(). On
+/// the GPU these are `__shared__ T name[N]` and `__syncthreads()`; under host emulation the
+/// block emulator (block_emulator.hpp) runs each thread of a block as a fiber, so a barrier
+/// waits for the whole block as on the GPU, and reports a missing barrier as a race.
 ///
 /// This header compiles with nvcc (in .cu files) and with a plain C++ compiler (in
 /// tests, and in .cu files of a build without CUDA, where only host emulation exists).
@@ -27,60 +31,16 @@
 #include <cstddef>
 #include <string>
 
+#include "resnet/cuda/block_emulator.hpp"
+#include "resnet/cuda/thread_index.hpp"
 #include "resnet/error.hpp"
 #include "resnet/exercise.hpp"
 
 #ifdef __CUDACC__
 #include <cstdio>
-/// @ingroup ch06
-/// @brief Marks a function that runs both on the CPU and, compiled by nvcc, on the GPU:
-///        `__host__ __device__` under nvcc, nothing for a plain C++ compiler.
-#define RESNET_HOST_DEVICE __host__ __device__
-#else
-/// @ingroup ch06
-/// @brief Marks a function that runs both on the CPU and, compiled by nvcc, on the GPU:
-///        `__host__ __device__` under nvcc, nothing for a plain C++ compiler.
-#define RESNET_HOST_DEVICE
 #endif
 
 namespace resnet::cuda {
-
-/// @ingroup ch06
-/// @brief Sizes or positions in up to three dimensions, like CUDA's `dim3`.
-struct Dim3 {
-  unsigned x = 1;  ///< fastest-varying
-  unsigned y = 1;  ///< middle
-  unsigned z = 1;  ///< slowest-varying
-};
-
-/// @ingroup ch06
-/// @brief How many blocks, of how many threads each, a launch starts.
-struct Grid {
-  Dim3 blocks;   ///< the grid: gridDim
-  Dim3 threads;  ///< one block: blockDim
-};
-
-/// @ingroup ch06
-/// @brief Where one thread is: its block in the grid and its place in the block, with the
-///        sizes of both, i.e. CUDA's blockIdx, threadIdx, blockDim and gridDim.
-struct ThreadIndex {
-  Dim3 block;       ///< blockIdx
-  Dim3 thread;      ///< threadIdx
-  Dim3 block_size;  ///< blockDim
-  Dim3 grid_size;   ///< gridDim
-
-  /// @brief The thread's index along x over the whole grid: blockIdx.x * blockDim.x + threadIdx.x.
-  RESNET_HOST_DEVICE std::size_t global_x() const {
-    return static_cast<std::size_t>(block.x) * block_size.x + thread.x;
-  }
-  /// @brief The thread's index along y over the whole grid: blockIdx.y * blockDim.y + threadIdx.y.
-  RESNET_HOST_DEVICE std::size_t global_y() const {
-    return static_cast<std::size_t>(block.y) * block_size.y + thread.y;
-  }
-  /// @brief The number of threads along x in the whole grid: gridDim.x * blockDim.x (the
-  ///        stride of a grid-stride loop).
-  RESNET_HOST_DEVICE std::size_t threads_x() const { return static_cast<std::size_t>(grid_size.x) * block_size.x; }
-};
 
 /// @ingroup ch06
 /// @brief Where launch() runs a kernel body.
@@ -156,6 +116,43 @@ __global__ void run_body_kernel(Body body) {
 inline dim3 to_dim3(const Dim3& d) { return dim3(d.x, d.y, d.z); }
 #endif
 
+#ifdef __CUDA_ARCH__
+/// @ingroup ch06
+/// @brief Declares a kernel's shared memory: `__shared__` on the GPU, one array per CPU
+///        thread under host emulation (all fibers of a block run on one CPU thread).
+#define RESNET_SHARED __shared__
+#else
+/// @ingroup ch06
+/// @brief Declares a kernel's shared memory: `__shared__` on the GPU, one array per CPU
+///        thread under host emulation (all fibers of a block run on one CPU thread).
+#define RESNET_SHARED static thread_local
+#endif
+
+#ifdef __CUDA_ARCH__
+/// @ingroup ch06
+/// @brief A block's shared array of N values, `RESNET_SHARED BlockArray<float, 1024> tile;`:
+///        a plain array on the GPU, an emulator::SharedArray (race-checked) on the CPU.
+template <class T, std::size_t N>
+using BlockArray = T[N];
+#else
+/// @ingroup ch06
+/// @brief A block's shared array of N values, `RESNET_SHARED BlockArray<float, 1024> tile;`:
+///        a plain array on the GPU, an emulator::SharedArray (race-checked) on the CPU.
+template <class T, std::size_t N>
+using BlockArray = emulator::SharedArray<T, N>;
+#endif
+
+/// @ingroup ch06
+/// @brief The block's barrier: `__syncthreads()` on the GPU, emulator::sync_threads() under
+///        host emulation. Every thread of the block must reach it.
+RESNET_HOST_DEVICE inline void sync_threads() {
+#ifdef __CUDA_ARCH__
+  __syncthreads();
+#else
+  emulator::sync_threads();
+#endif
+}
+
 /// @ingroup ch06
 /// @brief Runs `body(ThreadIndex)` once for every thread of `grid`: as a CUDA kernel
 ///        (Launch::gpu) or looping on the CPU (Launch::host_emulation).
@@ -173,6 +170,29 @@ void launch(const char* kernel, const Grid& grid, Launch where, Body body) {
           for (index.thread.z = 0; index.thread.z < grid.threads.z; ++index.thread.z)
             for (index.thread.y = 0; index.thread.y < grid.threads.y; ++index.thread.y)
               for (index.thread.x = 0; index.thread.x < grid.threads.x; ++index.thread.x) body(index);
+    return;
+  }
+#ifdef __CUDACC__
+  run_body_kernel<<<to_dim3(grid.blocks), to_dim3(grid.threads)>>>(body);
+  check_launch(kernel);
+#else
+  no_cuda_in_this_build(kernel);
+#endif
+}
+
+/// @ingroup ch06
+/// @brief launch() for kernels whose threads cooperate through shared memory and barriers:
+///        on the GPU the same CUDA kernel; under host emulation the block emulator, which
+///        runs the threads of each block as fibers so that sync_threads() waits for the
+///        whole block, and reports shared-memory races (emulator::SharedMemoryRace).
+/// @param kernel the kernel's name, for error messages
+/// @param grid   blocks and threads per block (at most 1024)
+/// @param where  GPU or host emulation
+/// @param body   a RESNET_HOST_DEVICE callable taking `const ThreadIndex&`
+template <class Body>
+void launch_cooperative(const char* kernel, const Grid& grid, Launch where, Body body) {
+  if (where == Launch::host_emulation) {
+    emulator::run_blocks(kernel, grid, body);
     return;
   }
 #ifdef __CUDACC__

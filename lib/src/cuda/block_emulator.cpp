@@ -1,0 +1,272 @@
+// The block emulator: each thread of a block is a fiber, with a stack of its own, and a
+// scheduler runs every fiber of the block up to its next barrier (or its end) before it
+// releases the barrier.
+//
+// How a fiber is switched to: it starts on its stack through POSIX ucontext (makecontext,
+// then setcontext), once per launch; every later switch, in both directions, is _setjmp /
+// _longjmp, which save and restore only registers. (swapcontext also saves the signal mask,
+// a system call per switch, which made a ResNet on the emulated device about ten times
+// slower.) A fiber runs the kernel body for its thread of one block after another, so
+// fibers are started once per launch, not once per block.
+//
+// Under AddressSanitizer every switch is announced to it (__sanitizer_start_switch_fiber /
+// __sanitizer_finish_switch_fiber), so that it knows which stack is live and reports no
+// false errors.
+#include "resnet/cuda/block_emulator.hpp"
+
+#include <setjmp.h>
+#include <ucontext.h>
+
+#include <exception>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define RESNET_EMULATOR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RESNET_EMULATOR_ASAN 1
+#endif
+#endif
+
+#ifdef RESNET_EMULATOR_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+namespace resnet::cuda::emulator {
+
+namespace {
+
+constexpr std::size_t kMaxThreadsPerBlock = 1024;
+// Each fiber's stack. A kernel body's frames are small (a few locals and calls); 128 KiB
+// leaves room for a thrown exception's unwinding and, under sanitizers, their padding.
+constexpr std::size_t kStackBytes = 128 * 1024;  // reserved, not touched: 128 MiB for 1024 threads
+
+enum class FiberState { runnable, at_barrier, finished };
+
+struct Fiber {
+  ucontext_t start;  // where the fiber begins, on its own stack (used once per launch)
+  jmp_buf resume;    // where it continues after a switch back to it
+  bool started = false;
+  ThreadIndex index;
+  int id = 0;  // linear index in the block: x + y X + z X Y
+  FiberState state = FiberState::runnable;
+  char* stack = nullptr;
+};
+
+// Everything about the block being run on this CPU thread.
+struct BlockRun {
+  const char* kernel = "";
+  const std::function<void(const ThreadIndex&)>* body = nullptr;
+  jmp_buf scheduler;  // where the scheduler continues when a fiber switches back
+  std::vector<Fiber> fibers;
+  std::size_t current = 0;
+  unsigned long long epoch = 0;      // changes at every barrier, never repeats
+  unsigned long long block_run = 0;  // changes at every block, never repeats
+  std::exception_ptr error;
+#ifdef RESNET_EMULATOR_ASAN
+  const void* scheduler_stack_bottom = nullptr;
+  std::size_t scheduler_stack_size = 0;
+#endif
+};
+
+thread_local BlockRun* active_run = nullptr;
+thread_local unsigned long long next_epoch = 1;
+thread_local unsigned long long next_block_run = 1;
+
+std::string describe(const ThreadIndex& t) {
+  std::ostringstream text;
+  text << "(" << t.thread.x << ", " << t.thread.y << ", " << t.thread.z << ") of block (" << t.block.x << ", "
+       << t.block.y << ", " << t.block.z << ")";
+  return text.str();
+}
+
+std::string describe_thread_id(const BlockRun& run, int id) {
+  return describe(run.fibers[static_cast<std::size_t>(id)].index);
+}
+
+// Switches from the scheduler to fiber `fiber`, and returns when it switches back (at a
+// barrier, or at the end of its thread of the block).
+void switch_to_fiber(BlockRun& run, Fiber& fiber) {
+#ifdef RESNET_EMULATOR_ASAN
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, fiber.stack, kStackBytes);
+#endif
+  if (_setjmp(run.scheduler) == 0) {
+    if (!fiber.started) {
+      fiber.started = true;
+      setcontext(&fiber.start);
+    }
+    _longjmp(fiber.resume, 1);
+  }
+#ifdef RESNET_EMULATOR_ASAN
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+#endif
+}
+
+// Switches from the running fiber back to the scheduler, and returns when the scheduler
+// switches to it again.
+void switch_to_scheduler(BlockRun& run, Fiber& fiber) {
+#ifdef RESNET_EMULATOR_ASAN
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, run.scheduler_stack_bottom, run.scheduler_stack_size);
+#endif
+  if (_setjmp(fiber.resume) == 0) _longjmp(run.scheduler, 1);
+#ifdef RESNET_EMULATOR_ASAN
+  __sanitizer_finish_switch_fiber(fake_stack, &run.scheduler_stack_bottom, &run.scheduler_stack_size);
+#endif
+}
+
+// Where every fiber starts: the kernel body for its thread of the current block, then back
+// to the scheduler, which sends it on to the same thread of the next block. An exception
+// from the body is kept for the scheduler, which then stops the launch.
+void fiber_entry() {
+  BlockRun& run = *active_run;
+  Fiber& fiber = run.fibers[run.current];
+#ifdef RESNET_EMULATOR_ASAN
+  __sanitizer_finish_switch_fiber(nullptr, &run.scheduler_stack_bottom, &run.scheduler_stack_size);
+#endif
+  while (true) {
+    try {
+      (*run.body)(fiber.index);
+    } catch (...) {
+      if (!run.error) run.error = std::current_exception();
+    }
+    fiber.state = FiberState::finished;
+    switch_to_scheduler(run, fiber);
+  }
+}
+
+// The threads of one block, run until all have ended. Returns false when a thread threw
+// (the error is in run.error).
+bool run_one_block(BlockRun& run) {
+  run.block_run = next_block_run++;
+  run.epoch = next_epoch++;
+  for (Fiber& fiber : run.fibers) fiber.state = FiberState::runnable;
+  while (true) {
+    // Every runnable thread, in order, up to its next barrier or its end.
+    for (std::size_t i = 0; i < run.fibers.size(); ++i) {
+      if (run.fibers[i].state != FiberState::runnable) continue;
+      run.current = i;
+      switch_to_fiber(run, run.fibers[i]);
+      if (run.error) return false;
+    }
+    const Fiber* waiting = nullptr;
+    const Fiber* finished = nullptr;
+    for (const Fiber& fiber : run.fibers) {
+      if (fiber.state == FiberState::at_barrier && !waiting) waiting = &fiber;
+      if (fiber.state == FiberState::finished && !finished) finished = &fiber;
+    }
+    if (!waiting) return true;  // every thread has ended
+    if (finished) {
+      run.error = std::make_exception_ptr(SharedMemoryRace(
+          std::string(run.kernel) + ": thread " + describe(finished->index) +
+          " returned without reaching the __syncthreads() at which thread " + describe(waiting->index) +
+          " waits; a barrier must be reached by every thread of the block (is it inside an if, or after an early "
+          "return?)"));
+      return false;
+    }
+    // Every thread is at the barrier: release it. Accesses before it no longer race with
+    // accesses after it.
+    run.epoch = next_epoch++;
+    for (Fiber& fiber : run.fibers) fiber.state = FiberState::runnable;
+  }
+}
+
+}  // namespace
+
+void run_blocks(const char* kernel, const Grid& grid, const std::function<void(const ThreadIndex&)>& body) {
+  const std::size_t threads =
+      static_cast<std::size_t>(grid.threads.x) * grid.threads.y * static_cast<std::size_t>(grid.threads.z);
+  const std::size_t blocks =
+      static_cast<std::size_t>(grid.blocks.x) * grid.blocks.y * static_cast<std::size_t>(grid.blocks.z);
+  if (threads == 0 || threads > kMaxThreadsPerBlock || blocks == 0) {
+    throw DeviceError(std::string(kernel) +
+                      ": a block must have 1 to 1024 threads and the grid at least one block, got " +
+                      std::to_string(threads) + " threads per block and " + std::to_string(blocks) + " blocks");
+  }
+  if (active_run) throw DeviceError(std::string(kernel) + ": run_blocks called from inside a running kernel");
+
+  BlockRun run;
+  run.kernel = kernel;
+  run.body = &body;
+  run.fibers.resize(threads);
+  std::unique_ptr<char[]> stacks(new char[threads * kStackBytes]);
+  for (std::size_t i = 0; i < threads; ++i) {
+    Fiber& fiber = run.fibers[i];
+    fiber.stack = stacks.get() + i * kStackBytes;
+    fiber.id = static_cast<int>(i);
+    fiber.index.block_size = grid.threads;
+    fiber.index.grid_size = grid.blocks;
+    fiber.index.thread =
+        Dim3{static_cast<unsigned>(i % grid.threads.x), static_cast<unsigned>(i / grid.threads.x % grid.threads.y),
+             static_cast<unsigned>(i / (static_cast<std::size_t>(grid.threads.x) * grid.threads.y))};
+    getcontext(&fiber.start);
+    fiber.start.uc_stack.ss_sp = fiber.stack;
+    fiber.start.uc_stack.ss_size = kStackBytes;
+    fiber.start.uc_link = nullptr;
+    makecontext(&fiber.start, fiber_entry, 0);
+  }
+  active_run = &run;
+  bool ok = true;
+  Dim3 block;
+  for (block.z = 0; ok && block.z < grid.blocks.z; ++block.z) {
+    for (block.y = 0; ok && block.y < grid.blocks.y; ++block.y) {
+      for (block.x = 0; ok && block.x < grid.blocks.x; ++block.x) {
+        for (Fiber& fiber : run.fibers) fiber.index.block = block;
+        ok = run_one_block(run);
+      }
+    }
+  }
+  active_run = nullptr;
+  if (!ok) std::rethrow_exception(run.error);
+}
+
+void sync_threads() {
+  BlockRun* run = active_run;
+  if (!run) throw DeviceError("sync_threads(): called outside a kernel run by emulator::run_blocks()");
+  Fiber& fiber = run->fibers[run->current];
+  fiber.state = FiberState::at_barrier;
+  switch_to_scheduler(*run, fiber);
+}
+
+namespace detail {
+
+void record_access(WordAccesses& word, const void* address, std::size_t index, bool is_write) {
+  BlockRun* run = active_run;
+  if (!run) return;  // outside the emulator (a test filling an array): nothing to check
+  const int me = run->fibers[run->current].id;
+  if (word.epoch != run->epoch) word = WordAccesses{run->epoch, -1, -1, -1, word.written_in_block};
+  auto race = [&](const char* what, int other) {
+    std::ostringstream text;
+    text << run->kernel << ": shared-memory race on word " << index << " (address " << address << "): thread "
+         << describe_thread_id(*run, me) << " " << what << " thread " << describe_thread_id(*run, other)
+         << " since the last __syncthreads(); a barrier between the two accesses is missing";
+    throw SharedMemoryRace(text.str());
+  };
+  if (is_write) {
+    if (word.writer != -1 && word.writer != me) race("writes it after a write by", word.writer);
+    if (word.reader != -1 && word.reader != me) race("writes it after a read by", word.reader);
+    if (word.other_reader != -1 && word.other_reader != me) race("writes it after a read by", word.other_reader);
+    word.writer = me;
+    word.written_in_block = run->block_run;
+    return;
+  }
+  if (word.writer != -1 && word.writer != me) race("reads it after a write by", word.writer);
+  if (word.written_in_block != run->block_run) {
+    std::ostringstream text;
+    text << run->kernel << ": thread " << describe_thread_id(*run, me) << " reads word " << index << " (address "
+         << address << ") of shared memory before any thread of its block wrote it";
+    throw SharedMemoryRace(text.str());
+  }
+  if (word.reader == -1) {
+    word.reader = me;
+  } else if (word.reader != me && word.other_reader == -1) {
+    word.other_reader = me;
+  }
+}
+
+}  // namespace detail
+
+}  // namespace resnet::cuda::emulator
