@@ -43,6 +43,7 @@ namespace resnet::cuda::emulator {
 ///        emulator; the message names the kernel, the threads and the word.
 class SharedMemoryRace : public DeviceError {
  public:
+  /// @brief The error with its message.
   using DeviceError::DeviceError;
 };
 
