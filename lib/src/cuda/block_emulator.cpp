@@ -86,9 +86,13 @@ std::string describe_thread_id(const BlockRun& run, int id) {
   return describe(run.fibers[static_cast<std::size_t>(id)].index);
 }
 
+// The two switches are kept out of line (noinline): _setjmp saves registers only, so a
+// caller's local variable held in a register across it could come back changed; in a
+// frame of their own, nothing of the caller's is live across the jump.
+
 // Switches from the scheduler to fiber `fiber`, and returns when it switches back (at a
 // barrier, or at the end of its thread of the block).
-void switch_to_fiber(BlockRun& run, Fiber& fiber) {
+__attribute__((noinline)) void switch_to_fiber(BlockRun& run, Fiber& fiber) {
 #ifdef RESNET_EMULATOR_ASAN
   void* fake_stack = nullptr;
   __sanitizer_start_switch_fiber(&fake_stack, fiber.stack, kStackBytes);
@@ -107,7 +111,7 @@ void switch_to_fiber(BlockRun& run, Fiber& fiber) {
 
 // Switches from the running fiber back to the scheduler, and returns when the scheduler
 // switches to it again.
-void switch_to_scheduler(BlockRun& run, Fiber& fiber) {
+__attribute__((noinline)) void switch_to_scheduler(BlockRun& run, Fiber& fiber) {
 #ifdef RESNET_EMULATOR_ASAN
   void* fake_stack = nullptr;
   __sanitizer_start_switch_fiber(&fake_stack, run.scheduler_stack_bottom, run.scheduler_stack_size);
@@ -136,6 +140,16 @@ void fiber_entry() {
     fiber.state = FiberState::finished;
     switch_to_scheduler(run, fiber);
   }
+}
+
+// Makes `fiber.start` begin fiber_entry() on the fiber's stack. Out of line for the same
+// reason as the switches: getcontext, like _setjmp, returns twice.
+__attribute__((noinline)) void prepare_start(Fiber& fiber) {
+  getcontext(&fiber.start);
+  fiber.start.uc_stack.ss_sp = fiber.stack;
+  fiber.start.uc_stack.ss_size = kStackBytes;
+  fiber.start.uc_link = nullptr;
+  makecontext(&fiber.start, fiber_entry, 0);
 }
 
 // The threads of one block, run until all have ended. Returns false when a thread threw
@@ -202,11 +216,7 @@ void run_blocks(const char* kernel, const Grid& grid, const std::function<void(c
     fiber.index.thread =
         Dim3{static_cast<unsigned>(i % grid.threads.x), static_cast<unsigned>(i / grid.threads.x % grid.threads.y),
              static_cast<unsigned>(i / (static_cast<std::size_t>(grid.threads.x) * grid.threads.y))};
-    getcontext(&fiber.start);
-    fiber.start.uc_stack.ss_sp = fiber.stack;
-    fiber.start.uc_stack.ss_size = kStackBytes;
-    fiber.start.uc_link = nullptr;
-    makecontext(&fiber.start, fiber_entry, 0);
+    prepare_start(fiber);
   }
   active_run = &run;
   bool ok = true;
