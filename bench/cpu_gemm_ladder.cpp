@@ -61,16 +61,6 @@ std::vector<Contender> contenders(int threads) {
   return list;
 }
 
-// The largest difference from the reference, relative to the reference's largest entry.
-double relative_difference(const std::vector<float>& ours, const std::vector<float>& reference) {
-  double difference = 0.0, scale = 0.0;
-  for (std::size_t i = 0; i < ours.size(); ++i) {
-    difference = std::max(difference, static_cast<double>(std::abs(ours[i] - reference[i])));
-    scale = std::max(scale, static_cast<double>(std::abs(reference[i])));
-  }
-  return scale > 0.0 ? difference / scale : difference;
-}
-
 struct Peaks {
   double four_lanes_one_thread;  // what plain C++ compiled for baseline x86-64 (SSE) or ARM64 (NEON) can reach
   double widest_one_thread;      // the widest FMA path of this CPU
@@ -129,7 +119,7 @@ std::vector<Measured> time_size(std::size_t n, int threads, double min_seconds, 
         std::fill(c.begin(), c.end(), std::nanf(""));
         const double seconds = best_seconds([&] { row.multiply(a.data(), b.data(), c.data(), n); }, min_seconds);
         const double gflops = flops / seconds * 1e-9;
-        const double difference = relative_difference(c, reference);
+        const double difference = max_relative_difference(c, reference);
         char difference_text[32];
         std::snprintf(difference_text, sizeof difference_text, "%.1e", difference);
         std::cout << format(gflops, 1) << " | " << format(100.0 * gflops / peak_for(row, peaks), 0) << " | "

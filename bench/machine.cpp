@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -101,6 +102,15 @@ double best_seconds(const std::function<void()>& work, double min_seconds) {
     total += elapsed.count();
   }
   return best;
+}
+
+double max_relative_difference(const std::vector<float>& ours, const std::vector<float>& reference) {
+  double difference = 0.0, scale = 0.0;
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    difference = std::max(difference, static_cast<double>(std::abs(ours[i] - reference[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(reference[i])));
+  }
+  return scale > 0.0 ? difference / scale : difference;
 }
 
 std::string format(double value, int decimals) {

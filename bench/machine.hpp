@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "resnet/cpu/packed_sgemm.hpp"
 
@@ -46,6 +47,11 @@ double measured_triad_bandwidth_gbs();
 // The best (least disturbed) time of `work`, after one warm-up run, over repeated runs
 // that take at least `min_seconds` in all (and at least three runs).
 double best_seconds(const std::function<void()>& work, double min_seconds);
+
+// The largest |ours - reference| relative to the reference's largest magnitude (the plain
+// largest difference when the reference is all zeros): how far a product is from another
+// library's, on the scale of its entries.
+double max_relative_difference(const std::vector<float>& ours, const std::vector<float>& reference);
 
 // `value` with `decimals` digits after the point.
 std::string format(double value, int decimals);

@@ -97,17 +97,6 @@ void run_openblas(const Shape& shape, Operands& operands) {
                       operands.b.data(), 0.0f, operands.c.data());
 }
 
-// The largest difference between our result and OpenBLAS's, relative to the largest entry.
-double relative_difference(const std::vector<float>& ours, const std::vector<float>& reference) {
-  double difference = 0.0;
-  double scale = 0.0;
-  for (std::size_t i = 0; i < ours.size(); ++i) {
-    difference = std::max(difference, static_cast<double>(std::abs(ours[i] - reference[i])));
-    scale = std::max(scale, static_cast<double>(std::abs(reference[i])));
-  }
-  return scale > 0.0 ? difference / scale : difference;
-}
-
 void print_machine(const std::vector<SimdPath>& paths, double clock_ghz, double measured_ghz) {
   auto yes_no = [](const char* flag) { return cpu_has_flag(flag) ? "yes" : "no"; };
   std::cout << "- CPU: " << cpuinfo_field("model name") << "; AVX2 " << yes_no("avx2") << ", FMA " << yes_no("fma")
@@ -150,7 +139,7 @@ void print_row(const Shape& shape, const std::vector<SimdPath>& paths, Operands&
   for (SimdPath path : paths) {
     const double gflops = flops / best_seconds([&] { run_ours(path, shape, operands); }, min_seconds) * 1e-9;
     best_ours = std::max(best_ours, gflops);
-    const bool agrees = relative_difference(operands.c, reference) < 1e-4;
+    const bool agrees = max_relative_difference(operands.c, reference) < 1e-4;
     std::cout << " " << format(gflops, 1) << (agrees ? "" : " (WRONG RESULT)") << " |";
   }
   const double openblas = flops / best_seconds([&] { run_openblas(shape, operands); }, min_seconds) * 1e-9;

@@ -22,7 +22,9 @@ namespace resnet::cpu::ladder {
 void gemm_06_threads(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K, int threads,
                      const CacheBlocks& blocks) {
   check_cache_blocks(blocks, "gemm_06_threads", /*whole_tiles=*/true);
-  if (threads < 1) throw ShapeError("gemm_06_threads: threads must be at least 1, got " + std::to_string(threads));
+  if (threads < 1 || threads > 1024) {
+    throw ShapeError("gemm_06_threads: threads must be 1 to 1024, got " + std::to_string(threads));
+  }
   std::fill(c, c + M * N, 0.0f);
   // BEGIN EXERCISE 8.6: replace the next line with your code (./course hint 8.6)
   todo("8.6", "gemm_06_threads: C (M, N) = A B on `threads` OpenMP threads, each running packed_gemm with micro_kernel_register_tile on its own bands of rows of C, bands a whole number of register tiles high");

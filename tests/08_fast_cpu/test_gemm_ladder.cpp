@@ -104,6 +104,27 @@ void check_rung(const Multiply& multiply) {
   }
 }
 
+// Runs `kernel` on integer panels of `depth` into a C of kTileRows rows of `ldc` entries,
+// all 2 before, with the tile cut to rows x cols by C's edges: the entries inside must gain
+// exactly the panels' product, every other entry must stay 2.
+void check_micro_kernel(MicroKernel kernel, std::size_t depth, std::size_t ldc, std::size_t rows, std::size_t cols) {
+  Generator generator(depth * 100 + rows * 10 + cols);
+  const std::vector<float> a_panel = integer_matrix(kTileRows * depth, generator);
+  const std::vector<float> b_panel = integer_matrix(depth * kTileCols, generator);
+  std::vector<float> c(kTileRows * ldc, 2.0f);
+  kernel(depth, a_panel.data(), b_panel.data(), c.data(), ldc, rows, cols);
+  for (std::size_t i = 0; i < kTileRows; ++i) {
+    for (std::size_t j = 0; j < ldc; ++j) {
+      float expected = 2.0f;
+      if (i < rows && j < cols) {
+        for (std::size_t p = 0; p < depth; ++p) expected += a_panel[p * kTileRows + i] * b_panel[p * kTileCols + j];
+      }
+      INFO("C[" << i << ", " << j << "]");
+      CHECK(c[i * ldc + j] == expected);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("rung 01 (given) computes C = A B", "[ch08][gemm_ladder][hand]") { check_rung(gemm_01_naive); }
@@ -201,23 +222,7 @@ TEST_CASE("packed_gemm adds A B to a block of a larger C and leaves the rest alo
 
 TEST_CASE("micro_kernel_register_tile adds the panels' product to the tile's entries inside C only",
           "[ch08][gemm_ladder][8.5]") {
-  // Panels of depth 4 holding small integers; the tile is cut to 3 x 5 by C's edges.
-  const std::size_t depth = 4, ldc = 10, rows = 3, cols = 5;
-  Generator generator(5);
-  const std::vector<float> a_panel = integer_matrix(kTileRows * depth, generator);
-  const std::vector<float> b_panel = integer_matrix(depth * kTileCols, generator);
-  std::vector<float> c(kTileRows * ldc, 2.0f);
-  micro_kernel_register_tile(depth, a_panel.data(), b_panel.data(), c.data(), ldc, rows, cols);
-  for (std::size_t i = 0; i < kTileRows; ++i) {
-    for (std::size_t j = 0; j < ldc; ++j) {
-      float expected = 2.0f;
-      if (i < rows && j < cols) {
-        for (std::size_t p = 0; p < depth; ++p) expected += a_panel[p * kTileRows + i] * b_panel[p * kTileCols + j];
-      }
-      INFO("C[" << i << ", " << j << "]");
-      CHECK(c[i * ldc + j] == expected);
-    }
-  }
+  check_micro_kernel(micro_kernel_register_tile, /*depth=*/4, /*ldc=*/10, /*rows=*/3, /*cols=*/5);
 }
 
 TEST_CASE("rung 05, the register tile, computes C = A B with default and small blocks", "[ch08][gemm_ladder][8.5]") {
@@ -250,25 +255,12 @@ TEST_CASE("the blocked rungs refuse block sizes they cannot use, naming the rung
   CHECK_THROWS_WITH(gemm_04_packed(a.data(), b.data(), c.data(), 4, 4, 4, CacheBlocks{6, 4, 8}),
                     Catch::Contains("packed_gemm") && Catch::Contains("multiple of kTileRows"));
   CHECK_THROWS_AS(gemm_05_register_tile(a.data(), b.data(), c.data(), 4, 4, 4, CacheBlocks{4, 4, 12}), ShapeError);
-  CHECK_THROWS_WITH(gemm_06_threads(a.data(), b.data(), c.data(), 4, 4, 4, 0), Catch::Contains("at least 1"));
+  CHECK_THROWS_WITH(gemm_06_threads(a.data(), b.data(), c.data(), 4, 4, 4, 0), Catch::Contains("1 to 1024, got 0"));
+  CHECK_THROWS_AS(gemm_06_threads(a.data(), b.data(), c.data(), 4, 4, 4, 100000), ShapeError);
 }
 
 TEST_CASE("micro_kernel_in_memory (given) adds the panels' product to the tile inside C", "[ch08][gemm_ladder][hand]") {
-  const std::size_t depth = 3, ldc = 9, rows = 2, cols = 7;
-  Generator generator(7);
-  const std::vector<float> a_panel = integer_matrix(kTileRows * depth, generator);
-  const std::vector<float> b_panel = integer_matrix(depth * kTileCols, generator);
-  std::vector<float> c(kTileRows * ldc, 0.0f);
-  micro_kernel_in_memory(depth, a_panel.data(), b_panel.data(), c.data(), ldc, rows, cols);
-  for (std::size_t i = 0; i < kTileRows; ++i) {
-    for (std::size_t j = 0; j < ldc; ++j) {
-      float expected = 0.0f;
-      if (i < rows && j < cols) {
-        for (std::size_t p = 0; p < depth; ++p) expected += a_panel[p * kTileRows + i] * b_panel[p * kTileCols + j];
-      }
-      CHECK(c[i * ldc + j] == expected);
-    }
-  }
+  check_micro_kernel(micro_kernel_in_memory, /*depth=*/3, /*ldc=*/9, /*rows=*/2, /*cols=*/7);
 }
 
 TEST_CASE("the ladder lists its six rungs in order", "[ch08][gemm_ladder][hand]") {

@@ -59,6 +59,15 @@ struct Range {
   double low, high;
 };
 
+// The ticks of an axis over `range`: one per decade on a logarithmic axis (whose range is
+// in decades, log10 of the values), else linear_ticks().
+std::vector<double> axis_ticks(const Range& range, bool logarithmic) {
+  if (!logarithmic) return linear_ticks(range.low, range.high);
+  std::vector<double> ticks;
+  for (double decade = range.low; decade <= range.high + 1e-9; decade += 1.0) ticks.push_back(std::pow(10.0, decade));
+  return ticks;
+}
+
 }  // namespace
 
 std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSettings& settings) {
@@ -113,25 +122,13 @@ std::string line_plot_svg(const std::vector<PlotSeries>& series, const PlotSetti
       << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << escape(settings.title)
       << "</text>\n";
   // Grid and ticks.
-  std::vector<double> x_ticks;
-  if (settings.log_x) {
-    for (double decade = x.low; decade <= x.high + 1e-9; decade += 1.0) x_ticks.push_back(std::pow(10.0, decade));
-  } else {
-    x_ticks = linear_ticks(x.low, x.high);
-  }
-  for (double tick : x_ticks) {
+  for (double tick : axis_ticks(x, settings.log_x)) {
     svg << "<line x1=\"" << px(tick) << "\" y1=\"" << kTop << "\" x2=\"" << px(tick) << "\" y2=\"" << kTop + plot_height
         << "\" stroke=\"#e0e0e0\"/>\n"
         << "<text x=\"" << px(tick) << "\" y=\"" << kTop + plot_height + 16 << "\" text-anchor=\"middle\">"
         << number(tick) << "</text>\n";
   }
-  std::vector<double> y_ticks;
-  if (settings.log_y) {
-    for (double decade = y.low; decade <= y.high + 1e-9; decade += 1.0) y_ticks.push_back(std::pow(10.0, decade));
-  } else {
-    y_ticks = linear_ticks(y.low, y.high);
-  }
-  for (double tick : y_ticks) {
+  for (double tick : axis_ticks(y, settings.log_y)) {
     svg << "<line x1=\"" << kLeft << "\" y1=\"" << py(tick) << "\" x2=\"" << kLeft + plot_width << "\" y2=\""
         << py(tick) << "\" stroke=\"#e0e0e0\"/>\n"
         << "<text x=\"" << kLeft - 6 << "\" y=\"" << py(tick) + 4 << "\" text-anchor=\"end\">" << number(tick)

@@ -199,7 +199,7 @@ void gemm_05_register_tile(const float* a, const float* b, float* c, std::size_t
 /// @param M rows of A and C
 /// @param N columns of B and C
 /// @param K columns of A, rows of B
-/// @param threads how many threads (at least 1)
+/// @param threads how many threads, 1 to 1024 (else resnet::ShapeError)
 /// @param blocks the block sizes: mc a multiple of kTileRows, nc of kTileCols
 void gemm_06_threads(const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K, int threads,
                      const CacheBlocks& blocks = {});

@@ -119,7 +119,8 @@ class SharedWord {
 /// @brief An array of `N` values in a block's shared memory, for kernels run by the
 ///        emulator: `a_tile[i]` reads and writes go through the race checks.
 ///
-/// Declare it `static thread_local` inside the kernel body: one array per CPU thread, so
+/// Kernels declare it as `RESNET_SHARED BlockArray<T, N>` (launch.hpp), which on the CPU is
+/// `static thread_local SharedArray<T, N>`: one array per CPU thread, so
 /// every fiber of a block (they share the CPU thread) sees the same array, as the threads of
 /// a block share `__shared__` memory on the GPU.
 template <class T, std::size_t N>

@@ -154,6 +154,22 @@ RESNET_HOST_DEVICE inline void sync_threads() {
 }
 
 /// @ingroup ch06
+/// @brief The GPU side of launch() and launch_cooperative(): `body` as a CUDA kernel, its
+///        launch checked; a DeviceError in a build without CUDA.
+/// @param kernel the kernel's name, for error messages
+/// @param grid   blocks and threads per block
+/// @param body   a RESNET_HOST_DEVICE callable taking `const ThreadIndex&`
+template <class Body>
+void launch_on_gpu(const char* kernel, const Grid& grid, Body body) {
+#ifdef __CUDACC__
+  run_body_kernel<<<to_dim3(grid.blocks), to_dim3(grid.threads)>>>(body);
+  check_launch(kernel);
+#else
+  no_cuda_in_this_build(kernel);
+#endif
+}
+
+/// @ingroup ch06
 /// @brief Runs `body(ThreadIndex)` once for every thread of `grid`: as a CUDA kernel
 ///        (Launch::gpu) or looping on the CPU (Launch::host_emulation).
 /// @param kernel the kernel's name, for error messages
@@ -172,12 +188,7 @@ void launch(const char* kernel, const Grid& grid, Launch where, Body body) {
               for (index.thread.x = 0; index.thread.x < grid.threads.x; ++index.thread.x) body(index);
     return;
   }
-#ifdef __CUDACC__
-  run_body_kernel<<<to_dim3(grid.blocks), to_dim3(grid.threads)>>>(body);
-  check_launch(kernel);
-#else
-  no_cuda_in_this_build(kernel);
-#endif
+  launch_on_gpu(kernel, grid, body);
 }
 
 /// @ingroup ch06
@@ -195,12 +206,7 @@ void launch_cooperative(const char* kernel, const Grid& grid, Launch where, Body
     emulator::run_blocks(kernel, grid, body);
     return;
   }
-#ifdef __CUDACC__
-  run_body_kernel<<<to_dim3(grid.blocks), to_dim3(grid.threads)>>>(body);
-  check_launch(kernel);
-#else
-  no_cuda_in_this_build(kernel);
-#endif
+  launch_on_gpu(kernel, grid, body);
 }
 
 }  // namespace resnet::cuda
