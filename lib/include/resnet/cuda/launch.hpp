@@ -165,6 +165,8 @@ void launch_on_gpu(const char* kernel, const Grid& grid, Body body) {
   run_body_kernel<<<to_dim3(grid.blocks), to_dim3(grid.threads)>>>(body);
   check_launch(kernel);
 #else
+  (void)grid;  // only a CUDA build launches anything
+  (void)body;
   no_cuda_in_this_build(kernel);
 #endif
 }
