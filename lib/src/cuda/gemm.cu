@@ -28,7 +28,8 @@ std::string gemm_kernel_name(GemmKernel kernel) {
 }
 
 bool gemm_runs_on_host(GemmKernel kernel) {
-  return kernel == GemmKernel::naive || kernel == GemmKernel::coalesced || kernel == GemmKernel::smem_tiled;
+  return kernel == GemmKernel::naive || kernel == GemmKernel::coalesced || kernel == GemmKernel::smem_tiled ||
+         kernel == GemmKernel::register_2d;
 }
 
 namespace detail {
@@ -36,7 +37,7 @@ namespace detail {
 void gpu_only_rung(const char* rung) {
   throw DeviceError(std::string(rung) +
                     " needs a GPU: it is a plain CUDA kernel whose threads cooperate (shared tiles, "
-                    "registers, warp-wide operations), so it has no host emulation; rungs 01-03 have one");
+                    "warp-wide operations), so it has no host emulation; rungs 01-04 have one");
 }
 
 void rung_without_cuda(const char* rung, Launch where) {

@@ -130,6 +130,20 @@ inline dim3 to_dim3(const Dim3& d) { return dim3(d.x, d.y, d.z); }
 
 #ifdef __CUDA_ARCH__
 /// @ingroup ch06
+/// @brief Before a loop of a fixed trip count: `#pragma unroll` for nvcc's device code, so
+///        that small arrays indexed by the loop (a thread's patch of C) live in registers;
+///        nothing for the CPU, whose compiler would warn about an unknown pragma.
+#define RESNET_UNROLL _Pragma("unroll")
+#else
+/// @ingroup ch06
+/// @brief Before a loop of a fixed trip count: `#pragma unroll` for nvcc's device code, so
+///        that small arrays indexed by the loop (a thread's patch of C) live in registers;
+///        nothing for the CPU, whose compiler would warn about an unknown pragma.
+#define RESNET_UNROLL
+#endif
+
+#ifdef __CUDA_ARCH__
+/// @ingroup ch06
 /// @brief A block's shared array of N values, `RESNET_SHARED BlockArray<float, 1024> tile;`:
 ///        a plain array on the GPU, an emulator::SharedArray (race-checked) on the CPU.
 template <class T, std::size_t N>
