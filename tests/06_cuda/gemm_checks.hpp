@@ -1,5 +1,5 @@
 // The checks of the GEMM ladder (resnet/cuda/gemm.hpp) against chapter 1's matrix
-// product, written once and run twice: under host emulation by test_ch06 (rungs 01-04,
+// product, written once and run twice: under host emulation by test_ch06 (rungs 01-05,
 // every machine) and on the GPU by test_ch06_gpu (every rung; skipped without a GPU).
 //
 // Two kinds of data:

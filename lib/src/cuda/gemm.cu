@@ -27,17 +27,14 @@ std::string gemm_kernel_name(GemmKernel kernel) {
   throw std::invalid_argument("gemm: unknown GemmKernel " + std::to_string(static_cast<int>(kernel)));
 }
 
-bool gemm_runs_on_host(GemmKernel kernel) {
-  return kernel == GemmKernel::naive || kernel == GemmKernel::coalesced || kernel == GemmKernel::smem_tiled ||
-         kernel == GemmKernel::register_2d;
-}
+bool gemm_runs_on_host(GemmKernel kernel) { return kernel != GemmKernel::tf32_wmma; }
 
 namespace detail {
 
 void gpu_only_rung(const char* rung) {
   throw DeviceError(std::string(rung) +
-                    " needs a GPU: it is a plain CUDA kernel whose threads cooperate (shared tiles, "
-                    "warp-wide operations), so it has no host emulation; rungs 01-04 have one");
+                    " needs a GPU: its warps compute on tensor cores (WMMA fragments), which the block "
+                    "emulator does not model; rungs 01-05 run under host emulation");
 }
 
 void rung_without_cuda(const char* rung, Launch where) {

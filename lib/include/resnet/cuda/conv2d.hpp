@@ -43,7 +43,7 @@ struct Conv2dWorkspace {
 /// @param columns   (C R S, N P Q) output: im2col(x), kept for the backward pass
 /// @param workspace Conv2dWorkspace::values_needed(shape) floats of scratch
 /// @param shape     the sizes, stride and padding (resnet::conv2d_shape)
-/// @param kernel    the GEMM rung to use (under host emulation: 01-04)
+/// @param kernel    the GEMM rung to use (under host emulation: 01-05)
 /// @param where     GPU or host emulation
 /// @see https://pytorch.org/docs/stable/generated/torch.nn.functional.conv2d.html
 void im2col_gemm_forward(const float* x, const float* weight, const float* bias, float* y, float* columns,

@@ -36,10 +36,10 @@ std::string gemm_kernel_name(GemmKernel kernel);
 
 /// @ingroup ch06
 /// @brief True for the rungs that also run under Launch::host_emulation: 01 and 02, whose
-///        threads do not cooperate, and 03, whose barriers the block emulator keeps
-///        (resnet/cuda/block_emulator.hpp). 04-06 are written as
-///        plain CUDA kernels (register arrays, float4 loads, warp-wide tensor-core
-///        operations) and need a GPU.
+///        threads do not cooperate, and 03-05, whose shared tiles and barriers the block
+///        emulator keeps (resnet/cuda/block_emulator.hpp). 06 computes with warp-wide
+///        tensor-core operations (WMMA fragments), which the emulator does not model, and
+///        needs a GPU.
 /// @param kernel the rung
 bool gemm_runs_on_host(GemmKernel kernel);
 
@@ -60,7 +60,7 @@ bool gemm_runs_on_host(GemmKernel kernel);
 /// @throws std::invalid_argument when a pointer is null but its matrix is not empty, or a
 ///         size is too large for one launch
 /// @throws DeviceError for Launch::gpu in a build without CUDA, for Launch::host_emulation
-///         of rungs 04-06 (see gemm_runs_on_host()), and for rung 06 on a GPU older than
+///         of rung 06 (see gemm_runs_on_host()), and for rung 06 on a GPU older than
 ///         compute capability 8.0
 /// @see https://pytorch.org/docs/stable/generated/torch.mm.html
 void gemm(GemmKernel kernel, const float* a, const float* b, float* c, std::size_t M, std::size_t N, std::size_t K,

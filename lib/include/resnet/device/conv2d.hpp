@@ -105,8 +105,14 @@ LinearGrads<T> linear_backward(const Tensor<T, 2>& dy, const Tensor<T, 2>& weigh
                                cuda::GemmKernel gemm);
 
 /// @ingroup ch06
-/// @brief The rung that runs for `chosen`: itself on a GPU; on the emulated device rung 01
-///        when `chosen` has no host emulation.
+/// @brief The rung that runs for `chosen`: itself on a GPU; rung 01 on the emulated device.
+///
+/// The emulated device checks the path around the GEMM (im2col, layouts, batch norm, the
+/// backward passes), and rung 01 is the fastest to emulate: the tiled rungs compute whole
+/// 128 x 128 tiles (mostly zeros for ResNet-20's 16 channels) with every shared-memory
+/// access race-checked, which made the device tests of test_ch06 two to four times slower.
+/// Every rung's own body is checked under host emulation by test_ch06's GEMM tests, and
+/// rungs 01-05 add in the same order, so the results are the same.
 cuda::GemmKernel runnable_gemm(cuda::GemmKernel chosen);
 
 }  // namespace resnet::device
