@@ -3,6 +3,11 @@
 // The kernels here are small models of the course's cooperative kernels: a block-wide
 // reversal, a tree reduction and a tiled GEMM, each also with a barrier taken out (a
 // planted bug), which must be reported with the kernel, both threads and the word.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -12,6 +17,7 @@
 #include "resnet/cuda/block_emulator.hpp"
 #include "resnet/cuda/launch.hpp"
 #include "resnet/exercise.hpp"
+#include "support/skip.hpp"
 
 using namespace resnet;
 using namespace resnet::cuda;
@@ -208,4 +214,70 @@ TEST_CASE("emulated blocks: an index outside a shared array is an error, not a s
                                            words[t.thread.x] = 1.0f;
                                          }),
                     Catch::Contains("index 3 is outside an array of 3"));
+}
+
+namespace {
+
+// Uses about `depth` x 4 KiB of its fiber's stack: a local array per call that the compiler
+// cannot drop, as a kernel body with a large local array or recursion would.
+int use_stack(int depth) {
+  volatile char frame[4096];
+  frame[0] = static_cast<char>(depth);
+  frame[sizeof frame - 1] = static_cast<char>(depth);
+  if (depth <= 1) return frame[0];
+  return use_stack(depth - 1) + frame[sizeof frame - 1];
+}
+
+// Runs `body` in a child process with its stderr captured; returns that text, and the
+// child's wait status in `status`.
+template <class Body>
+std::string run_in_child(Body body, int& status) {
+  int pipe_ends[2];
+  REQUIRE(pipe(pipe_ends) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::signal(SIGABRT, SIG_DFL);  // not Catch's handler, which would report a failed test
+    dup2(pipe_ends[1], STDERR_FILENO);
+    close(pipe_ends[0]);
+    body();
+    std::_Exit(0);
+  }
+  close(pipe_ends[1]);
+  std::string text;
+  char buffer[512];
+  ssize_t got = 0;
+  while ((got = read(pipe_ends[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<std::size_t>(got));
+  close(pipe_ends[0]);
+  waitpid(child, &status, 0);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("emulated blocks: a thread that overflows its fiber's stack stops the program with a message",
+          "[ch06][emulator]") {
+#if defined(__SANITIZE_ADDRESS__)
+  resnet::testing::skip_test("AddressSanitizer reports a stack overflow itself, before the emulator's guard page");
+#endif
+  const Grid grid{Dim3{2, 1, 1}, Dim3{4, 1, 1}};
+  // 64 KiB of locals fit a fiber's 128 KiB stack.
+  int sums = 0;
+  emulator::run_blocks("deep", grid, [&](const ThreadIndex&) { sums += use_stack(16); });
+  CHECK(sums == 8 * use_stack(16));
+
+  // 400 KiB do not: the guard page below the stack stops the program, with the kernel and
+  // the thread named, instead of letting it overwrite another fiber's stack.
+  int status = 0;
+  const std::string message = run_in_child(
+      [&] {
+        emulator::run_blocks("too_deep", grid, [](const ThreadIndex& t) {
+          if (t.thread.x == 2 && t.block.x == 1) use_stack(100);
+        });
+      },
+      status);
+  INFO("the child's stderr: " << message);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGABRT);
+  CHECK_THAT(message, Catch::Contains("too_deep: thread (2, 0, 0) of block (1, 0, 0) overflowed its fiber stack"));
 }

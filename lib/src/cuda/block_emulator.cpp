@@ -12,12 +12,25 @@
 // Under AddressSanitizer every switch is announced to it (__sanitizer_start_switch_fiber /
 // __sanitizer_finish_switch_fiber), so that it knows which stack is live and reports no
 // false errors.
+//
+// Below each fiber's stack lies a guard page that may not be touched. A kernel body that
+// needs more than its stack (a large local array, deep recursion) hits it, and instead of
+// silently overwriting the next fiber's stack the program stops with a message naming the
+// kernel and the thread (a SIGSEGV handler on an alternate signal stack; other faults go on
+// to the handler that was there before).
 #include "resnet/cuda/block_emulator.hpp"
 
 #include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <mutex>
+#include <new>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -31,6 +44,7 @@
 #endif
 
 #ifdef RESNET_EMULATOR_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -42,6 +56,7 @@ constexpr std::size_t kMaxThreadsPerBlock = 1024;
 // Each fiber's stack. A kernel body's frames are small (a few locals and calls); 128 KiB
 // leaves room for a thrown exception's unwinding and, under sanitizers, their padding.
 constexpr std::size_t kStackBytes = 128 * 1024;  // reserved, not touched: 128 MiB for 1024 threads
+// (a guard page below each: see StackPool)
 
 enum class FiberState { runnable, at_barrier, finished };
 
@@ -75,6 +90,55 @@ thread_local BlockRun* active_run = nullptr;
 thread_local unsigned long long next_epoch = 1;
 thread_local unsigned long long next_block_run = 1;
 
+// The fibers' stacks of one CPU thread, kept from launch to launch and grown when a launch
+// needs more: one mapping of slots, each a guard page (no access) and the stack above it
+// (stacks grow down, towards the guard).
+class StackPool {
+ public:
+  StackPool() : page_(static_cast<std::size_t>(sysconf(_SC_PAGESIZE))), slot_(kStackBytes + page_) {}
+  StackPool(const StackPool&) = delete;
+  StackPool& operator=(const StackPool&) = delete;
+  ~StackPool() { release(); }
+
+  // Makes room for `threads` stacks; throws std::bad_alloc when the system has none.
+  void reserve(std::size_t threads) {
+    if (threads <= threads_) return;
+    release();
+    const std::size_t bytes = threads * slot_;
+    void* mapping = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping == MAP_FAILED) throw std::bad_alloc();
+    base_ = static_cast<char*>(mapping);
+    threads_ = threads;
+    for (std::size_t i = 0; i < threads; ++i) {
+      if (mprotect(base_ + i * slot_, page_, PROT_NONE) != 0) {
+        release();
+        throw std::bad_alloc();
+      }
+    }
+  }
+  char* stack(std::size_t i) const { return base_ + i * slot_ + page_; }
+  // True when `address` lies in one of the guard pages.
+  bool in_guard_page(const void* address) const {
+    const char* at = static_cast<const char*>(address);
+    if (base_ == nullptr || at < base_ || at >= base_ + threads_ * slot_) return false;
+    return static_cast<std::size_t>(at - base_) % slot_ < page_;
+  }
+
+ private:
+  void release() {
+    if (base_ != nullptr) munmap(base_, threads_ * slot_);
+    base_ = nullptr;
+    threads_ = 0;
+  }
+
+  std::size_t page_;
+  std::size_t slot_;
+  char* base_ = nullptr;
+  std::size_t threads_ = 0;
+};
+
+thread_local StackPool stack_pool;
+
 std::string describe(const ThreadIndex& t) {
   std::ostringstream text;
   text << "(" << t.thread.x << ", " << t.thread.y << ", " << t.thread.z << ") of block (" << t.block.x << ", "
@@ -85,6 +149,110 @@ std::string describe(const ThreadIndex& t) {
 std::string describe_thread_id(const BlockRun& run, int id) {
   return describe(run.fibers[static_cast<std::size_t>(id)].index);
 }
+
+// --- A fiber's stack overflow: a message instead of a crash without one ---
+
+struct sigaction previous_segv_action, previous_bus_action;
+
+// Appends `text` to `buffer` (of `size` bytes, `used` so far), as far as it fits.
+void append(char* buffer, std::size_t size, std::size_t& used, const char* text) {
+  while (*text != '\0' && used + 1 < size) buffer[used++] = *text++;
+  buffer[used] = '\0';
+}
+
+// Appends `value` in decimal. (No snprintf: a signal handler may call only a few functions.)
+void append(char* buffer, std::size_t size, std::size_t& used, unsigned value) {
+  char digits[12];
+  int count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  char text[12];
+  for (int i = 0; i < count; ++i) text[i] = digits[count - 1 - i];
+  text[count] = '\0';
+  append(buffer, size, used, text);
+}
+
+void append(char* buffer, std::size_t size, std::size_t& used, const Dim3& d) {
+  append(buffer, size, used, "(");
+  append(buffer, size, used, d.x);
+  append(buffer, size, used, ", ");
+  append(buffer, size, used, d.y);
+  append(buffer, size, used, ", ");
+  append(buffer, size, used, d.z);
+  append(buffer, size, used, ")");
+}
+
+// SIGSEGV and SIGBUS: a touch of a guard page is a fiber's stack overflow, reported and
+// the program aborted; any other fault goes to the handler that was installed before.
+void on_memory_fault(int signal_number, siginfo_t* info, void*) {
+  const BlockRun* run = active_run;
+  if (run != nullptr && stack_pool.in_guard_page(info->si_addr)) {
+    char message[512];
+    std::size_t used = 0;
+    append(message, sizeof message, used, "\nblock emulator: ");
+    append(message, sizeof message, used, run->kernel);
+    append(message, sizeof message, used, ": thread ");
+    const Fiber& fiber = run->fibers[run->current];
+    append(message, sizeof message, used, fiber.index.thread);
+    append(message, sizeof message, used, " of block ");
+    append(message, sizeof message, used, fiber.index.block);
+    append(message, sizeof message, used,
+           " overflowed its fiber stack of 128 KiB (a large local array in the kernel body, or deep "
+           "recursion?); on a GPU, a thread's local memory is small too\n");
+    const ssize_t written = write(STDERR_FILENO, message, used);
+    (void)written;  // nothing more can be done if stderr is gone
+    abort();
+  }
+  // Not ours: the previous handler (or the default action) gets the fault when the
+  // instruction runs again.
+  sigaction(signal_number, signal_number == SIGSEGV ? &previous_segv_action : &previous_bus_action, nullptr);
+}
+
+// Gives this CPU thread an alternate signal stack when it has none: a handler cannot run
+// on the stack that overflowed.
+void ensure_signal_stack() {
+  thread_local std::unique_ptr<char[]> signal_stack;
+  stack_t current{};
+  if (sigaltstack(nullptr, &current) != 0 || !(current.ss_flags & SS_DISABLE)) return;
+  constexpr std::size_t kSignalStackBytes = 64 * 1024;
+  if (!signal_stack) signal_stack.reset(new char[kSignalStackBytes]);
+  stack_t alternate{};
+  alternate.ss_sp = signal_stack.get();
+  alternate.ss_size = kSignalStackBytes;
+  sigaltstack(&alternate, nullptr);
+}
+
+std::mutex watch_mutex;
+int watching_runs = 0;  // run_blocks calls in progress, on any CPU thread
+
+// While a launch runs, on_memory_fault handles SIGSEGV and SIGBUS; before and after, whoever
+// handled them before does (a test framework, a sanitizer, the default action). Installed
+// at each launch rather than once, so that a handler installed and removed in between by
+// someone else cannot leave ours out.
+class StackOverflowWatch {
+ public:
+  StackOverflowWatch() {
+    ensure_signal_stack();
+    std::lock_guard<std::mutex> lock(watch_mutex);
+    if (watching_runs++ > 0) return;
+    struct sigaction action {};
+    action.sa_sigaction = on_memory_fault;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSEGV, &action, &previous_segv_action);
+    sigaction(SIGBUS, &action, &previous_bus_action);
+  }
+  StackOverflowWatch(const StackOverflowWatch&) = delete;
+  StackOverflowWatch& operator=(const StackOverflowWatch&) = delete;
+  ~StackOverflowWatch() {
+    std::lock_guard<std::mutex> lock(watch_mutex);
+    if (--watching_runs > 0) return;
+    sigaction(SIGSEGV, &previous_segv_action, nullptr);
+    sigaction(SIGBUS, &previous_bus_action, nullptr);
+  }
+};
 
 // The two switches are kept out of line (noinline): _setjmp saves registers only, so a
 // caller's local variable held in a register across it could come back changed; in a
@@ -206,10 +374,16 @@ void run_blocks(const char* kernel, const Grid& grid, const std::function<void(c
   run.kernel = kernel;
   run.body = &body;
   run.fibers.resize(threads);
-  std::unique_ptr<char[]> stacks(new char[threads * kStackBytes]);
+  const StackOverflowWatch watch;
+  stack_pool.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) {
     Fiber& fiber = run.fibers[i];
-    fiber.stack = stacks.get() + i * kStackBytes;
+    fiber.stack = stack_pool.stack(i);
+#ifdef RESNET_EMULATOR_ASAN
+    // A fiber abandoned by an exception in an earlier launch left its frames' redzones
+    // marked on this reused stack.
+    __asan_unpoison_memory_region(fiber.stack, kStackBytes);
+#endif
     fiber.id = static_cast<int>(i);
     fiber.index.block_size = grid.threads;
     fiber.index.grid_size = grid.blocks;

@@ -25,6 +25,10 @@
 /// wait at sync_threads()). On the GPU the same kind of bug gives wrong results only
 /// sometimes; compute-sanitizer's racecheck and synccheck find it there.
 ///
+/// Each fiber has a stack of 128 KiB with a guard page below it. A kernel body that needs
+/// more (a large local array, deep recursion) stops the program with a message naming the
+/// kernel and the thread, rather than overwriting another fiber's stack.
+///
 /// The order in which fibers run is fixed (thread 0 first, up to its barrier or its end,
 /// then thread 1, ...), so a run is reproducible; the race checks do not depend on it.
 #pragma once
