@@ -64,8 +64,14 @@ struct DeviceDifference {
 
 /// @ingroup ch06
 /// @brief Compares one tensor's values on the two devices by `rule` (see AgreementRule).
+/// @param part the part of the network, e.g. "layer2.0"
 /// @param pass "forward" or "backward": only backward tensors may agree norm-wise
+/// @param tensor which of the part's tensors, e.g. "input gradient"
+/// @param cpu the tensor's values computed on the CPU: the reference
+/// @param gpu the same tensor's values computed on the GPU
+/// @param rule the element-wise and norm-wise tolerances
 /// @param forward_agreed whether the part's forward output agreed (the kink rule needs it)
+/// @return the figures and the verdict
 DeviceDifference compare_tensor(const std::string& part, const std::string& pass, const std::string& tensor,
                                 const std::vector<double>& cpu, const std::vector<double>& gpu,
                                 const AgreementRule& rule, bool forward_agreed = true);
