@@ -12,6 +12,7 @@
 
 #include "packed_sgemm_kernels.hpp"
 #include "packed_sgemm_register_tile.hpp"
+#include "packed_sgemm_transposed_b.hpp"
 
 namespace resnet::cpu::detail {
 namespace {
@@ -27,54 +28,6 @@ struct Avx2 {
   static Vector fmadd(Vector a, Vector b, Vector c) { return _mm256_fmadd_ps(a, b, c); }
   static Vector mul(Vector a, Vector b) { return _mm256_mul_ps(a, b); }
 };
-
-// The B micro-panel of a transposed B (stored N x K) holds, in group p, entry p of 16
-// stored rows: a transpose. Element by element that is one scattered store per float;
-// here 8 x 8 blocks are transposed in registers (8 loads, 24 shuffles, 8 stores for 64
-// floats). dweight = dY x columns^T is such a product.
-void transpose_8x8(const float* source, std::size_t source_step, float* destination, std::size_t destination_step) {
-  __m256 row[8];
-  for (std::size_t r = 0; r < 8; ++r) row[r] = _mm256_loadu_ps(source + r * source_step);
-  __m256 pairs[8];  // rows 2q and 2q + 1 interleaved, low and high halves
-  for (std::size_t q = 0; q < 4; ++q) {
-    pairs[2 * q] = _mm256_unpacklo_ps(row[2 * q], row[2 * q + 1]);
-    pairs[2 * q + 1] = _mm256_unpackhi_ps(row[2 * q], row[2 * q + 1]);
-  }
-  __m256 quads[8];  // columns of rows 0-3 (quads 0-3) and 4-7 (quads 4-7), per 128-bit lane
-  for (std::size_t h = 0; h < 2; ++h) {
-    const std::size_t in = 4 * h;
-    quads[in + 0] = _mm256_shuffle_ps(pairs[in + 0], pairs[in + 2], 0x44);
-    quads[in + 1] = _mm256_shuffle_ps(pairs[in + 0], pairs[in + 2], 0xEE);
-    quads[in + 2] = _mm256_shuffle_ps(pairs[in + 1], pairs[in + 3], 0x44);
-    quads[in + 3] = _mm256_shuffle_ps(pairs[in + 1], pairs[in + 3], 0xEE);
-  }
-  for (std::size_t c = 0; c < 4; ++c) {
-    _mm256_storeu_ps(destination + c * destination_step, _mm256_permute2f128_ps(quads[c], quads[c + 4], 0x20));
-    _mm256_storeu_ps(destination + (c + 4) * destination_step, _mm256_permute2f128_ps(quads[c], quads[c + 4], 0x31));
-  }
-}
-
-constexpr std::size_t kPanelWidth = 16;
-
-void pack_b_transposed_avx2(const float* b, std::size_t ldb, std::size_t k0, std::size_t kc, std::size_t j0,
-                            std::size_t n, float* panel) {
-  if (n < kPanelWidth) {  // the edge panel, zero-padded: rare, done element by element
-    for (std::size_t p = 0; p < kc; ++p) {
-      for (std::size_t j = 0; j < kPanelWidth; ++j)
-        panel[p * kPanelWidth + j] = j < n ? b[(j0 + j) * ldb + k0 + p] : 0.0f;
-    }
-    return;
-  }
-  const float* rows = b + j0 * ldb + k0;  // stored row j0 + j, column k0 + p: rows[j * ldb + p]
-  std::size_t p = 0;
-  for (; p + 8 <= kc; p += 8) {
-    for (std::size_t j = 0; j < kPanelWidth; j += 8)
-      transpose_8x8(rows + j * ldb + p, ldb, panel + p * kPanelWidth + j, kPanelWidth);
-  }
-  for (; p < kc; ++p) {
-    for (std::size_t j = 0; j < kPanelWidth; ++j) panel[p * kPanelWidth + j] = rows[j * ldb + p];
-  }
-}
 
 // Register tile MR x NR = 6 x 16, i.e. 6 rows x 2 ymm. AVX2 has 16 ymm registers:
 // 12 accumulators + 2 for the B row + 1 for the broadcast A value = 15. FMA latency is
@@ -94,7 +47,7 @@ constexpr std::size_t kVectorsPerRow = 2;
 //  NC = 3072: the packed B block, 256 x 3072 x 4 = 3 MiB, stays in L3 and is reused by
 //            every MC block of A; a multiple of 16.
 constexpr MicroKernel kAvx2Kernel{register_tile_kernel<Avx2, kRows, kVectorsPerRow>,
-                                  pack_b_transposed_avx2,
+                                  pack_b_transposed<kVectorsPerRow * Avx2::lanes>,
                                   kRows,
                                   kVectorsPerRow* Avx2::lanes,
                                   /*mc=*/144,

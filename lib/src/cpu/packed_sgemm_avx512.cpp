@@ -9,6 +9,7 @@
 
 #include "packed_sgemm_kernels.hpp"
 #include "packed_sgemm_register_tile.hpp"
+#include "packed_sgemm_transposed_b.hpp"
 
 namespace resnet::cpu::detail {
 namespace {
@@ -44,7 +45,7 @@ constexpr std::size_t kVectorsPerRow = 2;
 //            AVX-512 cores have 1-2 MiB); 252 = 21 tiles of 12 rows.
 //  NC = 3072: the packed B block, 128 x 3072 x 4 = 1.5 MiB, in L3.
 constexpr MicroKernel kAvx512Kernel{register_tile_kernel<Avx512, kRows, kVectorsPerRow>,
-                                    nullptr,
+                                    pack_b_transposed<kVectorsPerRow * Avx512::lanes>,
                                     kRows,
                                     kVectorsPerRow* Avx512::lanes,
                                     /*mc=*/252,
