@@ -30,10 +30,12 @@ struct ConvShape {
 
 // Every distinct convolution of ResNet-34: the stem, then per stage the first 3x3 conv
 // (stride 2 from layer2 on), its 1x1 projection shortcut, and the repeated 3x3 conv.
-std::vector<ConvShape> resnet34_convolutions(const std::string& stem) {
+// `imagenet_size`: the input size of the ImageNet stem (224, or 32 for CIFAR-10 images);
+// its stride-2 convolution and max-pool leave a quarter of it for layer1.
+std::vector<ConvShape> resnet34_convolutions(const std::string& stem, std::size_t imagenet_size) {
   const bool imagenet = stem == "imagenet";
-  const std::size_t image = imagenet ? 224 : 32;
-  const std::size_t layer1 = imagenet ? 56 : 32;
+  const std::size_t image = imagenet ? imagenet_size : 32;
+  const std::size_t layer1 = imagenet ? imagenet_size / 4 : 32;
   std::vector<ConvShape> shapes;
   if (imagenet) {
     shapes.push_back({"imagenet stem 7x7/2", 3, image, 64, 7, 2, 3});
@@ -71,7 +73,12 @@ int main(int argc, char** argv) {
   std::size_t batch = 128;
   std::string stem = "both";
   int repeats = 3;
+  std::size_t imagenet_size = 224;
   app.add_option("--batch", batch, "batch size")->capture_default_str();
+  app.add_option("--imagenet-size", imagenet_size,
+                 "input size with the ImageNet stem: 224, or 32 as bench/compare_resnet34.py feeds it")
+      ->check(CLI::Range(8, 1024))
+      ->capture_default_str();
   app.add_option("--stem", stem, "imagenet, cifar or both")
       ->check(CLI::IsMember({"imagenet", "cifar", "both"}))
       ->capture_default_str();
@@ -90,7 +97,7 @@ int main(int argc, char** argv) {
   std::vector<ConvShape> shapes;
   for (const std::string which : {"imagenet", "cifar"}) {
     if (stem == "both" || stem == which) {
-      const auto some = resnet34_convolutions(which);
+      const auto some = resnet34_convolutions(which, imagenet_size);
       shapes.insert(shapes.end(), some.begin(), some.end());
     }
   }

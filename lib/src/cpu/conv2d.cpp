@@ -348,7 +348,69 @@ xt::xtensor<float, 1> sum_over_batch_and_pixels(const float* dy, const WindowSha
   return dbias;
 }
 
+// The offsets [begin, end) along one axis whose window position reads the input for at
+// least one output (empty: begin == end == 0).
+OutputRange live_offsets(std::size_t input_size, std::size_t output_size, std::size_t window,
+                         const WindowShape& shape) {
+  OutputRange live{window, 0};
+  for (std::size_t offset = 0; offset < window; ++offset) {
+    const OutputRange inside = outputs_inside(input_size, output_size, offset, shape.stride, shape.padding);
+    if (inside.first == inside.last) continue;
+    live.first = std::min(live.first, offset);
+    live.last = offset + 1;
+  }
+  return live.first < live.last ? live : OutputRange{};
+}
+
+// weight[:, :, rows, columns] of a (K, C, R, S) weight: the taps the trimmed window keeps.
+xt::xtensor<float, 4> weight_taps(const xt::xtensor<float, 4>& weight, const OutputRange& rows,
+                                  const OutputRange& columns) {
+  const std::size_t K = weight.shape()[0], C = weight.shape()[1];
+  xt::xtensor<float, 4> taps =
+      xt::xtensor<float, 4>::from_shape({K, C, rows.last - rows.first, columns.last - columns.first});
+  for (std::size_t k = 0; k < K; ++k) {
+    for (std::size_t c = 0; c < C; ++c) {
+      for (std::size_t r = rows.first; r < rows.last; ++r) {
+        for (std::size_t s = columns.first; s < columns.last; ++s) {
+          taps(k, c, r - rows.first, s - columns.first) = weight(k, c, r, s);
+        }
+      }
+    }
+  }
+  return taps;
+}
+
+// The reverse for a gradient: the full (K, C, R, S) window, zero at the dropped taps.
+xt::xtensor<float, 4> full_window(const xt::xtensor<float, 4>& taps, const WindowShape& shape, std::size_t first_row,
+                                  std::size_t first_column) {
+  xt::xtensor<float, 4> full = xt::zeros<float>(shape.weight_shape());
+  const std::size_t rows = taps.shape()[2], columns = taps.shape()[3];
+  for (std::size_t k = 0; k < shape.K; ++k) {
+    for (std::size_t c = 0; c < shape.C; ++c) {
+      for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t s = 0; s < columns; ++s) full(k, c, first_row + r, first_column + s) = taps(k, c, r, s);
+      }
+    }
+  }
+  return full;
+}
+
 }  // namespace
+
+std::optional<WindowShape> without_padding_taps(const WindowShape& shape) {
+  const OutputRange rows = live_offsets(shape.H, shape.P, shape.R, shape);
+  const OutputRange columns = live_offsets(shape.W, shape.Q, shape.S, shape);
+  if (rows.first == rows.last || columns.first == columns.last) return std::nullopt;  // nothing reads the image
+  if (rows.last - rows.first == shape.R && columns.last - columns.first == shape.S) return std::nullopt;
+  // One padding for both directions: the dropped borders must start alike (the ends
+  // may differ, since P and Q stay as they are).
+  if (rows.first != columns.first || rows.first > shape.padding) return std::nullopt;
+  WindowShape trimmed = shape;
+  trimmed.R = rows.last - rows.first;
+  trimmed.S = columns.last - columns.first;
+  trimmed.padding = shape.padding - rows.first;
+  return trimmed;
+}
 
 bool winograd_applies(const WindowShape& shape) {
   if (shape.R != 3 || shape.S != 3 || shape.stride != 1 || shape.padding > 2) return false;
@@ -356,8 +418,12 @@ bool winograd_applies(const WindowShape& shape) {
   // Winograd does 16 multiply-adds per tile of 2 x 2 outputs (per K C), the GEMM 9 per
   // output. On small maps the tiles overhang: a 1x1 output is a whole tile (16 against 9),
   // a 3x3 output four (64 against 81). Only where it saves at least a third.
-  const double tiles = static_cast<double>((shape.P + 1) / 2 * ((shape.Q + 1) / 2));
-  return 9.0 * static_cast<double>(shape.P * shape.Q) >= 1.5 * 16.0 * tiles;
+  const std::size_t tiles = (shape.P + 1) / 2 * ((shape.Q + 1) / 2);
+  if (9.0 * static_cast<double>(shape.P * shape.Q) < 1.5 * 16.0 * static_cast<double>(tiles)) return false;
+  // And only with at least kWinogradMinimumTiles tiles per image: the transforms, the
+  // filters' above all (16 K C values, every call), cost about as much per call whatever
+  // the map, and with one tile an image (a 2x2 map) they cost more than they save.
+  return tiles >= kWinogradMinimumTiles;
 }
 
 std::size_t images_per_tile(std::size_t plane, std::size_t batch) {
@@ -371,6 +437,12 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x,       // (N
                                      const WindowShape& shape, ConvAlgorithm algorithm) {
   require_sizes("cpu::conv2d_forward", "x", x.shape(), shape.input_shape());
   require_sizes("cpu::conv2d_forward", "weight", weight.shape(), shape.weight_shape());
+  if (const std::optional<WindowShape> trimmed = without_padding_taps(shape)) {
+    const std::size_t first = shape.padding - trimmed->padding;  // the first kept tap, in both directions
+    const xt::xtensor<float, 4> taps =
+        weight_taps(weight, OutputRange{first, first + trimmed->R}, OutputRange{first, first + trimmed->S});
+    return conv2d_forward(x, taps, bias, *trimmed, algorithm);
+  }
   if (algorithm == ConvAlgorithm::automatic && winograd_applies(shape)) {
     xt::xtensor<float, 4> y = detail::winograd_3x3(x, weight, shape.padding);
     if (bias != nullptr) add_bias(bias, shape, y.data());
@@ -407,6 +479,14 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
   require_sizes("cpu::conv2d_backward", "dy", dy.shape(), shape.output_shape());
   require_sizes("cpu::conv2d_backward", "x", x.shape(), shape.input_shape());
   require_sizes("cpu::conv2d_backward", "weight", weight.shape(), shape.weight_shape());
+  if (const std::optional<WindowShape> trimmed = without_padding_taps(shape)) {
+    const std::size_t first = shape.padding - trimmed->padding;
+    const xt::xtensor<float, 4> taps =
+        weight_taps(weight, OutputRange{first, first + trimmed->R}, OutputRange{first, first + trimmed->S});
+    Conv2dGrads grads = conv2d_backward(dy, x, taps, *trimmed, with_bias, algorithm);
+    grads.dweight = full_window(grads.dweight, shape, first, first);
+    return grads;
+  }
   const bool dx_by_winograd = algorithm == ConvAlgorithm::automatic && winograd_applies(shape);
   Conv2dGrads grads{dx_by_winograd ? xt::xtensor<float, 4>() : xt::xtensor<float, 4>::from_shape(shape.input_shape()),
                     xt::xtensor<float, 4>::from_shape(shape.weight_shape()),

@@ -17,7 +17,7 @@
 ///   copies around the reference's GEMM go too.
 ///
 /// - **Winograd F(2x2, 3x3)** for 3x3, stride-1 convolutions with at least
-///   kWinogradMinimumChannels channels in and out and maps of at least 2x2 (every 3x3 of a
+///   kWinogradMinimumChannels channels in and out and maps of at least 4x4 (every 3x3 of a
 ///   ResNet's stages but the first of a downsampling stage, on all but the smallest maps;
 ///   winograd_applies() says exactly): the forward pass and dx (itself a 3x3 stride-1
 ///   convolution of dy by the flipped filters) take 2.25x fewer multiply-adds; see
@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 
 #include <xtensor/xtensor.hpp>
 
@@ -48,11 +49,38 @@ enum class ConvAlgorithm { automatic, gemm };
 inline constexpr std::size_t kWinogradMinimumChannels = 16;
 
 /// @ingroup core
+/// @brief The fewest 2x2 output tiles per image for which Winograd pays. On 2x2 maps (one
+///        tile) it took longer than the GEMM: ResNet-34's layer3 at 32x32 with the
+///        ImageNet stem, batch 128, forward 4.1 ms against 3.1 ms (bench_conv2d
+///        --imagenet-size 32, Intel Xeon with AVX-512, 2 threads); on 4x4 maps (four tiles)
+///        the two took the same time, on 8x8 maps Winograd 0.81 times the GEMM's.
+inline constexpr std::size_t kWinogradMinimumTiles = 4;
+
+/// @ingroup core
 /// @brief Whether `shape` is a convolution Winograd F(2x2, 3x3) computes here: a 3x3
 ///        window, stride 1, padding at most 2, at least kWinogradMinimumChannels channels
-///        in and out, and an output whose 2x2 tiles save at least a third of the GEMM's
-///        multiply-adds (not a 1x1 or 3x3 map, whose tiles overhang it).
+///        in and out, an output whose 2x2 tiles save at least a third of the GEMM's
+///        multiply-adds (not a 1x1 or 3x3 map, whose tiles overhang it), and at least
+///        kWinogradMinimumTiles tiles per image (not a 2x2 map).
 bool winograd_applies(const WindowShape& shape);
+
+/// @ingroup core
+/// @brief The same convolution without the window taps that read only padding, or
+///        nothing when every tap reads the image somewhere (or the live taps do not start
+///        at the same offset in both directions, which one `padding` could not express).
+///
+/// On small maps some taps of the window never reach the image: a 3x3 window with
+/// padding 1 over a 1x1 map (ResNet-34's layer4 on 32x32 images with the ImageNet stem)
+/// reads the image only with its centre tap; the other eight multiply zeros. Those taps
+/// form a border of the window, offsets r < r0 or r >= r1 (likewise s), and dropping them
+/// leaves an (r1 - r0) x (s1 - s0) window with padding `padding - r0` that computes the
+/// same y from the same x: output p reads input row p stride - padding + r in both. Its
+/// weight is weight[:, :, r0:r1, s0:s1]; the dropped taps' gradient is zero.
+/// conv2d_forward() and conv2d_backward() compute through it (9 times fewer
+/// multiply-adds for a 1x1 map).
+/// @param shape a convolution's sizes
+/// @return the trimmed sizes (R, S and padding changed; P and Q the same), or std::nullopt
+std::optional<WindowShape> without_padding_taps(const WindowShape& shape);
 
 /// @ingroup core
 /// @brief The gradients conv2d_backward() returns.
