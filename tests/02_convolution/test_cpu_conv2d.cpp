@@ -121,6 +121,10 @@ TEST_CASE("the library's convolution equals the formula's loops exactly on integ
       {3, 5, 2, 2, 4, 3, 3, 2, 1},
       {2, 3, 2, 1, 4, 3, 3, 2, 1},
       {2, 3, 1, 5, 4, 3, 3, 1, 1},
+      // Maps at least 16 wide, gathered a row of the map at a time (narrower ones a pixel
+      // at a time): the ImageNet stem's 7x7 stride 2 and a 3x3 at stride 1.
+      {2, 3, 40, 37, 5, 7, 7, 2, 3},
+      {2, 4, 17, 18, 3, 3, 3, 1, 1},
       // Winograd's: 3x3, stride 1, at least 16 channels in and out; odd output sizes (half
       // tiles), padding 0 and 2, a 2x7 map (one tile row), several groups of images.
       {2, 16, 7, 9, 17, 3, 3, 1, 1},

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -236,14 +237,65 @@ void copy_to_channel_layout(const float* dy, std::size_t images, std::size_t n0,
   }
 }
 
+// On output maps narrower than this, im2col_tile() and col2im_tile() look every pixel up
+// in a PixelSources table instead of copying a row of the map at a time: there the rows
+// are 1 to 8 floats long, and working out each row's bounds cost more than copying it
+// (ResNet-34 with the ImageNet stem on 32x32 images: layer2 to layer4).
+constexpr std::size_t kNarrowMap = 16;
+
+// For each window offset (r, s), where every output pixel (p, q) of a plane reads the
+// input: the index of input pixel (p stride - padding + r, q stride - padding + s) in its
+// channel plane, or -1 where that is padding. The same for every channel and image.
+// Empty for maps kNarrowMap wide or wider.
+class PixelSources {
+ public:
+  explicit PixelSources(const WindowShape& shape) : plane_(shape.P * shape.Q) {
+    if (shape.Q >= kNarrowMap) return;
+    table_.resize(shape.R * shape.S * plane_);
+    std::int32_t* entry = table_.data();
+    for (std::size_t r = 0; r < shape.R; ++r) {
+      for (std::size_t s = 0; s < shape.S; ++s) {
+        for (std::size_t p = 0; p < shape.P; ++p) {
+          for (std::size_t q = 0; q < shape.Q; ++q)
+            *entry++ = source(shape, p * shape.stride + r, q * shape.stride + s);
+        }
+      }
+    }
+  }
+
+  bool empty() const { return table_.empty(); }
+
+  // The P Q sources of window offset (r, s), given as r S + s.
+  const std::int32_t* of_offset(std::size_t offset) const { return table_.data() + offset * plane_; }
+
+ private:
+  // The input pixel at padded row and column (the input's plus `padding`), or -1.
+  static std::int32_t source(const WindowShape& shape, std::size_t padded_row, std::size_t padded_column) {
+    if (padded_row < shape.padding || padded_row >= shape.H + shape.padding) return -1;
+    if (padded_column < shape.padding || padded_column >= shape.W + shape.padding) return -1;
+    return static_cast<std::int32_t>((padded_row - shape.padding) * shape.W + padded_column - shape.padding);
+  }
+
+  std::size_t plane_;
+  std::vector<std::int32_t> table_;
+};
+
 // The im2col matrix of images n0 .. n0 + images - 1: (C R S) x (images P Q), into `cols`.
-void im2col_tile(const float* x, const Windows& windows, const WindowShape& shape, std::size_t n0, std::size_t images,
-                 float* cols) {
-  const std::size_t rows = shape.C * shape.R * shape.S, columns = images * shape.P * shape.Q;
+void im2col_tile(const float* x, const Windows& windows, const PixelSources& sources, const WindowShape& shape,
+                 std::size_t n0, std::size_t images, float* cols) {
+  const std::size_t plane = shape.P * shape.Q, rows = shape.C * shape.R * shape.S, columns = images * plane;
 #pragma omp parallel for
   for (std::size_t row = 0; row < rows; ++row) {
     const WindowRow window(row, shape);
     float* out = cols + row * columns;
+    if (!sources.empty()) {
+      const std::int32_t* source = sources.of_offset(window.r * shape.S + window.s);
+      for (std::size_t g = 0; g < images; ++g, out += plane) {
+        const float* channel = x + ((n0 + g) * shape.C + window.c) * shape.H * shape.W;
+        for (std::size_t t = 0; t < plane; ++t) out[t] = source[t] < 0 ? 0.0f : channel[source[t]];
+      }
+      continue;
+    }
     for (std::size_t g = 0; g < images; ++g) {
       for (std::size_t p = 0; p < shape.P; ++p, out += shape.Q) {
         windows.gather(x, window.c, window.r, window.s, PixelRun{n0 + g, p, 0, shape.Q}, out);
@@ -252,25 +304,64 @@ void im2col_tile(const float* x, const Windows& windows, const WindowShape& shap
   }
 }
 
+// One (image, channel) plane of col2im: every entry of the plane's rows of dcols (one per
+// window offset, `columns` apart) added to the input pixel it read.
+void col2im_plane(const float* rows, std::size_t columns, const Windows& windows, const PixelSources& sources,
+                  const WindowShape& shape, std::size_t image, std::size_t c, float* dx) {
+  for (std::size_t r = 0; r < shape.R; ++r) {
+    for (std::size_t s = 0; s < shape.S; ++s) {
+      const float* row = rows + (r * shape.S + s) * columns;
+      if (!sources.empty()) {
+        const std::int32_t* source = sources.of_offset(r * shape.S + s);
+        float* channel = dx + (image * shape.C + c) * shape.H * shape.W;
+        for (std::size_t t = 0; t < shape.P * shape.Q; ++t) {
+          if (source[t] >= 0) channel[source[t]] += row[t];
+        }
+        continue;
+      }
+      for (std::size_t p = 0; p < shape.P; ++p) {
+        windows.scatter_add(row + p * shape.Q, c, r, s, PixelRun{image, p, 0, shape.Q}, dx);
+      }
+    }
+  }
+}
+
 // dx of images n0 .. n0 + images - 1 = col2im(dcols): every image's channel planes are
 // zeroed, then every entry of dcols is added to the input pixel its window read. Threads
 // take (image, channel) planes, which no two of them share.
-void col2im_tile(const float* dcols, const Windows& windows, const WindowShape& shape, std::size_t n0,
-                 std::size_t images, float* dx) {
+void col2im_tile(const float* dcols, const Windows& windows, const PixelSources& sources, const WindowShape& shape,
+                 std::size_t n0, std::size_t images, float* dx) {
   const std::size_t plane = shape.P * shape.Q, columns = images * plane, window_size = shape.R * shape.S;
 #pragma omp parallel for collapse(2)
   for (std::size_t g = 0; g < images; ++g) {
     for (std::size_t c = 0; c < shape.C; ++c) {
       float* channel = dx + ((n0 + g) * shape.C + c) * shape.H * shape.W;
       std::fill(channel, channel + shape.H * shape.W, 0.0f);
-      for (std::size_t r = 0; r < shape.R; ++r) {
-        for (std::size_t s = 0; s < shape.S; ++s) {
-          const float* row = dcols + (c * window_size + r * shape.S + s) * columns + g * plane;
-          for (std::size_t p = 0; p < shape.P; ++p) {
-            windows.scatter_add(row + p * shape.Q, c, r, s, PixelRun{n0 + g, p, 0, shape.Q}, dx);
-          }
-        }
-      }
+      col2im_plane(dcols + c * window_size * columns + g * plane, columns, windows, sources, shape, n0 + g, c, dx);
+    }
+  }
+}
+
+// pack_window_panel() on a narrow map, where a panel's columns span many output rows and
+// images: for each window offset, every column's place in the input is looked up once
+// (the image's offset plus the pixel's, or -1 in the padding) and then read for every
+// channel, c H W further on.
+void pack_narrow_window_panel(const float* x, const PixelSources& sources, const WindowShape& shape, std::size_t first,
+                              std::size_t n, std::size_t nr, std::size_t k0, std::size_t kc, float* panel) {
+  const std::size_t offsets = shape.R * shape.S, plane = shape.P * shape.Q, channel_size = shape.H * shape.W;
+  std::array<std::ptrdiff_t, kMaxPanelColumns> from;
+  for (std::size_t i = 0; i < std::min(kc, offsets); ++i) {
+    const std::int32_t* source = sources.of_offset((k0 + i) % offsets);  // rows i, i + R S, ... share it
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::size_t column = first + j, image = column / plane;
+      const std::int32_t pixel = source[column % plane];
+      from[j] = pixel < 0 ? -1 : static_cast<std::ptrdiff_t>(image * shape.C * channel_size) + pixel;
+    }
+    for (std::size_t row = i; row < kc; row += offsets) {
+      const float* channel = x + (k0 + row) / offsets * channel_size;
+      float* out = panel + row * nr;
+      for (std::size_t j = 0; j < n; ++j) out[j] = from[j] < 0 ? 0.0f : channel[from[j]];
+      for (std::size_t j = n; j < nr; ++j) out[j] = 0.0f;
     }
   }
 }
@@ -284,8 +375,12 @@ void col2im_tile(const float* dcols, const Windows& windows, const WindowShape& 
 // offset in turn, works out its segments once, and fills its rows channel by channel.
 // The common row, nr consecutive pixels of one output row away from the border (a single
 // segment, stride 1), is a plain copy of nr floats.
-void pack_window_panel(const float* x, const Windows& windows, const WindowShape& shape, std::size_t first,
-                       std::size_t n, std::size_t nr, std::size_t k0, std::size_t kc, float* panel) {
+void pack_window_panel(const float* x, const Windows& windows, const PixelSources& sources, const WindowShape& shape,
+                       std::size_t first, std::size_t n, std::size_t nr, std::size_t k0, std::size_t kc, float* panel) {
+  if (!sources.empty()) {
+    pack_narrow_window_panel(x, sources, shape, first, n, nr, k0, kc, panel);
+    return;
+  }
   std::array<PixelRun, kMaxPanelColumns> runs;
   const std::size_t run_count = windows.runs_of_columns(first, n, runs);
   std::array<Segment, 3 * kMaxPanelColumns> segments;
@@ -365,16 +460,16 @@ OutputRange live_offsets(std::size_t input_size, std::size_t output_size, std::s
 // weight[:, :, rows, columns] of a (K, C, R, S) weight: the taps the trimmed window keeps.
 xt::xtensor<float, 4> weight_taps(const xt::xtensor<float, 4>& weight, const OutputRange& rows,
                                   const OutputRange& columns) {
-  const std::size_t K = weight.shape()[0], C = weight.shape()[1];
+  const std::size_t filters = weight.shape()[0] * weight.shape()[1], R = weight.shape()[2], S = weight.shape()[3];
+  const std::size_t kept_rows = rows.last - rows.first, kept_columns = columns.last - columns.first;
   xt::xtensor<float, 4> taps =
-      xt::xtensor<float, 4>::from_shape({K, C, rows.last - rows.first, columns.last - columns.first});
-  for (std::size_t k = 0; k < K; ++k) {
-    for (std::size_t c = 0; c < C; ++c) {
-      for (std::size_t r = rows.first; r < rows.last; ++r) {
-        for (std::size_t s = columns.first; s < columns.last; ++s) {
-          taps(k, c, r - rows.first, s - columns.first) = weight(k, c, r, s);
-        }
-      }
+      xt::xtensor<float, 4>::from_shape({weight.shape()[0], weight.shape()[1], kept_rows, kept_columns});
+#pragma omp parallel for
+  for (std::size_t filter = 0; filter < filters; ++filter) {  // filter = k C + c
+    const float* from = weight.data() + filter * R * S + rows.first * S + columns.first;
+    float* to = taps.data() + filter * kept_rows * kept_columns;
+    for (std::size_t r = 0; r < kept_rows; ++r) {
+      for (std::size_t s = 0; s < kept_columns; ++s) to[r * kept_columns + s] = from[r * S + s];
     }
   }
   return taps;
@@ -383,13 +478,16 @@ xt::xtensor<float, 4> weight_taps(const xt::xtensor<float, 4>& weight, const Out
 // The reverse for a gradient: the full (K, C, R, S) window, zero at the dropped taps.
 xt::xtensor<float, 4> full_window(const xt::xtensor<float, 4>& taps, const WindowShape& shape, std::size_t first_row,
                                   std::size_t first_column) {
-  xt::xtensor<float, 4> full = xt::zeros<float>(shape.weight_shape());
-  const std::size_t rows = taps.shape()[2], columns = taps.shape()[3];
-  for (std::size_t k = 0; k < shape.K; ++k) {
-    for (std::size_t c = 0; c < shape.C; ++c) {
-      for (std::size_t r = 0; r < rows; ++r) {
-        for (std::size_t s = 0; s < columns; ++s) full(k, c, first_row + r, first_column + s) = taps(k, c, r, s);
-      }
+  xt::xtensor<float, 4> full = xt::xtensor<float, 4>::from_shape(shape.weight_shape());
+  const std::size_t kept_rows = taps.shape()[2], kept_columns = taps.shape()[3];
+#pragma omp parallel for
+  for (std::size_t filter = 0; filter < shape.K * shape.C; ++filter) {
+    float* to = full.data() + filter * shape.R * shape.S;
+    std::fill(to, to + shape.R * shape.S, 0.0f);
+    const float* from = taps.data() + filter * kept_rows * kept_columns;
+    for (std::size_t r = 0; r < kept_rows; ++r) {
+      for (std::size_t s = 0; s < kept_columns; ++s)
+        to[(first_row + r) * shape.S + first_column + s] = from[r * kept_columns + s];
     }
   }
   return full;
@@ -453,6 +551,7 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x,       // (N
   const std::size_t tile = images_per_tile(plane, shape.N);
   const detail::ScratchFloats product(tile > 1 ? shape.K * tile * plane : 0);
   const Windows windows(shape);
+  const PixelSources sources(shape);
   const SgemmOptions options = default_options();
   for (std::size_t n0 = 0; n0 < shape.N; n0 += tile) {
     const std::size_t images = std::min(tile, shape.N - n0), columns = images * plane;
@@ -460,7 +559,7 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x,       // (N
     // is window row k0 + i, its n columns are the windows of n consecutive output pixels.
     const BPanelPacker pack_windows = [&](std::size_t k0, std::size_t kc, std::size_t j0, std::size_t n, std::size_t nr,
                                           float* panel) {
-      pack_window_panel(x.data(), windows, shape, n0 * plane + j0, n, nr, k0, kc, panel);
+      pack_window_panel(x.data(), windows, sources, shape, n0 * plane + j0, n, nr, k0, kc, panel);
     };
     // One image: its (K, P Q) block of y is the GEMM's C. Several: C is the scratch, copied.
     float* c = images == 1 ? y.data() + n0 * shape.K * plane : product.data();
@@ -496,6 +595,7 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
   const detail::ScratchFloats cols(depth * tile * plane);  // the tile's im2col, then its gradient
   const detail::ScratchFloats dy_tile(tile > 1 ? shape.K * tile * plane : 0);
   const Windows windows(shape);
+  const PixelSources sources(shape);
   const SgemmOptions options = default_options();
   if (shape.N == 0) grads.dweight.fill(0.0f);
   for (std::size_t n0 = 0; n0 < shape.N; n0 += tile) {
@@ -506,7 +606,7 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
       copy_to_channel_layout(dy.data(), images, n0, shape, dy_tile.data());
       dy_matrix = dy_tile.data();
     }
-    im2col_tile(x.data(), windows, shape, n0, images, cols.data());
+    im2col_tile(x.data(), windows, sources, shape, n0, images, cols.data());
     // dweight (K, C R S) += dy_tile (K, columns) cols^T (columns, C R S); the first tile
     // overwrites (beta = 0), the others add.
     sgemm_with(options, Transpose::no, Transpose::yes, shape.K, depth, columns, 1.0f, dy_matrix, columns, cols.data(),
@@ -515,7 +615,7 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
     // dcols (C R S, columns) = weight^T (C R S, K) dy_tile (K, columns), over cols.
     sgemm_with(options, Transpose::yes, Transpose::no, depth, columns, shape.K, 1.0f, weight.data(), depth, dy_matrix,
                columns, 0.0f, cols.data(), columns);
-    col2im_tile(cols.data(), windows, shape, n0, images, grads.dx.data());
+    col2im_tile(cols.data(), windows, sources, shape, n0, images, grads.dx.data());
   }
   // dx of a 3x3 stride-1 convolution is the 3x3 stride-1 convolution of dy by the filters
   // flipped in both directions with C and K swapped, padded by 2 - padding: each input
