@@ -37,6 +37,40 @@ void channel_statistics(const xt::xtensor<float, 4>& x, std::size_t c, double& m
   variance = std::max(0.0, sum_of_squares / count - mean * mean);
 }
 
+// One channel's normalisation: z = gamma (x - shift) inverse_std + beta (+ residual).
+struct PlaneTransform {
+  float shift, inverse_std, gamma, beta;
+};
+
+// y = max(z, 0) for one plane of `count` values; with KeepCache, also x_hat and whether
+// z > 0. The choices are template arguments and the missing residual a plane of zeros'
+// worth of `0.0f`, so that the loop has no branch and the compiler vectorises it.
+template <bool KeepCache>
+void normalise_plane(const PlaneTransform& t, const float* in, const float* added, std::size_t count, float* y,
+                     float* x_hat, std::uint8_t* active) {
+  if (added == nullptr) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const float normalised = (in[i] - t.shift) * t.inverse_std;
+      const float z = t.gamma * normalised + t.beta;
+      y[i] = z > 0.0f ? z : 0.0f;
+      if constexpr (KeepCache) {
+        x_hat[i] = normalised;
+        active[i] = z > 0.0f;
+      }
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const float normalised = (in[i] - t.shift) * t.inverse_std;
+    const float z = t.gamma * normalised + t.beta + added[i];
+    y[i] = z > 0.0f ? z : 0.0f;
+    if constexpr (KeepCache) {
+      x_hat[i] = normalised;
+      active[i] = z > 0.0f;
+    }
+  }
+}
+
 void check_shapes(const xt::xtensor<float, 4>& x, const xt::xtensor<float, 1>& gamma, const xt::xtensor<float, 1>& beta,
                   const xt::xtensor<float, 1>& running_mean, const xt::xtensor<float, 1>& running_var,
                   const BatchNormReluSettings& settings, const xt::xtensor<float, 4>* residual) {
@@ -83,21 +117,15 @@ BatchNormReluOutput batchnorm_relu_forward(const xt::xtensor<float, 4>& x,      
     const float inverse_std = static_cast<float>(1.0 / std::sqrt(variance + settings.eps));
     const float shift = static_cast<float>(mean);
     if (out.cache) out.cache->inverse_std(c) = inverse_std;
+    const PlaneTransform transform{shift, inverse_std, gamma(c), beta(c)};
     for (std::size_t n = 0; n < N; ++n) {
       const std::size_t start = plane_start(shape, n, c);
-      const float* in = x.data() + start;
       const float* added = residual != nullptr ? residual->data() + start : nullptr;
-      float* y = out.y.data() + start;
-      float* x_hat = out.cache ? out.cache->x_hat.data() + start : nullptr;
-      std::uint8_t* active = out.cache ? out.cache->active.data() + start : nullptr;
-      for (std::size_t i = 0; i < plane; ++i) {
-        const float normalised = (in[i] - shift) * inverse_std;
-        const float z = gamma(c) * normalised + beta(c) + (added != nullptr ? added[i] : 0.0f);
-        y[i] = z > 0.0f ? z : 0.0f;
-        if (x_hat != nullptr) {
-          x_hat[i] = normalised;
-          active[i] = z > 0.0f;
-        }
+      if (out.cache) {
+        normalise_plane<true>(transform, x.data() + start, added, plane, out.y.data() + start,
+                              out.cache->x_hat.data() + start, out.cache->active.data() + start);
+      } else {
+        normalise_plane<false>(transform, x.data() + start, added, plane, out.y.data() + start, nullptr, nullptr);
       }
     }
   }
