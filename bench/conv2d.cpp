@@ -28,28 +28,33 @@ struct ConvShape {
   std::size_t C, H, K, R, stride, padding;  // square images and kernels
 };
 
+// The output size of a window of `kernel` at `stride` with `padding` over `size` inputs.
+std::size_t output_size(std::size_t size, std::size_t kernel, std::size_t stride, std::size_t padding) {
+  return (size + 2 * padding - kernel) / stride + 1;
+}
+
 // Every distinct convolution of ResNet-34: the stem, then per stage the first 3x3 conv
 // (stride 2 from layer2 on), its 1x1 projection shortcut, and the repeated 3x3 conv.
-// `imagenet_size`: the input size of the ImageNet stem (224, or 32 for CIFAR-10 images);
-// its stride-2 convolution and max-pool leave a quarter of it for layer1.
+// `imagenet_size`: the input size of the ImageNet stem (224, or 32 for CIFAR-10 images),
+// whose 7x7 stride-2 convolution and 3x3 stride-2 max-pool come before layer1.
 std::vector<ConvShape> resnet34_convolutions(const std::string& stem, std::size_t imagenet_size) {
   const bool imagenet = stem == "imagenet";
   const std::size_t image = imagenet ? imagenet_size : 32;
-  const std::size_t layer1 = imagenet ? imagenet_size / 4 : 32;
   std::vector<ConvShape> shapes;
   if (imagenet) {
     shapes.push_back({"imagenet stem 7x7/2", 3, image, 64, 7, 2, 3});
   } else {
     shapes.push_back({"cifar stem 3x3/1", 3, image, 64, 3, 1, 1});
   }
+  std::size_t size = imagenet ? output_size(output_size(image, 7, 2, 3), 3, 2, 1) : image;  // layer1's maps
   const std::size_t channels[4] = {64, 128, 256, 512};
   for (std::size_t stage = 0; stage < 4; ++stage) {
-    const std::size_t size = layer1 >> stage;
     const std::string layer = stem + " layer" + std::to_string(stage + 1);
     if (stage > 0) {
       const std::size_t previous = channels[stage - 1];
-      shapes.push_back({layer + " first 3x3/2", previous, 2 * size, channels[stage], 3, 2, 1});
-      shapes.push_back({layer + " projection 1x1/2", previous, 2 * size, channels[stage], 1, 2, 0});
+      shapes.push_back({layer + " first 3x3/2", previous, size, channels[stage], 3, 2, 1});
+      shapes.push_back({layer + " projection 1x1/2", previous, size, channels[stage], 1, 2, 0});
+      size = output_size(size, 3, 2, 1);
     }
     shapes.push_back({layer + " 3x3", channels[stage], size, channels[stage], 3, 1, 1});
   }
@@ -77,7 +82,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "batch size")->capture_default_str();
   app.add_option("--imagenet-size", imagenet_size,
                  "input size with the ImageNet stem: 224, or 32 as bench/compare_resnet34.py feeds it")
-      ->check(CLI::Range(8, 1024))
+      ->check(CLI::Range(32, 1024))
       ->capture_default_str();
   app.add_option("--stem", stem, "imagenet, cifar or both")
       ->check(CLI::IsMember({"imagenet", "cifar", "both"}))

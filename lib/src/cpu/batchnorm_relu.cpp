@@ -43,8 +43,8 @@ struct PlaneTransform {
 };
 
 // y = max(z, 0) for one plane of `count` values; with KeepCache, also x_hat and whether
-// z > 0. The choices are template arguments and the missing residual a plane of zeros'
-// worth of `0.0f`, so that the loop has no branch and the compiler vectorises it.
+// z > 0. KeepCache is a template argument and the residual chooses between two loops, so
+// that neither loop has a branch and the compiler vectorises both.
 template <bool KeepCache>
 void normalise_plane(const PlaneTransform& t, const float* in, const float* added, std::size_t count, float* y,
                      float* x_hat, std::uint8_t* active) {

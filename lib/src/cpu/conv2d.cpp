@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -237,20 +238,23 @@ void copy_to_channel_layout(const float* dy, std::size_t images, std::size_t n0,
   }
 }
 
-// On output maps narrower than this, im2col_tile() and col2im_tile() look every pixel up
-// in a PixelSources table instead of copying a row of the map at a time: there the rows
-// are 1 to 8 floats long, and working out each row's bounds cost more than copying it
-// (ResNet-34 with the ImageNet stem on 32x32 images: layer2 to layer4).
+// On output maps narrower than this, im2col_tile(), col2im_tile() and the forward panels
+// (pack_narrow_window_panel()) look every pixel up in a PixelSources table instead of
+// copying a row of the map at a time: there a row is at most 15 floats (1 to 8 in
+// ResNet-34 with the ImageNet stem on 32x32 images, layer1 to layer4), and working out
+// each row's bounds cost more than copying it.
 constexpr std::size_t kNarrowMap = 16;
 
 // For each window offset (r, s), where every output pixel (p, q) of a plane reads the
 // input: the index of input pixel (p stride - padding + r, q stride - padding + s) in its
 // channel plane, or -1 where that is padding. The same for every channel and image.
-// Empty for maps kNarrowMap wide or wider.
+// Empty for maps kNarrowMap wide or wider, and for input planes too large for int32
+// indices (the row-by-row path takes those).
 class PixelSources {
  public:
   explicit PixelSources(const WindowShape& shape) : plane_(shape.P * shape.Q) {
     if (shape.Q >= kNarrowMap) return;
+    if (shape.H * shape.W > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) return;
     table_.resize(shape.R * shape.S * plane_);
     std::int32_t* entry = table_.data();
     for (std::size_t r = 0; r < shape.R; ++r) {

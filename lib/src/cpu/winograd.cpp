@@ -67,8 +67,9 @@ void transform_filter(const float* g, float* out) {
 
 // Filters are transformed this many at a time: their values go to a local table first,
 // then out to U as 16 runs of consecutive floats. Storing each filter's 16 values
-// straight into U touches 16 places K C floats apart (a page apart each), and for
-// 256 x 256 filters that took a fifth of a 2x2 map's Winograd convolution (perf).
+// straight into U touches 16 places K C floats apart (a page apart each): for 256 x 256
+// filters that took a fifth of a Winograd convolution on 2x2 maps (perf), a cost per call
+// whatever the map size.
 constexpr std::size_t kFilterBlock = 64;
 
 // U, into `u`: for xi = 4 i + j, the (K x C) matrix of entry (i, j) of G g G^T of every filter.

@@ -17,11 +17,12 @@
 ///   copies around the reference's GEMM go too.
 ///
 /// - **Winograd F(2x2, 3x3)** for 3x3, stride-1 convolutions with at least
-///   kWinogradMinimumChannels channels in and out and maps of at least 4x4 (every 3x3 of a
-///   ResNet's stages but the first of a downsampling stage, on all but the smallest maps;
-///   winograd_applies() says exactly): the forward pass and dx (itself a 3x3 stride-1
-///   convolution of dy by the flipped filters) take 2.25x fewer multiply-adds; see
-///   lib/src/cpu/winograd.cpp. dweight stays a GEMM.
+///   kWinogradMinimumChannels channels in and out and at least kWinogradMinimumTiles 2x2
+///   output tiles per image (every 3x3 of a ResNet's stages but the first of a
+///   downsampling stage, on all but the smallest maps; winograd_applies() says exactly):
+///   the forward pass and dx (itself a 3x3 stride-1 convolution of dy by the flipped
+///   filters) take 2.25x fewer multiply-adds; see lib/src/cpu/winograd.cpp. dweight
+///   stays a GEMM.
 ///
 /// The numbers are those of conv2d_forward() and conv2d_backward() up to float rounding
 /// (a different order of additions, and Winograd's transforms):
@@ -65,17 +66,18 @@ inline constexpr std::size_t kWinogradMinimumTiles = 4;
 bool winograd_applies(const WindowShape& shape);
 
 /// @ingroup core
-/// @brief The same convolution without the window taps that read only padding, or
-///        nothing when every tap reads the image somewhere (or the live taps do not start
+/// @brief The same convolution without the border of window taps that read only
+///        padding, or nothing when there is no such border (or the kept taps do not start
 ///        at the same offset in both directions, which one `padding` could not express).
 ///
 /// On small maps some taps of the window never reach the image: a 3x3 window with
 /// padding 1 over a 1x1 map (ResNet-34's layer4 on 32x32 images with the ImageNet stem)
-/// reads the image only with its centre tap; the other eight multiply zeros. Those taps
-/// form a border of the window, offsets r < r0 or r >= r1 (likewise s), and dropping them
+/// reads the image only with its centre tap; the other eight multiply zeros. Where such
+/// taps form a border of the window, offsets r < r0 or r >= r1 (likewise s), dropping them
 /// leaves an (r1 - r0) x (s1 - s0) window with padding `padding - r0` that computes the
 /// same y from the same x: output p reads input row p stride - padding + r in both. Its
-/// weight is weight[:, :, r0:r1, s0:s1]; the dropped taps' gradient is zero.
+/// weight is weight[:, :, r0:r1, s0:s1]; the dropped taps' gradient is zero. Dead taps
+/// between live ones (a large stride over a tiny map) are kept.
 /// conv2d_forward() and conv2d_backward() compute through it (9 times fewer
 /// multiply-adds for a 1x1 map).
 /// @param shape a convolution's sizes
