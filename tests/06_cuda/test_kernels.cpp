@@ -91,3 +91,16 @@ TEST_CASE("a GPU launch runs where a device is usable and is a clear error elsew
   cuda::copy_device_to_host(y.data(), out.data(), 4 * sizeof(float));
   CHECK(y == std::vector<float>{0.0f, 2.0f, 0.0f, 4.0f});
 }
+
+TEST_CASE("the per-element kernels index in 32 bits and refuse a tensor too large for it", "[ch06][errors]") {
+  CHECK(cuda::index32(4294967295u, "col2im") == 4294967295u);  // 2^32 - 1 values fit
+  CHECK_THROWS_AS(cuda::index32(std::size_t{1} << 32, "col2im"), ShapeError);
+  CHECK_THROWS_WITH(cuda::index32(std::size_t{1} << 32, "col2im"),
+                    Catch::Contains("col2im: 4294967296 values need 64-bit indices"));
+  // A kernel checks before it launches: batch norm over 2^32 values is refused with no
+  // memory touched (the pointers are never read).
+  cuda::BatchNormArrays<float> arrays{};
+  CHECK_THROWS_AS(
+      cuda::batchnorm2d_forward(arrays, std::size_t{1} << 16, 256, 256, false, 1e-5, 0.1, cuda::Launch::host_emulation),
+      ShapeError);
+}

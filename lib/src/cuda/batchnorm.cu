@@ -47,6 +47,9 @@ void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::s
                          double eps, double momentum, Launch where) {
   const std::size_t values = N * C * HW;
   if (values == 0) return;
+  // The normalisation's index arithmetic in 32 bits: checked before any kernel runs.
+  const Index32 plane = index32(HW, "batchnorm2d_forward"), channels = index32(C, "batchnorm2d_forward");
+  index32(values, "batchnorm2d_forward");
   if (training) channel_mean_variance(arrays.x, arrays.mean, arrays.variance, N, C, HW, where);
   batchnorm_statistics(arrays, C, static_cast<double>(N * HW), training, eps, momentum, where);
   // x_hat = (x - mean_c) inverse_std_c and y = gamma_c x_hat + beta_c, one thread per value.
@@ -54,9 +57,9 @@ void batchnorm2d_forward(const BatchNormArrays<T>& arrays, std::size_t N, std::s
   const T *mean = arrays.mean, *inverse_std = arrays.inverse_std, *gamma = arrays.gamma, *beta = arrays.beta;
   T *x_hat = arrays.x_hat, *y = arrays.y;
   launch("batchnorm2d_normalize", grid_1d(values), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
-    const std::size_t e = t.global_x();
-    if (e >= values) return;
-    const std::size_t c = e / HW % C;
+    if (t.global_x() >= values) return;
+    const Index32 e = static_cast<Index32>(t.global_x());
+    const Index32 c = e / plane % channels;  // in 32 bits (Index32)
     const T normalized = (x[e] - mean[c]) * inverse_std[c];
     x_hat[e] = normalized;
     y[e] = gamma[c] * normalized + beta[c];
@@ -68,6 +71,8 @@ void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* 
                           std::size_t N, std::size_t C, std::size_t HW, bool training, Launch where) {
   const std::size_t values = N * C * HW;
   if (values == 0) return;
+  const Index32 plane = index32(HW, "batchnorm2d_backward"), channels = index32(C, "batchnorm2d_backward");
+  index32(values, "batchnorm2d_backward");
   // dbeta_c = sum dy and dgamma_c = sum dy x_hat. dx holds the products for the second
   // sum: it is the right size and is overwritten below.
   channel_sums(dy, dbeta, N, C, HW, where);
@@ -80,9 +85,9 @@ void batchnorm2d_backward(const T* dy, const T* x_hat, const T* gamma, const T* 
   // eval:  dx = gamma_c inverse_std_c dy (the statistics are constants)
   const T one_over_m = T(1) / static_cast<T>(N * HW);
   launch("batchnorm2d_dx", grid_1d(values), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
-    const std::size_t e = t.global_x();
-    if (e >= values) return;
-    const std::size_t c = e / HW % C;
+    if (t.global_x() >= values) return;
+    const Index32 e = static_cast<Index32>(t.global_x());
+    const Index32 c = e / plane % channels;
     const T scale_c = gamma[c] * inverse_std[c];
     dx[e] = training ? scale_c * (dy[e] - dbeta[c] * one_over_m - x_hat[e] * dgamma[c] * one_over_m) : scale_c * dy[e];
   });

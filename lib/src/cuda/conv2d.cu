@@ -19,11 +19,13 @@ void transpose(const float* a, float* a_transposed, std::size_t rows, std::size_
   const std::size_t values = rows * columns;
   if (values == 0) return;
   // One thread per entry of the result, so the writes are coalesced (the reads are strided).
+  const Index32 rows32 = index32(rows, "transpose");
+  index32(values, "transpose");
   launch("transpose", grid_1d(values), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
-    const std::size_t e = t.global_x();
-    if (e >= values) return;
-    const std::size_t j = e / rows, i = e % rows;  // a_transposed[j, i] = a[i, j]
-    a_transposed[e] = a[i * columns + j];
+    if (t.global_x() >= values) return;
+    const Index32 e = static_cast<Index32>(t.global_x());
+    const Index32 j = e / rows32, i = e % rows32;  // a_transposed[j, i] = a[i, j]
+    a_transposed[e] = a[static_cast<std::size_t>(i) * columns + j];
   });
 }
 
@@ -34,11 +36,13 @@ void swap_outer_axes(const char* kernel, const float* in, float* out, std::size_
                      Launch where) {
   const std::size_t values = A * B * inner;
   if (values == 0) return;
+  const Index32 inner32 = index32(inner, kernel), A32 = index32(A, kernel), B32 = index32(B, kernel);
+  index32(values, kernel);
   launch(kernel, grid_1d(values), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
-    const std::size_t e = t.global_x();
-    if (e >= values) return;
-    const std::size_t i = e % inner, a = e / inner % A, b = e / (inner * A);
-    out[e] = in[(a * B + b) * inner + i];
+    if (t.global_x() >= values) return;
+    const Index32 e = static_cast<Index32>(t.global_x());
+    const Index32 i = e % inner32, a = e / inner32 % A32, b = e / (inner32 * A32);
+    out[e] = in[(a * B32 + b) * inner32 + i];
   });
 }
 
@@ -59,12 +63,14 @@ void im2col_gemm_forward(const float* x, const float* weight, const float* bias,
   float* product = workspace;  // (K, NPQ)
   gemm(kernel, weight, columns, product, s.K, NPQ, CRS, where);
   // (K, N, PQ) -> (N, K, PQ), adding the bias on the way.
-  const std::size_t values = s.N * s.K * PQ, K = s.K;
+  const std::size_t values = s.N * s.K * PQ;
+  const Index32 PQ32 = index32(PQ, "conv2d_output_layout"), K32 = index32(s.K, "conv2d_output_layout");
+  index32(values, "conv2d_output_layout");
   launch("conv2d_output_layout", grid_1d(values), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
-    const std::size_t e = t.global_x();
-    if (e >= values) return;
-    const std::size_t pq = e % PQ, k = e / PQ % K, n = e / (PQ * K);
-    const float value = product[k * NPQ + n * PQ + pq];
+    if (t.global_x() >= values) return;
+    const Index32 e = static_cast<Index32>(t.global_x());
+    const Index32 pq = e % PQ32, k = e / PQ32 % K32, n = e / (PQ32 * K32);
+    const float value = product[k * NPQ + n * PQ32 + pq];
     y[e] = bias != nullptr ? value + bias[k] : value;
   });
 }

@@ -29,10 +29,12 @@ void cross_entropy_backward(T dloss, const T* probabilities, const std::int64_t*
                             std::size_t K, Launch where) {
   if (N * K == 0) return;
   const T scale_by = dloss / static_cast<T>(N);
+  const Index32 classes = index32(K, "cross_entropy_backward");
+  index32(N * K, "cross_entropy_backward");
   launch("cross_entropy_backward", grid_1d(N * K), where, [=] RESNET_HOST_DEVICE(const ThreadIndex& t) {
-    const std::size_t e = t.global_x();
-    if (e >= N * K) return;
-    const std::size_t n = e / K, k = e % K;
+    if (t.global_x() >= N * K) return;
+    const Index32 e = static_cast<Index32>(t.global_x());
+    const Index32 n = e / classes, k = e % classes;
     const T one_hot = static_cast<std::size_t>(labels[n]) == k ? T(1) : T(0);
     dlogits[e] = scale_by * (probabilities[e] - one_hot);
   });

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "resnet/cuda/block_emulator.hpp"
@@ -53,6 +54,32 @@ enum class Launch {
 /// @brief \f$ \lceil a / b \rceil = \lfloor (a + b - 1) / b \rfloor \f$ for positive integers: the
 ///        number of blocks of size b that cover a.
 RESNET_HOST_DEVICE constexpr std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+/// @ingroup ch06
+/// @brief The integer type of the per-element kernels' index arithmetic: 32 bits.
+///
+/// An NVIDIA GPU has no integer divider: `a / b` and `a % b` become a sequence of
+/// multiplications and corrections, for 64-bit operands several times longer than for
+/// 32-bit ones (nvcc also adds a test at run time that takes the 32-bit sequence when both
+/// operands happen to fit). The per-element kernels divide their thread's index to find
+/// its channel or pixel, so they divide 32-bit copies of the index and the sizes, made
+/// with index32(), which refuses a size that does not fit.
+using Index32 = std::uint32_t;
+
+/// @ingroup ch06
+/// @brief `size` as an Index32, for a kernel's index arithmetic.
+/// @param size a count of values, or one of the sizes it is the product of
+/// @param kernel the kernel's name, for the message
+/// @return the same number, 32 bits wide
+/// @throws ShapeError when `size` does not fit in 32 bits (2^32 values or more: 16 GiB of
+///         floats)
+inline Index32 index32(std::size_t size, const char* kernel) {
+  if (size > static_cast<std::size_t>(static_cast<Index32>(-1))) {
+    throw ShapeError(std::string(kernel) + ": " + std::to_string(size) +
+                     " values need 64-bit indices; the GPU kernels index with 32 bits");
+  }
+  return static_cast<Index32>(size);
+}
 
 /// @ingroup ch06
 /// @brief A one-dimensional grid with one thread per element: ceil_div(n, threads) blocks
