@@ -125,6 +125,11 @@ TEST_CASE("the library's convolution equals the formula's loops exactly on integ
       // at a time): the ImageNet stem's 7x7 stride 2 and a 3x3 at stride 1.
       {2, 3, 40, 37, 5, 7, 7, 2, 3},
       {2, 4, 17, 18, 3, 3, 3, 1, 1},
+      // Windows that each cover the whole image, computed position by position
+      // (windows_cover_image): a 5x5 window with padding 2 on a 3x3 map (9 positions), a
+      // 3x4 window on a 2x3 map; the 2x2 maps and the trimmed cases above are such too.
+      {2, 3, 3, 3, 4, 5, 5, 1, 2},
+      {3, 4, 2, 3, 5, 3, 4, 1, 1},
       // Winograd's: 3x3, stride 1, at least 16 channels in and out; odd output sizes (half
       // tiles), padding 0 and 2, a 2x7 map (one tile row), several groups of images.
       {2, 16, 7, 9, 17, 3, 3, 1, 1},
@@ -216,6 +221,21 @@ TEST_CASE("the library's convolution skips the window taps that read only paddin
   CHECK_FALSE(trimmed(8, 8, 1).has_value());
   CHECK_FALSE(trimmed(1, 5, 1).has_value());  // rows keep tap 1 on, columns tap 0 on
   CHECK_FALSE(cpu::without_padding_taps(conv2d_shape("test", {2, 8, 1, 1}, {8, 8, 1, 1}, 1, 0)).has_value());
+}
+
+TEST_CASE("the library's convolution knows when every window covers the whole image", "[ch02][cpu_conv2d]") {
+  const auto covers = [](std::size_t size, std::size_t kernel, std::size_t stride, std::size_t padding) {
+    return cpu::windows_cover_image(conv2d_shape("test", {2, 8, size, size}, {8, 8, kernel, kernel}, stride, padding));
+  };
+  CHECK(covers(2, 3, 1, 1));        // ResNet-34's layer3 on 32x32 images, ImageNet stem
+  CHECK(covers(2, 3, 2, 1));        // one output whose window holds the 2x2 map
+  CHECK(covers(1, 3, 1, 1));        // a 1x1 map: every window holds its one pixel
+  CHECK(covers(1, 1, 1, 0));        // a 1x1 convolution of a 1x1 map
+  CHECK_FALSE(covers(3, 3, 1, 1));  // output 0 misses row 2
+  CHECK_FALSE(covers(4, 3, 1, 1));
+  CHECK_FALSE(covers(2, 1, 1, 0));  // a 1x1 window sees one pixel of four
+  CHECK(cpu::windows_cover_image(conv2d_shape("test", {2, 8, 2, 3}, {8, 8, 3, 4}, 1, 1)));
+  CHECK_FALSE(cpu::windows_cover_image(conv2d_shape("test", {2, 8, 2, 5}, {8, 8, 3, 3}, 1, 1)));  // columns miss
 }
 
 TEST_CASE("a tile of the library's convolution has about 2048 output pixels and at least one image",

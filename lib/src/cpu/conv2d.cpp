@@ -497,6 +497,86 @@ xt::xtensor<float, 4> full_window(const xt::xtensor<float, 4>& taps, const Windo
   return full;
 }
 
+// dweight[:, :, rows, columns] += taps, for the per-position products below.
+void add_to_window(const float* taps, const OutputRange& rows, const OutputRange& columns, const WindowShape& shape,
+                   float* dweight) {
+  const std::size_t kept_rows = rows.last - rows.first, kept_columns = columns.last - columns.first;
+#pragma omp parallel for
+  for (std::size_t filter = 0; filter < shape.K * shape.C; ++filter) {
+    float* to = dweight + filter * shape.R * shape.S + rows.first * shape.S + columns.first;
+    const float* from = taps + filter * kept_rows * kept_columns;
+    for (std::size_t r = 0; r < kept_rows; ++r) {
+      for (std::size_t s = 0; s < kept_columns; ++s) to[r * shape.S + s] += from[r * kept_columns + s];
+    }
+  }
+}
+
+// The taps of the window that output pixel (p, q) multiplies with the image when every
+// window covers the whole image (windows_cover_image()): input row h is tap
+// h - p stride + padding, so rows [padding - p stride, padding - p stride + H), likewise
+// columns.
+std::pair<OutputRange, OutputRange> taps_of_position(const WindowShape& shape, std::size_t p, std::size_t q) {
+  const std::size_t first_row = shape.padding - p * shape.stride, first_column = shape.padding - q * shape.stride;
+  return {OutputRange{first_row, first_row + shape.H}, OutputRange{first_column, first_column + shape.W}};
+}
+
+// y of a convolution whose windows each cover the whole image, one output position at a
+// time: y[:, :, p, q] (N x K) = x (N x C H W) times the transpose of weight_pq (K x C H W),
+// the taps of position (p, q) (taps_of_position()) in the order (c, h, w) of x itself.
+xt::xtensor<float, 4> forward_by_positions(const xt::xtensor<float, 4>& x, const xt::xtensor<float, 4>& weight,
+                                           const float* bias, const WindowShape& shape) {
+  xt::xtensor<float, 4> y = xt::xtensor<float, 4>::from_shape(shape.output_shape());
+  const std::size_t image = shape.C * shape.H * shape.W, plane = shape.P * shape.Q;
+  std::vector<float> product(shape.N * shape.K);  // (N, K): y at one position
+  const SgemmOptions options = default_options();
+  for (std::size_t p = 0; p < shape.P; ++p) {
+    for (std::size_t q = 0; q < shape.Q; ++q) {
+      const auto [rows, columns] = taps_of_position(shape, p, q);
+      const xt::xtensor<float, 4> taps = weight_taps(weight, rows, columns);  // (K, C, H, W)
+      sgemm_with(options, Transpose::no, Transpose::yes, shape.N, shape.K, image, 1.0f, x.data(), image, taps.data(),
+                 image, 0.0f, product.data(), shape.K);
+#pragma omp parallel for
+      for (std::size_t n = 0; n < shape.N; ++n) {
+        for (std::size_t k = 0; k < shape.K; ++k) {
+          const float value = product[n * shape.K + k];
+          y.data()[(n * shape.K + k) * plane + p * shape.Q + q] = bias != nullptr ? value + bias[k] : value;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+// The gradients of forward_by_positions(), position by position: with dy_pq = dy[:, :, p, q]
+// (N x K), dx (N x C H W) = sum over (p, q) of dy_pq weight_pq, and the taps of position
+// (p, q) collect dy_pq^T x (K x C H W) into dweight.
+Conv2dGrads backward_by_positions(const xt::xtensor<float, 4>& dy, const xt::xtensor<float, 4>& x,
+                                  const xt::xtensor<float, 4>& weight, const WindowShape& shape) {
+  Conv2dGrads grads{xt::xtensor<float, 4>::from_shape(shape.input_shape()), xt::zeros<float>(shape.weight_shape()), {}};
+  const std::size_t image = shape.C * shape.H * shape.W, plane = shape.P * shape.Q;
+  std::vector<float> dy_position(shape.N * shape.K), dtaps(shape.K * image);
+  const SgemmOptions options = default_options();
+  for (std::size_t p = 0; p < shape.P; ++p) {
+    for (std::size_t q = 0; q < shape.Q; ++q) {
+#pragma omp parallel for
+      for (std::size_t n = 0; n < shape.N; ++n) {
+        for (std::size_t k = 0; k < shape.K; ++k) {
+          dy_position[n * shape.K + k] = dy.data()[(n * shape.K + k) * plane + p * shape.Q + q];
+        }
+      }
+      const auto [rows, columns] = taps_of_position(shape, p, q);
+      const xt::xtensor<float, 4> taps = weight_taps(weight, rows, columns);  // (K, C, H, W)
+      const float beta = p == 0 && q == 0 ? 0.0f : 1.0f;                      // the first position overwrites dx
+      sgemm_with(options, Transpose::no, Transpose::no, shape.N, image, shape.K, 1.0f, dy_position.data(), shape.K,
+                 taps.data(), image, beta, grads.dx.data(), image);
+      sgemm_with(options, Transpose::yes, Transpose::no, shape.K, image, shape.N, 1.0f, dy_position.data(), shape.K,
+                 x.data(), image, 0.0f, dtaps.data(), image);
+      add_to_window(dtaps.data(), rows, columns, shape, grads.dweight.data());
+    }
+  }
+  return grads;
+}
+
 }  // namespace
 
 std::optional<WindowShape> without_padding_taps(const WindowShape& shape) {
@@ -512,6 +592,16 @@ std::optional<WindowShape> without_padding_taps(const WindowShape& shape) {
   trimmed.S = columns.last - columns.first;
   trimmed.padding = shape.padding - rows.first;
   return trimmed;
+}
+
+bool windows_cover_image(const WindowShape& shape) {
+  // Output p reads rows p stride - padding ... p stride - padding + R - 1: all of 0 ... H - 1
+  // for every p when the last output starts at or above row 0 and the first ends at or
+  // below row H - 1.
+  if (shape.P == 0 || shape.Q == 0) return false;
+  const bool rows = (shape.P - 1) * shape.stride <= shape.padding && shape.H + shape.padding <= shape.R;
+  const bool columns = (shape.Q - 1) * shape.stride <= shape.padding && shape.W + shape.padding <= shape.S;
+  return rows && columns;
 }
 
 bool winograd_applies(const WindowShape& shape) {
@@ -544,6 +634,9 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x,       // (N
     const xt::xtensor<float, 4> taps =
         weight_taps(weight, OutputRange{first, first + trimmed->R}, OutputRange{first, first + trimmed->S});
     return conv2d_forward(x, taps, bias, *trimmed, algorithm);
+  }
+  if (algorithm == ConvAlgorithm::automatic && windows_cover_image(shape)) {
+    return forward_by_positions(x, weight, bias, shape);
   }
   if (algorithm == ConvAlgorithm::automatic && winograd_applies(shape)) {
     xt::xtensor<float, 4> y = detail::winograd_3x3(x, weight, shape.padding);
@@ -588,6 +681,11 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
         weight_taps(weight, OutputRange{first, first + trimmed->R}, OutputRange{first, first + trimmed->S});
     Conv2dGrads grads = conv2d_backward(dy, x, taps, *trimmed, with_bias, algorithm);
     grads.dweight = full_window(grads.dweight, shape, first, first);
+    return grads;
+  }
+  if (algorithm == ConvAlgorithm::automatic && windows_cover_image(shape)) {
+    Conv2dGrads grads = backward_by_positions(dy, x, weight, shape);
+    if (with_bias) grads.dbias = sum_over_batch_and_pixels(dy.data(), shape);
     return grads;
   }
   const bool dx_by_winograd = algorithm == ConvAlgorithm::automatic && winograd_applies(shape);

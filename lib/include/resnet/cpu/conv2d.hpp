@@ -24,6 +24,13 @@
 ///   filters) take 2.25x fewer multiply-adds; see lib/src/cpu/winograd.cpp. dweight
 ///   stays a GEMM.
 ///
+/// On the smallest maps, two more shortcuts, both exact (the deep stages of a ResNet on
+/// 32x32 images with the ImageNet stem, whose maps are 2x2 and 1x1):
+/// - **taps that read only padding** are dropped from the window (without_padding_taps());
+/// - **windows that each cover the whole image** are computed one output position at a
+///   time, each a plain matrix product of the images by that position's taps
+///   (windows_cover_image()).
+///
 /// The numbers are those of conv2d_forward() and conv2d_backward() up to float rounding
 /// (a different order of additions, and Winograd's transforms):
 /// tests/02_convolution/test_cpu_conv2d.cpp compares them.
@@ -83,6 +90,22 @@ bool winograd_applies(const WindowShape& shape);
 /// @param shape a convolution's sizes
 /// @return the trimmed sizes (R, S and padding changed; P and Q the same), or std::nullopt
 std::optional<WindowShape> without_padding_taps(const WindowShape& shape);
+
+/// @ingroup core
+/// @brief Whether every window of `shape` covers the whole input image, as a 3x3 window
+///        with padding 1 does on a 2x2 map (ResNet-34's layer3 on 32x32 images with the
+///        ImageNet stem) or a 1x1 window on a 1x1 map.
+///
+/// Then output pixel (p, q) multiplies the whole image x[n] by one fixed part of the
+/// window, the taps weight[:, :, padding - p stride ..., padding - q stride ...] that fall
+/// on it, and y[:, :, p, q] is one matrix product, (N x C H W) times (C H W x K), with no
+/// window to gather: conv2d_forward() and conv2d_backward() (ConvAlgorithm::automatic)
+/// compute such a convolution position by position. On a 2x2 map that is 4 taps per
+/// output instead of the GEMM's 9, as Winograd's F(2x2, 3x3) also achieves, without its
+/// transforms.
+/// @param shape a convolution's sizes
+/// @return true when every output pixel's window contains every input pixel
+bool windows_cover_image(const WindowShape& shape);
 
 /// @ingroup core
 /// @brief The gradients conv2d_backward() returns.
