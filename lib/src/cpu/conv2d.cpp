@@ -423,11 +423,13 @@ void add_bias(const float* bias, const WindowShape& shape, float* y) {
 xt::xtensor<float, 4> flipped_filters(const xt::xtensor<float, 4>& weight) {
   const std::size_t K = weight.shape()[0], C = weight.shape()[1], R = weight.shape()[2], S = weight.shape()[3];
   xt::xtensor<float, 4> flipped = xt::xtensor<float, 4>::from_shape({C, K, R, S});
-  for (std::size_t k = 0; k < K; ++k) {
-    for (std::size_t c = 0; c < C; ++c) {
-      for (std::size_t r = 0; r < R; ++r) {
-        for (std::size_t s = 0; s < S; ++s) flipped(c, k, r, s) = weight(k, c, R - 1 - r, S - 1 - s);
-      }
+  const std::size_t window = R * S;
+#pragma omp parallel for collapse(2)
+  for (std::size_t c = 0; c < C; ++c) {
+    for (std::size_t k = 0; k < K; ++k) {
+      const float* from = weight.data() + (k * C + c) * window;
+      float* to = flipped.data() + (c * K + k) * window;
+      for (std::size_t i = 0; i < window; ++i) to[i] = from[window - 1 - i];  // (r, s) -> (R-1-r, S-1-s)
     }
   }
   return flipped;
