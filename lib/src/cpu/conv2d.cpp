@@ -481,25 +481,7 @@ xt::xtensor<float, 4> weight_taps(const xt::xtensor<float, 4>& weight, const Out
   return taps;
 }
 
-// The reverse for a gradient: the full (K, C, R, S) window, zero at the dropped taps.
-xt::xtensor<float, 4> full_window(const xt::xtensor<float, 4>& taps, const WindowShape& shape, std::size_t first_row,
-                                  std::size_t first_column) {
-  xt::xtensor<float, 4> full = xt::xtensor<float, 4>::from_shape(shape.weight_shape());
-  const std::size_t kept_rows = taps.shape()[2], kept_columns = taps.shape()[3];
-#pragma omp parallel for
-  for (std::size_t filter = 0; filter < shape.K * shape.C; ++filter) {
-    float* to = full.data() + filter * shape.R * shape.S;
-    std::fill(to, to + shape.R * shape.S, 0.0f);
-    const float* from = taps.data() + filter * kept_rows * kept_columns;
-    for (std::size_t r = 0; r < kept_rows; ++r) {
-      for (std::size_t s = 0; s < kept_columns; ++s)
-        to[(first_row + r) * shape.S + first_column + s] = from[r * kept_columns + s];
-    }
-  }
-  return full;
-}
-
-// dweight[:, :, rows, columns] += taps, for the per-position products below.
+// dweight[:, :, rows, columns] += taps: the reverse of weight_taps() for a gradient.
 void add_to_window(const float* taps, const OutputRange& rows, const OutputRange& columns, const WindowShape& shape,
                    float* dweight) {
   const std::size_t kept_rows = rows.last - rows.first, kept_columns = columns.last - columns.first;
@@ -682,7 +664,10 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
     const xt::xtensor<float, 4> taps =
         weight_taps(weight, OutputRange{first, first + trimmed->R}, OutputRange{first, first + trimmed->S});
     Conv2dGrads grads = conv2d_backward(dy, x, taps, *trimmed, with_bias, algorithm);
-    grads.dweight = full_window(grads.dweight, shape, first, first);
+    xt::xtensor<float, 4> dweight = xt::zeros<float>(shape.weight_shape());  // the dropped taps' gradient is 0
+    add_to_window(grads.dweight.data(), OutputRange{first, first + trimmed->R}, OutputRange{first, first + trimmed->S},
+                  shape, dweight.data());
+    grads.dweight = std::move(dweight);
     return grads;
   }
   if (algorithm == ConvAlgorithm::automatic && windows_cover_image(shape)) {

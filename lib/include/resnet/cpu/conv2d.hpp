@@ -60,8 +60,9 @@ inline constexpr std::size_t kWinogradMinimumChannels = 16;
 /// @brief The fewest 2x2 output tiles per image for which Winograd pays. On 2x2 maps (one
 ///        tile) it took longer than the GEMM: ResNet-34's layer3 at 32x32 with the
 ///        ImageNet stem, batch 128, forward 4.1 ms against 3.1 ms (bench_conv2d
-///        --imagenet-size 32, Intel Xeon with AVX-512, 2 threads); on 4x4 maps (four tiles)
-///        the two took the same time, on 8x8 maps Winograd 0.81 times the GEMM's.
+///        --imagenet-size 32, Intel Xeon with AVX-512, 2 threads), and still 2.9 against
+///        2.7 ms once its filter transform was made cheaper; on 4x4 maps (four tiles) the
+///        two took the same time, on 8x8 maps Winograd 0.81 times the GEMM's.
 inline constexpr std::size_t kWinogradMinimumTiles = 4;
 
 /// @ingroup core
