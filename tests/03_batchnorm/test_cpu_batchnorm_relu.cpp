@@ -140,9 +140,10 @@ TEST_CASE("the double-precision formulas of batch norm + add + ReLU pass a centr
 TEST_CASE("the fused batch norm + add + ReLU matches the formulas in training and evaluation mode",
           "[ch03][cpu_batchnorm_relu][property]") {
   Generator generator(32);
-  // 5 channels (not a multiple of a SIMD width), 1x1 planes included, a batch of 1.
+  // 5 channels (not a multiple of a SIMD width), 1x1 planes included, a batch of 1, and
+  // planes of 323 values (more than one of the backward pass's blocks of 256, the last partial).
   for (const auto shape : {std::array<std::size_t, 4>{4, 5, 6, 7}, std::array<std::size_t, 4>{9, 3, 1, 1},
-                           std::array<std::size_t, 4>{1, 2, 5, 5}}) {
+                           std::array<std::size_t, 4>{1, 2, 5, 5}, std::array<std::size_t, 4>{2, 3, 17, 19}}) {
     for (const bool with_residual : {false, true}) {
       INFO("x " << shape[0] << "x" << shape[1] << "x" << shape[2] << "x" << shape[3] << ", "
                 << (with_residual ? "with" : "without") << " a residual");

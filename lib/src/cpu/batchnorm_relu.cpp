@@ -3,6 +3,7 @@
 // values are its N planes of H W floats.
 #include "resnet/cpu/batchnorm_relu.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -20,13 +21,16 @@ std::size_t plane_start(const std::array<std::size_t, 4>& shape, std::size_t n, 
 
 // The batch mean and biased variance of channel c, summed in double in one pass:
 // var = E[x^2] - mean^2. In double the cancellation costs nothing that float would see
-// unless |mean| / std exceeds about 10^4, far beyond a convolution's outputs.
+// unless |mean| / std exceeds about 10^4, far beyond a convolution's outputs. `omp simd`
+// lets the compiler keep one partial sum per vector lane (it may reorder a sum it is told
+// is a reduction, which it must not do on its own).
 void channel_statistics(const xt::xtensor<float, 4>& x, std::size_t c, double& mean, double& variance) {
   const auto& shape = x.shape();
   const std::size_t plane = shape[2] * shape[3];
   double sum = 0.0, sum_of_squares = 0.0;
   for (std::size_t n = 0; n < shape[0]; ++n) {
     const float* values = x.data() + plane_start(shape, n, c);
+#pragma omp simd reduction(+ : sum, sum_of_squares)
     for (std::size_t i = 0; i < plane; ++i) {
       sum += values[i];
       sum_of_squares += static_cast<double>(values[i]) * values[i];
@@ -68,6 +72,60 @@ void normalise_plane(const PlaneTransform& t, const float* in, const float* adde
       x_hat[i] = normalised;
       active[i] = z > 0.0f;
     }
+  }
+}
+
+// The channel sums of the backward pass: sum g_z and sum g_z x_hat, in double.
+struct MaskedSums {
+  double g = 0.0, g_x_hat = 0.0;
+};
+
+// Adds one plane's g_z = g [active] and g_z x_hat to `sums`. g is loaded whatever the mask
+// says, so that the select needs no branch (a branch on the ReLU's mask is mispredicted
+// about half the time) and the loop vectorises. Each block of kSumBlock values is summed in
+// float with one partial sum per vector lane (`omp simd` allows the reordering), then added
+// to the double totals. On 4 SSE lanes that is 64 values per lane, too few for float
+// rounding to show in a float gradient; summing in double lanes instead ran 3x slower.
+void add_masked_sums(const float* g, const float* x_hat, const std::uint8_t* active, std::size_t count,
+                     MaskedSums& sums) {
+  constexpr std::size_t kSumBlock = 256;
+  for (std::size_t begin = 0; begin < count; begin += kSumBlock) {
+    const std::size_t end = std::min(count, begin + kSumBlock);
+    float block_g = 0.0f, block_g_x_hat = 0.0f;
+#pragma omp simd reduction(+ : block_g, block_g_x_hat)
+    for (std::size_t i = begin; i < end; ++i) {
+      const float g_i = g[i];
+      const float g_z = active[i] != 0 ? g_i : 0.0f;
+      block_g += g_z;
+      block_g_x_hat += g_z * x_hat[i];
+    }
+    sums.g += block_g;
+    sums.g_x_hat += block_g_x_hat;
+  }
+}
+
+// One channel's input gradient: dx = scale (g_z - mean_g - x_hat mean_g_x_hat).
+struct InputGradient {
+  float scale, mean_g, mean_g_x_hat;
+};
+
+// dx (and dresidual = g_z, when not null) for one plane of `count` values, without a
+// branch in either loop, as in normalise_plane.
+void input_gradient_plane(const InputGradient& t, const float* g, const float* x_hat, const std::uint8_t* active,
+                          std::size_t count, float* dx, float* dresidual) {
+  if (dresidual == nullptr) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const float g_i = g[i];  // loaded whatever the mask says, so the select needs no branch
+      const float g_z = active[i] != 0 ? g_i : 0.0f;
+      dx[i] = t.scale * (g_z - t.mean_g - x_hat[i] * t.mean_g_x_hat);
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const float g_i = g[i];
+    const float g_z = active[i] != 0 ? g_i : 0.0f;
+    dx[i] = t.scale * (g_z - t.mean_g - x_hat[i] * t.mean_g_x_hat);
+    dresidual[i] = g_z;
   }
 }
 
@@ -144,35 +202,21 @@ BatchNormReluGrads batchnorm_relu_backward(const xt::xtensor<float, 4>& dy,  // 
 #pragma omp parallel for
   for (std::size_t c = 0; c < C; ++c) {
     // First pass: the sums over the channel of the masked gradient g_z and of g_z x_hat.
-    double dbeta = 0.0, dgamma = 0.0;
+    MaskedSums sums;
     for (std::size_t n = 0; n < N; ++n) {
       const std::size_t start = plane_start(shape, n, c);
-      const float* g = dy.data() + start;
-      const float* x_hat = cache.x_hat.data() + start;
-      const std::uint8_t* active = cache.active.data() + start;
-      for (std::size_t i = 0; i < plane; ++i) {
-        const float g_z = active[i] ? g[i] : 0.0f;
-        dbeta += g_z;
-        dgamma += static_cast<double>(g_z) * x_hat[i];
-      }
+      add_masked_sums(dy.data() + start, cache.x_hat.data() + start, cache.active.data() + start, plane, sums);
     }
-    grads.dbeta(c) = static_cast<float>(dbeta);
-    grads.dgamma(c) = static_cast<float>(dgamma);
+    grads.dbeta(c) = static_cast<float>(sums.g);
+    grads.dgamma(c) = static_cast<float>(sums.g_x_hat);
     // Second pass: dx = scale (g_z - dbeta / M - x_hat dgamma / M), and dresidual = g_z.
-    const float scale = cache.gamma(c) * cache.inverse_std(c);
-    const float mean_g = static_cast<float>(dbeta / count), mean_g_x_hat = static_cast<float>(dgamma / count);
+    const InputGradient gradient{cache.gamma(c) * cache.inverse_std(c), static_cast<float>(sums.g / count),
+                                 static_cast<float>(sums.g_x_hat / count)};
     for (std::size_t n = 0; n < N; ++n) {
       const std::size_t start = plane_start(shape, n, c);
-      const float* g = dy.data() + start;
-      const float* x_hat = cache.x_hat.data() + start;
-      const std::uint8_t* active = cache.active.data() + start;
-      float* dx = grads.dx.data() + start;
       float* dresidual = cache.has_residual ? grads.dresidual.data() + start : nullptr;
-      for (std::size_t i = 0; i < plane; ++i) {
-        const float g_z = active[i] ? g[i] : 0.0f;
-        dx[i] = scale * (g_z - mean_g - x_hat[i] * mean_g_x_hat);
-        if (dresidual != nullptr) dresidual[i] = g_z;
-      }
+      input_gradient_plane(gradient, dy.data() + start, cache.x_hat.data() + start, cache.active.data() + start, plane,
+                           grads.dx.data() + start, dresidual);
     }
   }
   return grads;
