@@ -675,8 +675,17 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
     if (with_bias) grads.dbias = sum_over_batch_and_pixels(dy.data(), shape);
     return grads;
   }
-  const bool dx_by_winograd = algorithm == ConvAlgorithm::automatic && winograd_applies(shape);
-  Conv2dGrads grads{dx_by_winograd ? xt::xtensor<float, 4>() : xt::xtensor<float, 4>::from_shape(shape.input_shape()),
+  if (algorithm == ConvAlgorithm::automatic && winograd_applies(shape)) {
+    // dx of a 3x3 stride-1 convolution is the 3x3 stride-1 convolution of dy by the filters
+    // flipped in both directions with C and K swapped, padded by 2 - padding: each input
+    // pixel collects the outputs whose windows covered it.
+    Conv2dGrads grads{detail::winograd_3x3(dy, flipped_filters(weight), 2 - shape.padding),
+                      detail::winograd_3x3_weight_gradient(x, dy, shape.padding),
+                      {}};
+    if (with_bias) grads.dbias = sum_over_batch_and_pixels(dy.data(), shape);
+    return grads;
+  }
+  Conv2dGrads grads{xt::xtensor<float, 4>::from_shape(shape.input_shape()),
                     xt::xtensor<float, 4>::from_shape(shape.weight_shape()),
                     {}};
   const std::size_t plane = shape.P * shape.Q, depth = shape.C * shape.R * shape.S;
@@ -700,16 +709,11 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
     // overwrites (beta = 0), the others add.
     sgemm_with(options, Transpose::no, Transpose::yes, shape.K, depth, columns, 1.0f, dy_matrix, columns, cols.data(),
                columns, n0 == 0 ? 0.0f : 1.0f, grads.dweight.data(), depth);
-    if (dx_by_winograd) continue;
     // dcols (C R S, columns) = weight^T (C R S, K) dy_tile (K, columns), over cols.
     sgemm_with(options, Transpose::yes, Transpose::no, depth, columns, shape.K, 1.0f, weight.data(), depth, dy_matrix,
                columns, 0.0f, cols.data(), columns);
     col2im_tile(cols.data(), windows, sources, shape, n0, images, grads.dx.data());
   }
-  // dx of a 3x3 stride-1 convolution is the 3x3 stride-1 convolution of dy by the filters
-  // flipped in both directions with C and K swapped, padded by 2 - padding: each input
-  // pixel collects the outputs whose windows covered it.
-  if (dx_by_winograd) grads.dx = detail::winograd_3x3(dy, flipped_filters(weight), 2 - shape.padding);
   if (with_bias) grads.dbias = sum_over_batch_and_pixels(dy.data(), shape);
   return grads;
 }

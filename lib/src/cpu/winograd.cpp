@@ -19,9 +19,20 @@
 // per output, where the convolution's GEMM does 9 K C: 2.25x fewer multiply-adds. The
 // transforms are additions only, and the halves in G are exact in binary, so on small
 // integers every step is exact (the tests rely on that).
+//
+// The weight gradient takes the same trilinear form the other way round. In one dimension,
+// dW_r = sum_i d_{i+r} dy_i over a tile of two outputs, and for every dy', g and d
+//     sum_i dy'_i y_i = sum_xi (A dy')_xi (G g)_xi (B^T d)_xi,
+// so the gradient with respect to g is dW = G^T [(A dy) * (B^T d)]: F(3, 2), whose input
+// transform is the forward's B^T. In two dimensions, per tile,
+//     dW = G^T [ (A dy A^T) * (B^T d B) ] G,
+// and summed over tiles and images the 16 element-wise products become 16 matrix products
+// again: M[xi] (K x C) = dU[xi] (K x tiles) V[xi]^T (tiles x C), with dU[xi] = (A dy A^T)[xi]
+// and V as in the forward pass. 16 multiply-adds per tile of four outputs instead of 36.
 #include "winograd.hpp"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "resnet/cpu/packed_sgemm.hpp"
@@ -181,45 +192,176 @@ void transform_outputs(const float* m, std::size_t n0, std::size_t images, const
   }
 }
 
-}  // namespace
+// dU, into `u`: for images n0 .., the (K x tiles) matrices of A dy A^T, the tiles indexed
+// as in V. One 1-D step maps a pair (p, q) of outputs to (p, p + q, p - q, -q). One tile
+// row at a time: the two dy rows are split into their even and odd columns (zeros past P
+// or Q: no input pixel of the tile's window reaches them), A runs along the rows for every
+// tile at once, then down the columns into four of the 16 matrices per column j. Every
+// loop runs over consecutive tiles.
+void transform_output_gradients(const xt::xtensor<float, 4>& dy, std::size_t n0, std::size_t images, const Tiling& t,
+                                float* u) {
+  const std::size_t tiles = images * t.tiles_per_image(), columns = t.tile_columns;
+#pragma omp parallel
+  {
+    // even_top, odd_top, even_bottom, odd_bottom, then top and bottom after A along the row.
+    std::vector<float> split(4 * columns), top(columns), bottom(columns);
+#pragma omp for collapse(2)
+    for (std::size_t k = 0; k < t.K; ++k) {
+      for (std::size_t g = 0; g < images; ++g) {
+        const float* plane = dy.data() + ((n0 + g) * t.K + k) * t.P * t.Q;
+        for (std::size_t ty = 0; ty < t.tile_rows; ++ty) {
+          std::fill(split.begin(), split.end(), 0.0f);
+          for (std::size_t row = 0; row < 2 && 2 * ty + row < t.P; ++row) {
+            const float* from = plane + (2 * ty + row) * t.Q;
+            float* even = split.data() + 2 * row * columns;
+            float* odd = even + columns;
+            for (std::size_t q = 0; q < t.Q; ++q) (q % 2 == 0 ? even : odd)[q / 2] = from[q];
+          }
+          const float *a = split.data(), *b = a + columns, *c = b + columns, *d = c + columns;
+          const std::size_t first_tile = (g * t.tile_rows + ty) * t.tile_columns;
+          for (std::size_t j = 0; j < 4; ++j) {
+            // A along the rows: entry j of (p, p + q, p - q, -q) for every tile.
+            for (std::size_t tx = 0; tx < columns; ++tx) {
+              top[tx] = j == 0 ? a[tx] : j == 1 ? a[tx] + b[tx] : j == 2 ? a[tx] - b[tx] : -b[tx];
+              bottom[tx] = j == 0 ? c[tx] : j == 1 ? c[tx] + d[tx] : j == 2 ? c[tx] - d[tx] : -d[tx];
+            }
+            // A down column j: points j, 4 + j, 8 + j, 12 + j.
+            float* u0 = u + ((0 + j) * t.K + k) * tiles + first_tile;
+            float* u1 = u + ((4 + j) * t.K + k) * tiles + first_tile;
+            float* u2 = u + ((8 + j) * t.K + k) * tiles + first_tile;
+            float* u3 = u + ((12 + j) * t.K + k) * tiles + first_tile;
+            for (std::size_t tx = 0; tx < columns; ++tx) {
+              u0[tx] = top[tx];
+              u1[tx] = top[tx] + bottom[tx];
+              u2[tx] = top[tx] - bottom[tx];
+              u3[tx] = -bottom[tx];
+            }
+          }
+        }
+      }
+    }
+  }
+}
 
-xt::xtensor<float, 4> winograd_3x3(const xt::xtensor<float, 4>& x,       // (N, C, H, W)
-                                   const xt::xtensor<float, 4>& weight,  // (K, C, 3, 3)
-                                   std::size_t padding) {
+// G^T m G of one filter's 16 summed products m (entry (i, j) at 4 i + j): its 3x3 gradient.
+// One 1-D step maps (m0, m1, m2, m3) to (m0 + h, (m1 - m2) / 2, h + m3), h = (m1 + m2) / 2.
+void gradient_of_filter(const float* m, float* dweight) {
+  float rows[3][4];  // G^T down each column j
+  for (std::size_t j = 0; j < 4; ++j) {
+    const float half_sum = 0.5f * (m[4 + j] + m[8 + j]);
+    rows[0][j] = m[j] + half_sum;
+    rows[1][j] = 0.5f * (m[4 + j] - m[8 + j]);
+    rows[2][j] = half_sum + m[12 + j];
+  }
+  for (std::size_t r = 0; r < 3; ++r) {  // G along each row
+    const float half_sum = 0.5f * (rows[r][1] + rows[r][2]);
+    dweight[3 * r + 0] = rows[r][0] + half_sum;
+    dweight[3 * r + 1] = 0.5f * (rows[r][1] - rows[r][2]);
+    dweight[3 * r + 2] = half_sum + rows[r][3];
+  }
+}
+
+// dweight (K, C, 3, 3) from the 16 (K x C) matrices M, kFilterBlock filters at a time: each
+// block reads 16 runs of consecutive floats (the mirror of transform_filters).
+void gradients_of_filters(const float* m, const Tiling& t, float* dweight) {
+  const std::size_t filters = t.K * t.C, blocks = (filters + kFilterBlock - 1) / kFilterBlock;
+#pragma omp parallel for
+  for (std::size_t block = 0; block < blocks; ++block) {
+    const std::size_t first = block * kFilterBlock, count = std::min(kFilterBlock, filters - first);
+    float products[kPoints][kFilterBlock];
+    for (std::size_t xi = 0; xi < kPoints; ++xi) {
+      std::copy(m + xi * filters + first, m + xi * filters + first + count, products[xi]);
+    }
+    for (std::size_t f = 0; f < count; ++f) {  // filter first + f = k C + c
+      float values[kPoints];
+      for (std::size_t xi = 0; xi < kPoints; ++xi) values[xi] = products[xi][f];
+      gradient_of_filter(values, dweight + (first + f) * 9);
+    }
+  }
+}
+
+// The tiles of a 3x3 stride-1 convolution of x (N, C, H, W) into K channels.
+Tiling tiling_of(const std::array<std::size_t, 4>& x_shape, std::size_t K, std::size_t padding) {
   Tiling t{};
-  t.N = x.shape()[0];
-  t.C = x.shape()[1];
-  t.H = x.shape()[2];
-  t.W = x.shape()[3];
-  t.K = weight.shape()[0];
+  t.N = x_shape[0];
+  t.C = x_shape[1];
+  t.H = x_shape[2];
+  t.W = x_shape[3];
+  t.K = K;
   t.padding = padding;
   t.P = t.H + 2 * padding - 2;
   t.Q = t.W + 2 * padding - 2;
   t.tile_rows = (t.P + 1) / 2;
   t.tile_columns = (t.Q + 1) / 2;
   t.padded_width = 2 * t.tile_columns + 2;
+  return t;
+}
+
+// How many images go through the transforms together: about kScratchFloats floats of
+// transformed tiles, 16 (C + K) per tile.
+std::size_t images_per_group(const Tiling& t) {
+  const std::size_t per_image = kPoints * (t.C + t.K) * t.tiles_per_image();
+  return std::clamp<std::size_t>(kScratchFloats / per_image, 1, std::max<std::size_t>(t.N, 1));
+}
+
+SgemmOptions one_thread() {
+  SgemmOptions options;
+  options.path = default_simd_path();
+  options.threads = 1;
+  return options;
+}
+
+}  // namespace
+
+xt::xtensor<float, 4> winograd_3x3(const xt::xtensor<float, 4>& x,       // (N, C, H, W)
+                                   const xt::xtensor<float, 4>& weight,  // (K, C, 3, 3)
+                                   std::size_t padding) {
+  const Tiling t = tiling_of(x.shape(), weight.shape()[0], padding);
   xt::xtensor<float, 4> y = xt::xtensor<float, 4>::from_shape({t.N, t.K, t.P, t.Q});
   ScratchFloats u(kPoints * t.K * t.C);
   transform_filters(weight, t, u.data());
-  const std::size_t per_image = kPoints * (t.C + t.K) * t.tiles_per_image();
-  const std::size_t group = std::clamp<std::size_t>(kScratchFloats / per_image, 1, std::max<std::size_t>(t.N, 1));
+  const std::size_t group = images_per_group(t);
   ScratchFloats v(kPoints * t.C * group * t.tiles_per_image());
   ScratchFloats m(kPoints * t.K * group * t.tiles_per_image());
-  SgemmOptions one_thread;
-  one_thread.path = default_simd_path();
-  one_thread.threads = 1;
+  const SgemmOptions options = one_thread();
   for (std::size_t n0 = 0; n0 < t.N; n0 += group) {
     const std::size_t images = std::min(group, t.N - n0), tiles = images * t.tiles_per_image();
     transform_inputs(x, n0, images, t, v.data());
     // The 16 products are independent: the threads take them whole.
 #pragma omp parallel for schedule(dynamic)
     for (std::size_t xi = 0; xi < kPoints; ++xi) {
-      sgemm_with(one_thread, Transpose::no, Transpose::no, t.K, tiles, t.C, 1.0f, u.data() + xi * t.K * t.C, t.C,
+      sgemm_with(options, Transpose::no, Transpose::no, t.K, tiles, t.C, 1.0f, u.data() + xi * t.K * t.C, t.C,
                  v.data() + xi * t.C * tiles, tiles, 0.0f, m.data() + xi * t.K * tiles, tiles);
     }
     transform_outputs(m.data(), n0, images, t, y.data());
   }
   return y;
+}
+
+xt::xtensor<float, 4> winograd_3x3_weight_gradient(const xt::xtensor<float, 4>& x,   // (N, C, H, W)
+                                                   const xt::xtensor<float, 4>& dy,  // (N, K, P, Q)
+                                                   std::size_t padding) {
+  const Tiling t = tiling_of(x.shape(), dy.shape()[1], padding);
+  xt::xtensor<float, 4> dweight = xt::xtensor<float, 4>::from_shape({t.K, t.C, 3, 3});
+  ScratchFloats products(kPoints * t.K * t.C);  // M, summed over the groups
+  if (t.N == 0) std::fill(products.data(), products.data() + kPoints * t.K * t.C, 0.0f);
+  const std::size_t group = images_per_group(t);
+  ScratchFloats v(kPoints * t.C * group * t.tiles_per_image());
+  ScratchFloats du(kPoints * t.K * group * t.tiles_per_image());
+  const SgemmOptions options = one_thread();
+  for (std::size_t n0 = 0; n0 < t.N; n0 += group) {
+    const std::size_t images = std::min(group, t.N - n0), tiles = images * t.tiles_per_image();
+    transform_inputs(x, n0, images, t, v.data());
+    transform_output_gradients(dy, n0, images, t, du.data());
+    // M[xi] (K x C) += dU[xi] (K x tiles) V[xi]^T; the first group overwrites.
+#pragma omp parallel for schedule(dynamic)
+    for (std::size_t xi = 0; xi < kPoints; ++xi) {
+      sgemm_with(options, Transpose::no, Transpose::yes, t.K, t.C, tiles, 1.0f, du.data() + xi * t.K * tiles, tiles,
+                 v.data() + xi * t.C * tiles, tiles, n0 == 0 ? 0.0f : 1.0f, products.data() + xi * t.K * t.C, t.C);
+    }
+  }
+  gradients_of_filters(products.data(), t, dweight.data());
+  return dweight;
 }
 
 }  // namespace resnet::cpu::detail

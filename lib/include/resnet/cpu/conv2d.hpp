@@ -20,9 +20,9 @@
 ///   kWinogradMinimumChannels channels in and out and at least kWinogradMinimumTiles 2x2
 ///   output tiles per image (every 3x3 of a ResNet's stages but the first of a
 ///   downsampling stage, on all but the smallest maps; winograd_applies() says exactly):
-///   the forward pass and dx (itself a 3x3 stride-1 convolution of dy by the flipped
-///   filters) take 2.25x fewer multiply-adds; see lib/src/cpu/winograd.cpp. dweight
-///   stays a GEMM.
+///   the forward pass, dx (itself a 3x3 stride-1 convolution of dy by the flipped
+///   filters) and dweight (Winograd's F(3x3, 2x2), the same transforms the other way
+///   round) take 2.25x fewer multiply-adds; see lib/src/cpu/winograd.cpp.
 ///
 /// On the smallest maps, two more shortcuts, both exact (the deep stages of a ResNet on
 /// 32x32 images with the ImageNet stem, whose maps are 2x2 and 1x1):
