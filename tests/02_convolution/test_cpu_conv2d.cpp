@@ -3,7 +3,6 @@
 // this CPU can run. Its PyTorch goldens are in test_conv2d.cpp, beside the reference's.
 // Not a chapter exercise: the library's kernels run in the student's build too.
 #include <array>
-#include <optional>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -115,9 +114,9 @@ TEST_CASE("the library's convolution equals the formula's loops exactly on integ
       {2, 5, 3, 3, 4, 3, 3, 2, 1},
       {61, 3, 8, 8, 6, 3, 3, 1, 1},
       {40, 2, 1, 1, 3, 3, 3, 1, 1},
-      // Windows with taps that read only padding (without_padding_taps): a 2x2 map at
-      // stride 2 (4 of 9 taps read it), a 2x1 map (2 taps), a 1x5 map (rows and columns
-      // would start at different taps: computed whole).
+      // Windows with taps that read only padding: a 2x2 map at stride 2 (4 of 9 taps read
+      // it) and a 2x1 map (2 taps), whose one window covers the image; a 1x5 map, whose
+      // windows do not (the GEMM multiplies the padding's zeros).
       {3, 5, 2, 2, 4, 3, 3, 2, 1},
       {2, 3, 2, 1, 4, 3, 3, 2, 1},
       {2, 3, 1, 5, 4, 3, 3, 1, 1},
@@ -125,9 +124,9 @@ TEST_CASE("the library's convolution equals the formula's loops exactly on integ
       // at a time): the ImageNet stem's 7x7 stride 2 and a 3x3 at stride 1.
       {2, 3, 40, 37, 5, 7, 7, 2, 3},
       {2, 4, 17, 18, 3, 3, 3, 1, 1},
-      // Windows that each cover the whole image, computed position by position
+      // Windows that each cover the whole image, computed as a dense layer
       // (windows_cover_image): a 5x5 window with padding 2 on a 3x3 map (9 positions), a
-      // 3x4 window on a 2x3 map; the 2x2 maps and the trimmed cases above are such too.
+      // 3x4 window on a 2x3 map; the 1x1 and 2x2 maps above are such too.
       {2, 3, 3, 3, 4, 5, 5, 1, 2},
       {3, 4, 2, 3, 5, 3, 4, 1, 1},
       // Winograd's: 3x3, stride 1, at least 16 channels in and out; odd output sizes (half
@@ -200,27 +199,6 @@ TEST_CASE("Winograd takes the 3x3 stride-1 convolutions with enough channels, an
   CHECK(cpu::winograd_applies(map(4)));        // 64 against 144, four tiles
   CHECK(cpu::winograd_applies(map(7)));        // 256 against 441
   CHECK(cpu::winograd_applies(conv2d_shape("test", {2, 64, 2, 8}, {64, 64, 3, 3}, 1, 1)));  // a row of 4 tiles
-}
-
-TEST_CASE("the library's convolution skips the window taps that read only padding", "[ch02][cpu_conv2d]") {
-  const auto trimmed = [](std::size_t H, std::size_t W, std::size_t stride) {
-    return cpu::without_padding_taps(conv2d_shape("test", {2, 8, H, W}, {8, 8, 3, 3}, stride, 1));
-  };
-  // ResNet-34's layer4 on 32x32 images with the ImageNet stem: a 1x1 map, only the centre.
-  const std::optional<WindowShape> centre = trimmed(1, 1, 1);
-  REQUIRE(centre.has_value());
-  CHECK((centre->R == 1 && centre->S == 1 && centre->padding == 0 && centre->P == 1 && centre->Q == 1));
-  // Its first convolution, stride 2 from a 2x2 map: the 2x2 taps of the bottom right.
-  const std::optional<WindowShape> corner = trimmed(2, 2, 2);
-  REQUIRE(corner.has_value());
-  CHECK((corner->R == 2 && corner->S == 2 && corner->padding == 0 && corner->P == 1));
-  const std::optional<WindowShape> column = trimmed(2, 1, 2);
-  REQUIRE(column.has_value());
-  CHECK((column->R == 2 && column->S == 1 && column->padding == 0));
-  CHECK_FALSE(trimmed(2, 2, 1).has_value());  // every tap reads a 2x2 map at stride 1
-  CHECK_FALSE(trimmed(8, 8, 1).has_value());
-  CHECK_FALSE(trimmed(1, 5, 1).has_value());  // rows keep tap 1 on, columns tap 0 on
-  CHECK_FALSE(cpu::without_padding_taps(conv2d_shape("test", {2, 8, 1, 1}, {8, 8, 1, 1}, 1, 0)).has_value());
 }
 
 TEST_CASE("the library's convolution knows when every window covers the whole image", "[ch02][cpu_conv2d]") {

@@ -449,134 +449,96 @@ xt::xtensor<float, 1> sum_over_batch_and_pixels(const float* dy, const WindowSha
   return dbias;
 }
 
-// The offsets [begin, end) along one axis whose window position reads the input for at
-// least one output (empty: begin == end == 0).
-OutputRange live_offsets(std::size_t input_size, std::size_t output_size, std::size_t window,
-                         const WindowShape& shape) {
-  OutputRange live{window, 0};
-  for (std::size_t offset = 0; offset < window; ++offset) {
-    const OutputRange inside = outputs_inside(input_size, output_size, offset, shape.stride, shape.padding);
-    if (inside.first == inside.last) continue;
-    live.first = std::min(live.first, offset);
-    live.last = offset + 1;
-  }
-  return live.first < live.last ? live : OutputRange{};
+// When every window covers the whole image (windows_cover_image()), the convolution is a
+// dense layer: output (k, p, q) is a weighted sum of all C H W inputs, the weight of input
+// (c, h, w) being tap (h - p stride + padding, w - q stride + padding) of filter (k, c),
+// which is always inside the window. As a (K P Q) x (C H W) matrix D, y (N x K P Q) = x (N x
+// C H W) D^T, and (N, K, P, Q) is that very matrix: one GEMM, no layout to change.
+
+// Tap row r of output row p reads input row h = p stride + r - padding: r = h + padding - p stride.
+std::size_t tap_of(std::size_t input, std::size_t output, const WindowShape& shape) {
+  return input + shape.padding - output * shape.stride;
 }
 
-// weight[:, :, rows, columns] of a (K, C, R, S) weight: the taps the trimmed window keeps.
-xt::xtensor<float, 4> weight_taps(const xt::xtensor<float, 4>& weight, const OutputRange& rows,
-                                  const OutputRange& columns) {
-  const std::size_t filters = weight.shape()[0] * weight.shape()[1], R = weight.shape()[2], S = weight.shape()[3];
-  const std::size_t kept_rows = rows.last - rows.first, kept_columns = columns.last - columns.first;
-  xt::xtensor<float, 4> taps =
-      xt::xtensor<float, 4>::from_shape({weight.shape()[0], weight.shape()[1], kept_rows, kept_columns});
+// D, the dense matrix above, into `d`: each filter's taps copied to the P Q rows that use them.
+void dense_weight(const xt::xtensor<float, 4>& weight, const WindowShape& shape, float* d) {
+  const std::size_t image = shape.C * shape.H * shape.W;
 #pragma omp parallel for
-  for (std::size_t filter = 0; filter < filters; ++filter) {  // filter = k C + c
-    const float* from = weight.data() + filter * R * S + rows.first * S + columns.first;
-    float* to = taps.data() + filter * kept_rows * kept_columns;
-    for (std::size_t r = 0; r < kept_rows; ++r) {
-      for (std::size_t s = 0; s < kept_columns; ++s) to[r * kept_columns + s] = from[r * S + s];
-    }
-  }
-  return taps;
-}
-
-// dweight[:, :, rows, columns] += taps: the reverse of weight_taps() for a gradient.
-void add_to_window(const float* taps, const OutputRange& rows, const OutputRange& columns, const WindowShape& shape,
-                   float* dweight) {
-  const std::size_t kept_rows = rows.last - rows.first, kept_columns = columns.last - columns.first;
-#pragma omp parallel for
-  for (std::size_t filter = 0; filter < shape.K * shape.C; ++filter) {
-    float* to = dweight + filter * shape.R * shape.S + rows.first * shape.S + columns.first;
-    const float* from = taps + filter * kept_rows * kept_columns;
-    for (std::size_t r = 0; r < kept_rows; ++r) {
-      for (std::size_t s = 0; s < kept_columns; ++s) to[r * shape.S + s] += from[r * kept_columns + s];
-    }
-  }
-}
-
-// The taps of the window that output pixel (p, q) multiplies with the image when every
-// window covers the whole image (windows_cover_image()): input row h is tap
-// h - p stride + padding, so rows [padding - p stride, padding - p stride + H), likewise
-// columns.
-std::pair<OutputRange, OutputRange> taps_of_position(const WindowShape& shape, std::size_t p, std::size_t q) {
-  const std::size_t first_row = shape.padding - p * shape.stride, first_column = shape.padding - q * shape.stride;
-  return {OutputRange{first_row, first_row + shape.H}, OutputRange{first_column, first_column + shape.W}};
-}
-
-// y of a convolution whose windows each cover the whole image, one output position at a
-// time: y[:, :, p, q] (N x K) = x (N x C H W) times the transpose of weight_pq (K x C H W),
-// the taps of position (p, q) (taps_of_position()) in the order (c, h, w) of x itself.
-xt::xtensor<float, 4> forward_by_positions(const xt::xtensor<float, 4>& x, const xt::xtensor<float, 4>& weight,
-                                           const float* bias, const WindowShape& shape) {
-  xt::xtensor<float, 4> y = xt::xtensor<float, 4>::from_shape(shape.output_shape());
-  const std::size_t image = shape.C * shape.H * shape.W, plane = shape.P * shape.Q;
-  std::vector<float> product(shape.N * shape.K);  // (N, K): y at one position
-  const SgemmOptions options = default_options();
-  for (std::size_t p = 0; p < shape.P; ++p) {
-    for (std::size_t q = 0; q < shape.Q; ++q) {
-      const auto [rows, columns] = taps_of_position(shape, p, q);
-      const xt::xtensor<float, 4> taps = weight_taps(weight, rows, columns);  // (K, C, H, W)
-      sgemm_with(options, Transpose::no, Transpose::yes, shape.N, shape.K, image, 1.0f, x.data(), image, taps.data(),
-                 image, 0.0f, product.data(), shape.K);
-#pragma omp parallel for
-      for (std::size_t n = 0; n < shape.N; ++n) {
-        for (std::size_t k = 0; k < shape.K; ++k) {
-          const float value = product[n * shape.K + k];
-          y.data()[(n * shape.K + k) * plane + p * shape.Q + q] = bias != nullptr ? value + bias[k] : value;
+  for (std::size_t k = 0; k < shape.K; ++k) {
+    for (std::size_t p = 0; p < shape.P; ++p) {
+      for (std::size_t q = 0; q < shape.Q; ++q) {
+        float* row = d + ((k * shape.P + p) * shape.Q + q) * image;
+        for (std::size_t c = 0; c < shape.C; ++c) {
+          const float* filter = weight.data() + (k * shape.C + c) * shape.R * shape.S;
+          for (std::size_t h = 0; h < shape.H; ++h) {
+            const float* taps = filter + tap_of(h, p, shape) * shape.S;
+            for (std::size_t w = 0; w < shape.W; ++w) row[(c * shape.H + h) * shape.W + w] = taps[tap_of(w, q, shape)];
+          }
         }
       }
     }
   }
+}
+
+// dweight from dD (K P Q x C H W): each tap collects the entries of D it was copied to;
+// the taps that no output position reads (padding only) get 0.
+void fold_dense_gradient(const float* dense, const WindowShape& shape, float* dweight) {
+  const std::size_t image = shape.C * shape.H * shape.W;
+#pragma omp parallel for
+  for (std::size_t k = 0; k < shape.K; ++k) {
+    float* filters = dweight + k * shape.C * shape.R * shape.S;  // the C filters of output channel k
+    std::fill(filters, filters + shape.C * shape.R * shape.S, 0.0f);
+    for (std::size_t p = 0; p < shape.P; ++p) {
+      for (std::size_t q = 0; q < shape.Q; ++q) {
+        const float* row = dense + ((k * shape.P + p) * shape.Q + q) * image;
+        for (std::size_t c = 0; c < shape.C; ++c) {
+          for (std::size_t h = 0; h < shape.H; ++h) {
+            float* taps = filters + (c * shape.R + tap_of(h, p, shape)) * shape.S;
+            for (std::size_t w = 0; w < shape.W; ++w) taps[tap_of(w, q, shape)] += row[(c * shape.H + h) * shape.W + w];
+          }
+        }
+      }
+    }
+  }
+}
+
+// y = x D^T (+ bias): the convolution as the dense layer above.
+xt::xtensor<float, 4> forward_dense(const xt::xtensor<float, 4>& x, const xt::xtensor<float, 4>& weight,
+                                    const float* bias, const WindowShape& shape) {
+  xt::xtensor<float, 4> y = xt::xtensor<float, 4>::from_shape(shape.output_shape());
+  const std::size_t image = shape.C * shape.H * shape.W, outputs = shape.K * shape.P * shape.Q;
+  const detail::ScratchFloats dense(outputs * image);
+  dense_weight(weight, shape, dense.data());
+  sgemm_with(default_options(), Transpose::no, Transpose::yes, shape.N, outputs, image, 1.0f, x.data(), image,
+             dense.data(), image, 0.0f, y.data(), outputs);
+  if (bias != nullptr) add_bias(bias, shape, y.data());
   return y;
 }
 
-// The gradients of forward_by_positions(), position by position: with dy_pq = dy[:, :, p, q]
-// (N x K), dx (N x C H W) = sum over (p, q) of dy_pq weight_pq, and the taps of position
-// (p, q) collect dy_pq^T x (K x C H W) into dweight.
-Conv2dGrads backward_by_positions(const xt::xtensor<float, 4>& dy, const xt::xtensor<float, 4>& x,
-                                  const xt::xtensor<float, 4>& weight, const WindowShape& shape) {
-  Conv2dGrads grads{xt::xtensor<float, 4>::from_shape(shape.input_shape()), xt::zeros<float>(shape.weight_shape()), {}};
-  const std::size_t image = shape.C * shape.H * shape.W, plane = shape.P * shape.Q;
-  std::vector<float> dy_position(shape.N * shape.K), dtaps(shape.K * image);
+// The gradients of forward_dense(): dx (N x C H W) = dy (N x K P Q) D, and dD = dy^T x
+// (K P Q x C H W), folded back into the taps.
+Conv2dGrads backward_dense(const xt::xtensor<float, 4>& dy, const xt::xtensor<float, 4>& x,
+                           const xt::xtensor<float, 4>& weight, const WindowShape& shape) {
+  Conv2dGrads grads{xt::xtensor<float, 4>::from_shape(shape.input_shape()),
+                    xt::xtensor<float, 4>::from_shape(shape.weight_shape()),
+                    {}};
+  const std::size_t image = shape.C * shape.H * shape.W, outputs = shape.K * shape.P * shape.Q;
   const SgemmOptions options = default_options();
-  for (std::size_t p = 0; p < shape.P; ++p) {
-    for (std::size_t q = 0; q < shape.Q; ++q) {
-#pragma omp parallel for
-      for (std::size_t n = 0; n < shape.N; ++n) {
-        for (std::size_t k = 0; k < shape.K; ++k) {
-          dy_position[n * shape.K + k] = dy.data()[(n * shape.K + k) * plane + p * shape.Q + q];
-        }
-      }
-      const auto [rows, columns] = taps_of_position(shape, p, q);
-      const xt::xtensor<float, 4> taps = weight_taps(weight, rows, columns);  // (K, C, H, W)
-      const float beta = p == 0 && q == 0 ? 0.0f : 1.0f;                      // the first position overwrites dx
-      sgemm_with(options, Transpose::no, Transpose::no, shape.N, image, shape.K, 1.0f, dy_position.data(), shape.K,
-                 taps.data(), image, beta, grads.dx.data(), image);
-      sgemm_with(options, Transpose::yes, Transpose::no, shape.K, image, shape.N, 1.0f, dy_position.data(), shape.K,
-                 x.data(), image, 0.0f, dtaps.data(), image);
-      add_to_window(dtaps.data(), rows, columns, shape, grads.dweight.data());
-    }
+  {
+    const detail::ScratchFloats dense(outputs * image);
+    dense_weight(weight, shape, dense.data());
+    sgemm_with(options, Transpose::no, Transpose::no, shape.N, image, outputs, 1.0f, dy.data(), outputs, dense.data(),
+               image, 0.0f, grads.dx.data(), image);
   }
+  detail::ScratchFloats dense_gradient(outputs * image);
+  if (shape.N == 0) std::fill(dense_gradient.data(), dense_gradient.data() + outputs * image, 0.0f);
+  sgemm_with(options, Transpose::yes, Transpose::no, outputs, image, shape.N, 1.0f, dy.data(), outputs, x.data(), image,
+             0.0f, dense_gradient.data(), image);
+  fold_dense_gradient(dense_gradient.data(), shape, grads.dweight.data());
   return grads;
 }
 
 }  // namespace
-
-std::optional<WindowShape> without_padding_taps(const WindowShape& shape) {
-  const OutputRange rows = live_offsets(shape.H, shape.P, shape.R, shape);
-  const OutputRange columns = live_offsets(shape.W, shape.Q, shape.S, shape);
-  if (rows.first == rows.last || columns.first == columns.last) return std::nullopt;  // nothing reads the image
-  if (rows.last - rows.first == shape.R && columns.last - columns.first == shape.S) return std::nullopt;
-  // One padding for both directions: the dropped borders must start alike (the ends
-  // may differ, since P and Q stay as they are).
-  if (rows.first != columns.first || rows.first > shape.padding) return std::nullopt;
-  WindowShape trimmed = shape;
-  trimmed.R = rows.last - rows.first;
-  trimmed.S = columns.last - columns.first;
-  trimmed.padding = shape.padding - rows.first;
-  return trimmed;
-}
 
 bool windows_cover_image(const WindowShape& shape) {
   // Output p reads rows p stride - padding ... p stride - padding + R - 1: all of 0 ... H - 1
@@ -613,15 +575,7 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x,       // (N
                                      const WindowShape& shape, ConvAlgorithm algorithm) {
   require_sizes("cpu::conv2d_forward", "x", x.shape(), shape.input_shape());
   require_sizes("cpu::conv2d_forward", "weight", weight.shape(), shape.weight_shape());
-  if (const std::optional<WindowShape> trimmed = without_padding_taps(shape)) {
-    const std::size_t first = shape.padding - trimmed->padding;  // the first kept tap, in both directions
-    const xt::xtensor<float, 4> taps =
-        weight_taps(weight, OutputRange{first, first + trimmed->R}, OutputRange{first, first + trimmed->S});
-    return conv2d_forward(x, taps, bias, *trimmed, algorithm);
-  }
-  if (algorithm == ConvAlgorithm::automatic && windows_cover_image(shape)) {
-    return forward_by_positions(x, weight, bias, shape);
-  }
+  if (algorithm == ConvAlgorithm::automatic && windows_cover_image(shape)) return forward_dense(x, weight, bias, shape);
   if (algorithm == ConvAlgorithm::automatic && winograd_applies(shape)) {
     xt::xtensor<float, 4> y = detail::winograd_3x3(x, weight, shape.padding);
     if (bias != nullptr) add_bias(bias, shape, y.data());
@@ -659,19 +613,8 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
   require_sizes("cpu::conv2d_backward", "dy", dy.shape(), shape.output_shape());
   require_sizes("cpu::conv2d_backward", "x", x.shape(), shape.input_shape());
   require_sizes("cpu::conv2d_backward", "weight", weight.shape(), shape.weight_shape());
-  if (const std::optional<WindowShape> trimmed = without_padding_taps(shape)) {
-    const std::size_t first = shape.padding - trimmed->padding;
-    const xt::xtensor<float, 4> taps =
-        weight_taps(weight, OutputRange{first, first + trimmed->R}, OutputRange{first, first + trimmed->S});
-    Conv2dGrads grads = conv2d_backward(dy, x, taps, *trimmed, with_bias, algorithm);
-    xt::xtensor<float, 4> dweight = xt::zeros<float>(shape.weight_shape());  // the dropped taps' gradient is 0
-    add_to_window(grads.dweight.data(), OutputRange{first, first + trimmed->R}, OutputRange{first, first + trimmed->S},
-                  shape, dweight.data());
-    grads.dweight = std::move(dweight);
-    return grads;
-  }
   if (algorithm == ConvAlgorithm::automatic && windows_cover_image(shape)) {
-    Conv2dGrads grads = backward_by_positions(dy, x, weight, shape);
+    Conv2dGrads grads = backward_dense(dy, x, weight, shape);
     if (with_bias) grads.dbias = sum_over_batch_and_pixels(dy.data(), shape);
     return grads;
   }

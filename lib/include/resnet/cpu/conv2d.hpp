@@ -24,12 +24,10 @@
 ///   filters) and dweight (Winograd's F(3x3, 2x2), the same transforms the other way
 ///   round) take 2.25x fewer multiply-adds; see lib/src/cpu/winograd.cpp.
 ///
-/// On the smallest maps, two more shortcuts, both exact (the deep stages of a ResNet on
-/// 32x32 images with the ImageNet stem, whose maps are 2x2 and 1x1):
-/// - **taps that read only padding** are dropped from the window (without_padding_taps());
-/// - **windows that each cover the whole image** are computed one output position at a
-///   time, each a plain matrix product of the images by that position's taps
-///   (windows_cover_image()).
+/// - **windows that each cover the whole image** (windows_cover_image()), as on the
+///   smallest maps (the deep stages of a ResNet on 32x32 images with the ImageNet stem,
+///   whose maps are 2x2 and 1x1): the convolution is then a dense layer, one matrix product
+///   per pass, and the window taps that read only padding cost nothing.
 ///
 /// The numbers are those of conv2d_forward() and conv2d_backward() up to float rounding
 /// (a different order of additions, and Winograd's transforms):
@@ -37,7 +35,6 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 
 #include <xtensor/xtensor.hpp>
 
@@ -74,36 +71,18 @@ inline constexpr std::size_t kWinogradMinimumTiles = 4;
 bool winograd_applies(const WindowShape& shape);
 
 /// @ingroup core
-/// @brief The same convolution without the border of window taps that read only
-///        padding, or nothing when there is no such border (or the kept taps do not start
-///        at the same offset in both directions, which one `padding` could not express).
-///
-/// On small maps some taps of the window never reach the image: a 3x3 window with
-/// padding 1 over a 1x1 map (ResNet-34's layer4 on 32x32 images with the ImageNet stem)
-/// reads the image only with its centre tap; the other eight multiply zeros. Where such
-/// taps form a border of the window, offsets r < r0 or r >= r1 (likewise s), dropping them
-/// leaves an (r1 - r0) x (s1 - s0) window with padding `padding - r0` that computes the
-/// same y from the same x: output p reads input row p stride - padding + r in both. Its
-/// weight is weight[:, :, r0:r1, s0:s1]; the dropped taps' gradient is zero. Dead taps
-/// between live ones (a large stride over a tiny map) are kept.
-/// conv2d_forward() and conv2d_backward() compute through it (9 times fewer
-/// multiply-adds for a 1x1 map).
-/// @param shape a convolution's sizes
-/// @return the trimmed sizes (R, S and padding changed; P and Q the same), or std::nullopt
-std::optional<WindowShape> without_padding_taps(const WindowShape& shape);
-
-/// @ingroup core
 /// @brief Whether every window of `shape` covers the whole input image, as a 3x3 window
 ///        with padding 1 does on a 2x2 map (ResNet-34's layer3 on 32x32 images with the
 ///        ImageNet stem) or a 1x1 window on a 1x1 map.
 ///
 /// Then output pixel (p, q) multiplies the whole image x[n] by one fixed part of the
 /// window, the taps weight[:, :, padding - p stride ..., padding - q stride ...] that fall
-/// on it, and y[:, :, p, q] is one matrix product, (N x C H W) times (C H W x K), with no
-/// window to gather: conv2d_forward() and conv2d_backward() (ConvAlgorithm::automatic)
-/// compute such a convolution position by position. On a 2x2 map that is 4 taps per
-/// output instead of the GEMM's 9, as Winograd's F(2x2, 3x3) also achieves, without its
-/// transforms.
+/// on it: the convolution is a dense layer whose (K P Q) x (C H W) matrix D holds, in row
+/// (k, p, q), those taps of the K filters. conv2d_forward() and conv2d_backward()
+/// (ConvAlgorithm::automatic) compute such a convolution as y = x D^T, dx = dy D and
+/// dD = dy^T x, with no window to gather, and (N, K, P, Q) is the layout of y as an
+/// N x (K P Q) matrix. On a 2x2 map that is 4 taps per output instead of the GEMM's 9, as
+/// Winograd's F(2x2, 3x3) also achieves, without its transforms; on a 1x1 map, 1 of 9.
 /// @param shape a convolution's sizes
 /// @return true when every output pixel's window contains every input pixel
 bool windows_cover_image(const WindowShape& shape);
