@@ -56,7 +56,10 @@ ResNet<T>::ResNet(const ResNetConfig& config, Generator& generator)
       config_(config) {
   this->register_module("conv1", conv1);
   this->register_module("bn1", bn1);
-  if (imagenet(config)) maxpool = std::make_unique<MaxPool2d<T>>(3, 2, 1);
+  if (imagenet(config)) {
+    maxpool = std::make_unique<MaxPool2d<T>>(3, 2, 1);
+    this->register_module("maxpool", *maxpool);  // no parameters: registered for its mode and kernels
+  }
   // BEGIN EXERCISE 5.1: replace the next line with your code (./course hint 5.1)
   todo("5.1", "ResNet constructor: build stage i from config.blocks[i] blocks of width config.widths[i], and register the stages as layer1, layer2, ...");
   // END EXERCISE 5.1

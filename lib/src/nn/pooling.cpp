@@ -1,9 +1,14 @@
 // The pooling modules, MaxPool2d and AdaptiveAvgPool2d: the ops of tasks 2.8 and 2.9 on the
-// CPU, chapter 6's kernels on the GPU, and their summary rows.
+// CPU (or the library's max-pool, resnet/cpu/max_pool2d.hpp, with CpuKernels::packed),
+// chapter 6's kernels on the GPU, and their summary rows.
 #include "resnet/nn/pooling.hpp"
+
+#include <stdexcept>
+#include <type_traits>
 
 #include <xtensor/xmanipulation.hpp>
 
+#include "resnet/cpu/max_pool2d.hpp"
 #include "resnet/nn/cache_guard.hpp"
 #include "resnet/nn/summary.hpp"
 #include "resnet/shape.hpp"
@@ -18,11 +23,21 @@ MaxPool2d<T>::MaxPool2d(std::size_t kernel_, std::size_t stride_, std::size_t pa
 
 template <class T>
 Tensor<T, 4> MaxPool2d<T>::forward(const Tensor<T, 4>& x) {
+  cache_.reset();  // a backward pass must go back through this forward pass, on its path
+  gpu_cache_.reset();
+  packed_cache_.reset();
   if (x.device() == Device::cuda) {  // chapter 6
-    cache_.reset();
     auto out = device::max_pool2d_forward(x, kernel, stride, padding);
     gpu_cache_ = std::move(out.cache);
     return std::move(out.y);
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (this->cpu_kernels() == CpuKernels::packed) {  // the library's max-pool
+      const WindowShape shape = pool2d_shape("MaxPool2d.forward", x.host().shape(), kernel, stride, padding);
+      auto out = cpu::max_pool2d_forward(x.host(), shape, this->is_training());
+      packed_cache_ = PackedCache{std::move(out.argmax), shape, this->is_training()};
+      return Tensor<T, 4>::from_host(std::move(out.y));
+    }
   }
   auto out = max_pool2d_forward(x.host(), kernel, stride, padding);
   cache_ = std::move(out.cache);
@@ -32,6 +47,16 @@ Tensor<T, 4> MaxPool2d<T>::forward(const Tensor<T, 4>& x) {
 template <class T>
 Tensor<T, 4> MaxPool2d<T>::backward(const Tensor<T, 4>& dy) {
   if (dy.device() == Device::cuda) return device::max_pool2d_backward(dy, forward_cache(gpu_cache_, "MaxPool2d"));
+  if constexpr (std::is_same_v<T, float>) {
+    if (packed_cache_) {
+      if (!packed_cache_->has_argmax) {
+        throw std::logic_error(
+            "MaxPool2d.backward after a forward pass in evaluation mode: with the packed kernels, evaluation keeps no "
+            "indices for a backward pass (call train() before the forward pass, or use the reference kernels)");
+      }
+      return Tensor<T, 4>::from_host(cpu::max_pool2d_backward(dy.host(), packed_cache_->argmax, packed_cache_->shape));
+    }
+  }
   return Tensor<T, 4>::from_host(max_pool2d_backward(dy.host(), forward_cache(cache_, "MaxPool2d")).dx);
 }
 

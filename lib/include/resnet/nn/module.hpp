@@ -21,10 +21,11 @@ class Summary;
 ///
 /// `reference`: the code the chapters teach, the student's own in the student's build.
 /// `packed`: the library's kernels beside it (resnet/cpu/), in float: Conv2d without a
-/// whole-batch im2col, on packed GEMM panels or Winograd F(2x2, 3x3)
-/// (resnet/cpu/conv2d.hpp), and BasicBlock with each batch norm fused with the shortcut's
-/// sum and the ReLU (resnet/cpu/batchnorm_relu.hpp). The other layers, and models of
-/// doubles, run the reference either way.
+/// whole-batch im2col, on packed GEMM panels or Winograd's minimal filtering
+/// (resnet/cpu/conv2d.hpp), BasicBlock with each batch norm fused with the shortcut's
+/// sum and the ReLU (resnet/cpu/batchnorm_relu.hpp), and MaxPool2d keeping nothing in
+/// evaluation (resnet/cpu/max_pool2d.hpp). The other layers, and models of doubles, run
+/// the reference either way.
 enum class CpuKernels { reference, packed };
 
 /// @ingroup ch03

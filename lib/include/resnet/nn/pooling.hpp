@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 #include <optional>
 
@@ -25,7 +26,8 @@ class MaxPool2d : public ImageLayer<T> {
   /// @param stride step between windows
   /// @param padding -inf added on every side, at most kernel / 2
   MaxPool2d(std::size_t kernel, std::size_t stride, std::size_t padding);
-  /// @brief The maximum of every window (max_pool2d_forward()).
+  /// @brief The maximum of every window (max_pool2d_forward(), or cpu::max_pool2d_forward()
+  ///        with CpuKernels::packed in float, which keeps nothing in evaluation mode).
   /// @param x (N, C, H, W)
   /// @return y (N, C, P, Q)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
@@ -41,8 +43,17 @@ class MaxPool2d : public ImageLayer<T> {
   const std::size_t padding;  ///< as constructed
 
  private:
+  // What the library's max-pool (CpuKernels::packed, float) keeps: 4-byte indices in
+  // training, none in evaluation (resnet/cpu/max_pool2d.hpp).
+  struct PackedCache {
+    xt::xtensor<std::uint32_t, 4> argmax;  // (N, C, P, Q); empty after a forward pass in evaluation mode
+    WindowShape shape;
+    bool has_argmax = false;
+  };
+
   std::optional<MaxPool2dCache> cache_;
   std::optional<device::MaxPool2dCache> gpu_cache_;  // the same, for a forward pass on the GPU (chapter 6)
+  std::optional<PackedCache> packed_cache_;          // the same, for the library's max-pool
 };
 
 /// @ingroup ch03
