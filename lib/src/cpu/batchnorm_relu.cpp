@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "resnet/error.hpp"
 #include "resnet/shape.hpp"
@@ -73,6 +74,33 @@ void normalise_plane(const PlaneTransform& t, const float* in, const float* adde
       active[i] = z > 0.0f;
     }
   }
+}
+
+// The ReLU's mask of one channel's `count` values, one byte per value (0 or 1), into bits:
+// value i is bit i % 8 of bits[i / 8]. Whole bytes first (a fixed loop of 8 the compiler
+// unrolls), then the last, partial one.
+void pack_mask(const std::uint8_t* active, std::size_t count, std::uint8_t* bits) {
+  const std::size_t whole = count / 8;
+  for (std::size_t byte = 0; byte < whole; ++byte) {
+    unsigned packed = 0;
+    for (unsigned k = 0; k < 8; ++k) packed |= static_cast<unsigned>(active[8 * byte + k]) << k;
+    bits[byte] = static_cast<std::uint8_t>(packed);
+  }
+  if (count % 8 != 0) {
+    unsigned packed = 0;
+    for (std::size_t i = 8 * whole; i < count; ++i) packed |= static_cast<unsigned>(active[i]) << (i % 8);
+    bits[whole] = static_cast<std::uint8_t>(packed);
+  }
+}
+
+// The reverse of pack_mask().
+void unpack_mask(const std::uint8_t* bits, std::size_t count, std::uint8_t* active) {
+  const std::size_t whole = count / 8;
+  for (std::size_t byte = 0; byte < whole; ++byte) {
+    const unsigned packed = bits[byte];
+    for (unsigned k = 0; k < 8; ++k) active[8 * byte + k] = (packed & (1u << k)) != 0;
+  }
+  for (std::size_t i = 8 * whole; i < count; ++i) active[i] = static_cast<std::uint8_t>((bits[whole] >> (i % 8)) & 1u);
 }
 
 // The channel sums of the backward pass: sum g_z and sum g_z x_hat, in double.
@@ -158,13 +186,18 @@ BatchNormReluOutput batchnorm_relu_forward(const xt::xtensor<float, 4>& x,      
   const auto& shape = x.shape();
   const std::size_t N = shape[0], C = shape[1], plane = shape[2] * shape[3];
   BatchNormReluOutput out{xt::xtensor<float, 4>::from_shape(shape), running_mean, running_var, std::nullopt};
+  const std::size_t bytes_per_channel = (N * plane + 7) / 8;
   if (settings.training) {
-    out.cache =
-        BatchNormReluCache{xt::xtensor<float, 4>::from_shape(shape), xt::xtensor<std::uint8_t, 4>::from_shape(shape),
-                           xt::xtensor<float, 1>::from_shape({C}), gamma, residual != nullptr};
+    out.cache = BatchNormReluCache{xt::xtensor<float, 4>::from_shape(shape),
+                                   std::vector<std::uint8_t>(C * bytes_per_channel),
+                                   bytes_per_channel,
+                                   xt::xtensor<float, 1>::from_shape({C}),
+                                   gamma,
+                                   residual != nullptr};
   }
 #pragma omp parallel for
   for (std::size_t c = 0; c < C; ++c) {
+    std::vector<std::uint8_t> active(out.cache ? N * plane : 0);  // the channel's mask, a byte per value
     double mean = running_mean(c), variance = running_var(c);
     if (settings.training) {
       channel_statistics(x, c, mean, variance);
@@ -181,11 +214,12 @@ BatchNormReluOutput batchnorm_relu_forward(const xt::xtensor<float, 4>& x,      
       const float* added = residual != nullptr ? residual->data() + start : nullptr;
       if (out.cache) {
         normalise_plane<true>(transform, x.data() + start, added, plane, out.y.data() + start,
-                              out.cache->x_hat.data() + start, out.cache->active.data() + start);
+                              out.cache->x_hat.data() + start, active.data() + n * plane);
       } else {
         normalise_plane<false>(transform, x.data() + start, added, plane, out.y.data() + start, nullptr, nullptr);
       }
     }
+    if (out.cache) pack_mask(active.data(), N * plane, out.cache->active_bits.data() + c * bytes_per_channel);
   }
   return out;
 }
@@ -195,17 +229,23 @@ BatchNormReluGrads batchnorm_relu_backward(const xt::xtensor<float, 4>& dy,  // 
   require_shape("cpu::batchnorm_relu_backward", "dy", dy.shape(), cache.x_hat.shape());
   const auto& shape = dy.shape();
   const std::size_t N = shape[0], C = shape[1], plane = shape[2] * shape[3];
+  if (cache.bytes_per_channel != (N * plane + 7) / 8 || cache.active_bits.size() != C * cache.bytes_per_channel) {
+    throw ShapeError("cpu::batchnorm_relu_backward: the cache's mask does not fit x_hat of shape " +
+                     format_shape(shape));
+  }
   const double count = static_cast<double>(N * plane);
   BatchNormReluGrads grads{xt::xtensor<float, 4>::from_shape(shape),
                            cache.has_residual ? xt::xtensor<float, 4>::from_shape(shape) : xt::xtensor<float, 4>(),
                            xt::xtensor<float, 1>::from_shape({C}), xt::xtensor<float, 1>::from_shape({C})};
 #pragma omp parallel for
   for (std::size_t c = 0; c < C; ++c) {
+    std::vector<std::uint8_t> active(N * plane);  // the channel's mask, a byte per value
+    unpack_mask(cache.active_bits.data() + c * cache.bytes_per_channel, N * plane, active.data());
     // First pass: the sums over the channel of the masked gradient g_z and of g_z x_hat.
     MaskedSums sums;
     for (std::size_t n = 0; n < N; ++n) {
       const std::size_t start = plane_start(shape, n, c);
-      add_masked_sums(dy.data() + start, cache.x_hat.data() + start, cache.active.data() + start, plane, sums);
+      add_masked_sums(dy.data() + start, cache.x_hat.data() + start, active.data() + n * plane, plane, sums);
     }
     grads.dbeta(c) = static_cast<float>(sums.g);
     grads.dgamma(c) = static_cast<float>(sums.g_x_hat);
@@ -215,7 +255,7 @@ BatchNormReluGrads batchnorm_relu_backward(const xt::xtensor<float, 4>& dy,  // 
     for (std::size_t n = 0; n < N; ++n) {
       const std::size_t start = plane_start(shape, n, c);
       float* dresidual = cache.has_residual ? grads.dresidual.data() + start : nullptr;
-      input_gradient_plane(gradient, dy.data() + start, cache.x_hat.data() + start, cache.active.data() + start, plane,
+      input_gradient_plane(gradient, dy.data() + start, cache.x_hat.data() + start, active.data() + n * plane, plane,
                            grads.dx.data() + start, dresidual);
     }
   }
