@@ -154,7 +154,7 @@ TEST_CASE("the library's convolution equals the formula's loops exactly on integ
     // a multiple of 1/4 below 2^22, exact in float32, so it too must match exactly.
     for (const auto algorithm : {cpu::ConvAlgorithm::automatic, cpu::ConvAlgorithm::gemm}) {
       INFO((algorithm == cpu::ConvAlgorithm::gemm || !cpu::winograd_applies(shape) ? "GEMM" : "Winograd")
-           << " for y and dx");
+           << " for y, dx and dweight");
       CHECK_THAT(cpu::conv2d_forward(x, weight, bias.data(), shape, algorithm), AllClose(expected.y, tolerance::exact));
       const cpu::Conv2dGrads grads = cpu::conv2d_backward(dy, x, weight, shape, true, algorithm);
       CHECK_THAT(grads.dx, AllClose(expected.dx, tolerance::exact));

@@ -89,8 +89,9 @@ inline constexpr ScaleTolerance block_float32{
 /// The library's fused batch norm + add + ReLU (float32) against its formulas in float64:
 /// each output is a handful of float operations on values of order 1 after normalisation (a
 /// subtraction, two multiplications, two additions). The forward pass sums each channel in
-/// double; the backward pass sums blocks of 256 values in float lanes (at most 64 values
-/// per lane), then the blocks in double, over at most 646 values here. A few ulps of the
+/// double; the backward pass sums blocks of 256 values in float (in 4 SSE lanes of 64 values
+/// when vectorised, in one run of 256 when not), then the blocks in double, over at most 646
+/// values here. A few ulps of the
 /// largest value (6e-8 relative each) cover it; atol 2e-6 covers values that cancel near 0.
 inline constexpr Tolerance fused_float32{
     1e-5, 2e-6, "float32: a few roundings per value on order-1 numbers, channel sums in double or short float runs"};

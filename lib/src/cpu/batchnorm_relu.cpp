@@ -112,8 +112,9 @@ struct MaskedSums {
 // says, so that the select needs no branch (a branch on the ReLU's mask is mispredicted
 // about half the time) and the loop vectorises. Each block of kSumBlock values is summed in
 // float with one partial sum per vector lane (`omp simd` allows the reordering), then added
-// to the double totals. On 4 SSE lanes that is 64 values per lane, too few for float
-// rounding to show in a float gradient; summing in double lanes instead ran 3x slower.
+// to the double totals. On 4 SSE lanes that is 64 values per lane (256 unvectorised), too
+// few for float rounding to show in a float gradient; summing in double lanes instead ran
+// 3x slower.
 void add_masked_sums(const float* g, const float* x_hat, const std::uint8_t* active, std::size_t count,
                      MaskedSums& sums) {
   constexpr std::size_t kSumBlock = 256;

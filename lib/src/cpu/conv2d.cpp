@@ -502,6 +502,12 @@ void fold_dense_gradient(const float* dense, const WindowShape& shape, float* dw
   }
 }
 
+// Whether to compute the convolution as the dense layer above: every window covers the
+// image, and D (P Q H W floats per filter) is at most 4 times the weight (R S per filter).
+bool dense_layer_applies(const WindowShape& shape) {
+  return windows_cover_image(shape) && shape.P * shape.Q * shape.H * shape.W <= 4 * shape.R * shape.S;
+}
+
 // y = x D^T (+ bias): the convolution as the dense layer above.
 xt::xtensor<float, 4> forward_dense(const xt::xtensor<float, 4>& x, const xt::xtensor<float, 4>& weight,
                                     const float* bias, const WindowShape& shape) {
@@ -575,7 +581,7 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x,       // (N
                                      const WindowShape& shape, ConvAlgorithm algorithm) {
   require_sizes("cpu::conv2d_forward", "x", x.shape(), shape.input_shape());
   require_sizes("cpu::conv2d_forward", "weight", weight.shape(), shape.weight_shape());
-  if (algorithm == ConvAlgorithm::automatic && windows_cover_image(shape)) return forward_dense(x, weight, bias, shape);
+  if (algorithm == ConvAlgorithm::automatic && dense_layer_applies(shape)) return forward_dense(x, weight, bias, shape);
   if (algorithm == ConvAlgorithm::automatic && winograd_applies(shape)) {
     xt::xtensor<float, 4> y = detail::winograd_3x3(x, weight, shape.padding);
     if (bias != nullptr) add_bias(bias, shape, y.data());
@@ -613,7 +619,7 @@ Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy,      // (N, K, P, Q
   require_sizes("cpu::conv2d_backward", "dy", dy.shape(), shape.output_shape());
   require_sizes("cpu::conv2d_backward", "x", x.shape(), shape.input_shape());
   require_sizes("cpu::conv2d_backward", "weight", weight.shape(), shape.weight_shape());
-  if (algorithm == ConvAlgorithm::automatic && windows_cover_image(shape)) {
+  if (algorithm == ConvAlgorithm::automatic && dense_layer_applies(shape)) {
     Conv2dGrads grads = backward_dense(dy, x, weight, shape);
     if (with_bias) grads.dbias = sum_over_batch_and_pixels(dy.data(), shape);
     return grads;

@@ -77,6 +77,12 @@ void pool_plane(const float* plane, const std::vector<OutputRange>& rows, const 
 MaxPool2dResult max_pool2d_forward(const xt::xtensor<float, 4>& x,  // (N, C, H, W)
                                    const WindowShape& shape, bool keep_argmax) {
   require_shape("cpu::max_pool2d_forward", "x", x.shape(), shape.input_shape());
+  // The shape must be a pool's: the same checks and output sizes as pool2d_shape() gives.
+  const WindowShape expected = pool2d_shape("cpu::max_pool2d_forward", x.shape(), shape.R, shape.stride, shape.padding);
+  if (shape.S != shape.R || shape.K != expected.K || shape.P != expected.P || shape.Q != expected.Q) {
+    throw ShapeError("cpu::max_pool2d_forward: the window shape is not that of a square max-pool over x of shape " +
+                     format_shape(x.shape()));
+  }
   if (shape.H * shape.W > std::numeric_limits<std::uint32_t>::max()) {
     throw ShapeError("cpu::max_pool2d_forward: a plane of " + std::to_string(shape.H * shape.W) +
                      " values does not fit the 32-bit index of its maximum");
@@ -105,8 +111,14 @@ xt::xtensor<float, 4> max_pool2d_backward(const xt::xtensor<float, 4>& dy,  // (
                                           const xt::xtensor<std::uint32_t, 4>& argmax, const WindowShape& shape) {
   require_shape("cpu::max_pool2d_backward", "dy", dy.shape(), shape.output_shape());
   require_shape("cpu::max_pool2d_backward", "argmax", argmax.shape(), shape.output_shape());
-  xt::xtensor<float, 4> dx = xt::xtensor<float, 4>::from_shape(shape.input_shape());
   const std::size_t planes = shape.N * shape.C, in_plane = shape.H * shape.W, out_plane = shape.P * shape.Q;
+  for (const std::uint32_t index : argmax) {
+    if (index >= in_plane) {
+      throw ShapeError("cpu::max_pool2d_backward: argmax holds index " + std::to_string(index) +
+                       ", outside a plane of " + std::to_string(in_plane) + " values (an argmax of another shape?)");
+    }
+  }
+  xt::xtensor<float, 4> dx = xt::xtensor<float, 4>::from_shape(shape.input_shape());
 #pragma omp parallel for
   for (std::size_t i = 0; i < planes; ++i) {  // each plane's windows add only into that plane
     float* plane = dx.data() + i * in_plane;

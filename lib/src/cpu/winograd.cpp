@@ -195,7 +195,7 @@ void transform_outputs(const float* m, std::size_t n0, std::size_t images, const
 // dU, into `u`: for images n0 .., the (K x tiles) matrices of A dy A^T, the tiles indexed
 // as in V. One 1-D step maps a pair (p, q) of outputs to (p, p + q, p - q, -q). One tile
 // row at a time: the two dy rows are split into their even and odd columns (zeros past P
-// or Q: no input pixel of the tile's window reaches them), A runs along the rows for every
+// or Q: those outputs do not exist, so their gradient is 0), A runs along the rows for every
 // tile at once, then down the columns into four of the 16 matrices per column j. Every
 // loop runs over consecutive tiles.
 void transform_output_gradients(const xt::xtensor<float, 4>& dy, std::size_t n0, std::size_t images, const Tiling& t,

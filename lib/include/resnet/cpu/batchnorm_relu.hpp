@@ -90,7 +90,8 @@ BatchNormReluOutput batchnorm_relu_forward(const xt::xtensor<float, 4>& x, const
 /// @brief The gradients of batchnorm_relu_forward() in training mode, given dy.
 /// @param dy (N, C, H, W)
 /// @param cache from a forward pass in training mode
-/// @throws ShapeError when dy does not have the forward pass's shape
+/// @throws ShapeError when dy does not have the forward pass's shape, or the cache's mask
+///         does not fit its x_hat
 BatchNormReluGrads batchnorm_relu_backward(const xt::xtensor<float, 4>& dy, const BatchNormReluCache& cache);
 
 }  // namespace resnet::cpu

@@ -43,9 +43,10 @@
 namespace resnet::cpu {
 
 /// @ingroup core
-/// @brief How cpu::conv2d_forward() and conv2d_backward() compute the products that
-///        Winograd's algorithm can take: `automatic` uses it where winograd_applies();
-///        `gemm` never (the tests use both to check each).
+/// @brief How cpu::conv2d_forward() and conv2d_backward() compute the products that a
+///        shortcut can take: `automatic` uses Winograd where winograd_applies() and the
+///        dense layer where windows_cover_image() (and its matrix stays small); `gemm`
+///        neither (the tests use both to check each).
 enum class ConvAlgorithm { automatic, gemm };
 
 /// @ingroup core
@@ -83,6 +84,9 @@ bool winograd_applies(const WindowShape& shape);
 /// dD = dy^T x, with no window to gather, and (N, K, P, Q) is the layout of y as an
 /// N x (K P Q) matrix. On a 2x2 map that is 4 taps per output instead of the GEMM's 9, as
 /// Winograd's F(2x2, 3x3) also achieves, without its transforms; on a 1x1 map, 1 of 9.
+/// The dense matrix has P Q H W entries per filter against the weight's R S; it is used
+/// only while it is at most 4 times the weight (a window much larger than a small map, say
+/// 31x31 with padding 15 over 16x16, would make it 68 times the weight).
 /// @param shape a convolution's sizes
 /// @return true when every output pixel's window contains every input pixel
 bool windows_cover_image(const WindowShape& shape);
@@ -103,7 +107,7 @@ struct Conv2dGrads {
 /// @param weight filters, (K, C, R, S)
 /// @param bias (K) values to add, or nullptr for none
 /// @param shape every size, from conv2d_shape(x, weight, stride, padding)
-/// @param algorithm Winograd where it applies (automatic), or the GEMM always
+/// @param algorithm the shortcuts where they apply (automatic), or the GEMM always
 /// @return y, (N, K, P, Q)
 /// @throws ShapeError when x or the weight does not have the sizes of `shape`
 xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x, const xt::xtensor<float, 4>& weight,
@@ -111,13 +115,15 @@ xt::xtensor<float, 4> conv2d_forward(const xt::xtensor<float, 4>& x, const xt::x
                                      ConvAlgorithm algorithm = ConvAlgorithm::automatic);
 
 /// @ingroup core
-/// @brief The gradients of conv2d_forward() given dy, computed a tile of images at a time.
+/// @brief The gradients of conv2d_forward() given dy: by the GEMM a tile of images at a
+///        time, or by the same shortcuts as the forward pass.
 /// @param dy upstream gradient, (N, K, P, Q)
 /// @param x the forward pass's input, (N, C, H, W)
 /// @param weight the forward pass's weight, (K, C, R, S)
 /// @param shape the forward pass's sizes
 /// @param with_bias whether to return dbias (the sum of dy over N, P and Q)
-/// @param algorithm Winograd for dx where it applies (automatic), or the GEMM always
+/// @param algorithm the shortcuts where they apply (automatic: Winograd for dx and dweight,
+///        the dense layer for all three), or the GEMM always
 /// @return dx, dweight, and dbias when asked for
 /// @throws ShapeError when a tensor does not have the sizes of `shape`
 Conv2dGrads conv2d_backward(const xt::xtensor<float, 4>& dy, const xt::xtensor<float, 4>& x,

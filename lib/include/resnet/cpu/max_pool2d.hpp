@@ -32,8 +32,8 @@ struct MaxPool2dResult {
 /// @param x (N, C, H, W)
 /// @param shape the pool's sizes, from pool2d_shape()
 /// @param keep_argmax whether to return the indices a backward pass needs
-/// @throws ShapeError when x does not have the sizes of `shape`, or a plane has 2^32 values
-///         or more
+/// @throws ShapeError when `shape` is not a pool's (as pool2d_shape() makes them), x does not
+///         have its sizes, or a plane has 2^32 values or more
 MaxPool2dResult max_pool2d_forward(const xt::xtensor<float, 4>& x, const WindowShape& shape, bool keep_argmax);
 
 /// @ingroup core
@@ -41,7 +41,8 @@ MaxPool2dResult max_pool2d_forward(const xt::xtensor<float, 4>& x, const WindowS
 /// @param dy (N, C, P, Q)
 /// @param argmax from max_pool2d_forward() with keep_argmax
 /// @param shape the pool's sizes
-/// @throws ShapeError when dy or argmax do not have the output's sizes
+/// @throws ShapeError when dy or argmax do not have the output's sizes, or an index of argmax
+///         is outside its plane
 xt::xtensor<float, 4> max_pool2d_backward(const xt::xtensor<float, 4>& dy, const xt::xtensor<std::uint32_t, 4>& argmax,
                                           const WindowShape& shape);
 

@@ -31,9 +31,12 @@ class MaxPool2d : public ImageLayer<T> {
   /// @param x (N, C, H, W)
   /// @return y (N, C, P, Q)
   Tensor<T, 4> forward(const Tensor<T, 4>& x) override;
-  /// @brief The gradient with respect to x (max_pool2d_backward()).
+  /// @brief The gradient with respect to x (max_pool2d_backward(), or
+  ///        cpu::max_pool2d_backward() after a forward pass on the packed kernel).
   /// @param dy (N, C, P, Q)
   /// @return dx (N, C, H, W)
+  /// @throws std::logic_error after a forward pass on the packed kernel in evaluation mode,
+  ///         which kept no indices
   Tensor<T, 4> backward(const Tensor<T, 4>& dy) override;
   /// @brief Adds this module's rows to a model summary; returns its output shape.
   std::vector<std::size_t> summarize(const std::vector<std::size_t>& input_shape, Summary& summary) const override;
